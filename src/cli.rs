@@ -1,0 +1,87 @@
+//! What was typed: clap structs, with venv's flags spelled as venv spells them. Nothing here
+//! touches the disk or decides anything; `request.rs` turns these into decisions.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "rvenv", version, about = "Create Python virtual environments, fast and safely.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create virtual environments in one or more target directories (as `python -m venv`).
+    Create(CreateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Once an environment has been created, activate it by sourcing the \
+activate script for your shell in its bin directory, e.g. `source ENV_DIR/bin/activate`.")]
+pub struct CreateArgs {
+    /// A directory to create the environment in.
+    #[arg(value_name = "ENV_DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+
+    /// The base interpreter: a path, a command on PATH (`python3.12`, `pypy3`), or a version
+    /// (`3.12`, `3.12.1`) looked for on PATH and in pyenv's versions. Default: `python3` on PATH.
+    #[arg(short = 'p', long = "python", value_name = "SPEC", env = "RVENV_PYTHON")]
+    pub python: Option<OsString>,
+
+    /// Give the virtual environment access to the system site-packages dir.
+    #[arg(long = "system-site-packages")]
+    pub system_site_packages: bool,
+
+    /// Use symlinks rather than copies (the default on POSIX).
+    #[arg(long, conflicts_with = "copies")]
+    pub symlinks: bool,
+
+    /// Use copies rather than symlinks.
+    #[arg(long)]
+    pub copies: bool,
+
+    /// Delete the contents of the environment directory if it already exists, before
+    /// environment creation (only if it is a virtual environment, unless --force).
+    #[arg(long, conflicts_with = "upgrade")]
+    pub clear: bool,
+
+    /// With --clear: clear the directory even if it is not a virtual environment.
+    #[arg(long, requires = "clear")]
+    pub force: bool,
+
+    /// Upgrade the environment directory to use this version of Python, assuming Python has
+    /// been upgraded in-place.
+    #[arg(long)]
+    pub upgrade: bool,
+
+    /// Skip installing or upgrading pip in the virtual environment.
+    #[arg(long = "without-pip")]
+    pub without_pip: bool,
+
+    /// An alternative prompt prefix for this environment (`.` means the current directory's name).
+    #[arg(long, value_name = "PROMPT")]
+    pub prompt: Option<OsString>,
+
+    /// Upgrade core dependencies (pip, and setuptools where venv installs it) to the latest
+    /// version on PyPI.
+    #[arg(long = "upgrade-deps")]
+    pub upgrade_deps: bool,
+
+    /// Do not create a `.gitignore` in the environment.
+    #[arg(long = "without-scm-ignore-files")]
+    pub without_scm_ignore_files: bool,
+
+    /// Print nothing on success.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl Cli {
+    pub fn parse_from_env() -> Self {
+        Cli::parse()
+    }
+}

@@ -1,0 +1,66 @@
+//! The library's one error type. Every variant names the path or value at fault and, where there
+//! is one, what to do about it; `main.rs` prints it as one line and picks the exit code.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request that can never work, whatever is on disk (exit code 2, like a usage error).
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("cannot use `{}` as an environment path: {reason}", .path.display())]
+    BadPath { path: PathBuf, reason: String },
+
+    #[error("invalid prompt {prompt:?}: {reason}")]
+    BadPrompt { prompt: String, reason: String },
+
+    #[error("no Python interpreter found for `{spec}` (tried: {tried}); install it or pass --python /path/to/python")]
+    InterpreterNotFound { spec: String, tried: String },
+
+    #[error("`{}` is Python {version}; rvenv creates Python 3 environments (3.6 or newer): pass --python with a Python 3 interpreter", .path.display())]
+    UnsupportedPython { path: PathBuf, version: String },
+
+    #[error("`{}` did not answer as a Python interpreter: {detail}", .path.display())]
+    NotAPython { path: PathBuf, detail: String },
+
+    #[error("`{}` is not a virtual environment (no pyvenv.cfg), so --clear will not delete it; check the path, or add --force to clear it anyway", .path.display())]
+    ClearNotAnEnv { path: PathBuf },
+
+    #[error("`{}` is a symbolic link; --clear does not delete through links: pass the real path `{}`", .path.display(), .target.display())]
+    ClearThroughSymlink { path: PathBuf, target: PathBuf },
+
+    #[error("`{}` exists and is not a directory; choose another path or remove it", .path.display())]
+    NotADirectory { path: PathBuf },
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An I/O error from fs-err, whose message already names the operation and the path.
+    #[error(transparent)]
+    Fs(#[from] std::io::Error),
+
+    #[error("{what} failed in `{}`: {detail}", .env.display())]
+    Pip { env: PathBuf, what: String, detail: String },
+}
+
+impl Error {
+    /// Wrap an I/O error whose message (from fs-err) already names the path.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    /// The process exit code for this error: 2 for requests that can never work, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::BadPath { .. } | Error::BadPrompt { .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,184 @@
+//! From a `--python` spec to an interpreter: a path, a command name on PATH, or a version looked
+//! for on PATH and in pyenv's versions folder. Each candidate is probed; one that fails is skipped
+//! with a note, and the first that answers (with the right version) wins.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::{Interpreter, probe};
+use crate::error::{Error, Result};
+
+/// A place an interpreter may be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub path: PathBuf,
+}
+
+/// What `--python` asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Spec {
+    Path(PathBuf),
+    Name(OsString),
+    Version(Vec<u32>),
+}
+
+impl Spec {
+    fn parse(spec: &OsStr) -> Spec {
+        let text = spec.to_string_lossy();
+        if text.contains('/') {
+            return Spec::Path(PathBuf::from(spec));
+        }
+        let parts: Option<Vec<u32>> = text.split('.').map(|p| p.parse().ok()).collect();
+        match parts {
+            Some(parts) if (1..=3).contains(&parts.len()) => Spec::Version(parts),
+            _ => Spec::Name(spec.to_os_string()),
+        }
+    }
+}
+
+/// The interpreter chosen, and a note for each candidate skipped on the way.
+#[derive(Debug)]
+pub struct Found {
+    pub interpreter: Interpreter,
+    /// The path that was run (as found: may be a shim or a link).
+    pub path: PathBuf,
+    pub skipped: Vec<String>,
+}
+
+/// Find and probe the interpreter `spec` names (default: `python3` on PATH).
+pub fn find(spec: Option<&OsStr>, cwd: &Path) -> Result<Found> {
+    let spec_text = spec.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "python3".into());
+    let spec = Spec::parse(spec.unwrap_or(OsStr::new("python3")));
+    let candidates = candidates(&spec, cwd);
+    let mut skipped = Vec::new();
+    let mut last_error = None;
+    for candidate in &candidates {
+        match probe(&candidate.path) {
+            Ok(interpreter) => {
+                if let Spec::Version(want) = &spec
+                    && !interpreter.matches_version(want)
+                {
+                    skipped.push(format!(
+                        "{} is Python {}, not {spec_text}",
+                        candidate.path.display(),
+                        interpreter.version_string()
+                    ));
+                    continue;
+                }
+                return Ok(Found { interpreter, path: candidate.path.clone(), skipped });
+            }
+            Err(e) => {
+                skipped.push(e.to_string());
+                last_error = Some(e);
+            }
+        }
+    }
+    // One candidate that answered wrongly says more than "not found".
+    if let (1, Some(e)) = (candidates.len(), last_error) {
+        return Err(e);
+    }
+    let tried = if candidates.is_empty() {
+        describe_search(&spec)
+    } else {
+        skipped.join("; ")
+    };
+    Err(Error::InterpreterNotFound { spec: spec_text, tried })
+}
+
+fn candidates(spec: &Spec, cwd: &Path) -> Vec<Candidate> {
+    let found = |path: PathBuf| Candidate { path };
+    match spec {
+        Spec::Path(path) => {
+            let path = cwd.join(path);
+            if path.exists() { vec![found(path)] } else { vec![] }
+        }
+        Spec::Name(name) => on_path(name).into_iter().map(found).collect(),
+        Spec::Version(parts) => {
+            let name = version_command(parts);
+            let mut out: Vec<Candidate> = on_path(OsStr::new(&name)).into_iter().map(found).collect();
+            out.extend(pyenv_versions(parts).into_iter().map(found));
+            out.dedup();
+            out
+        }
+    }
+}
+
+/// `python3.12` for `3.12` or `3.12.1`, `python3` for `3`.
+fn version_command(parts: &[u32]) -> String {
+    match parts {
+        [major] => format!("python{major}"),
+        [major, minor, ..] => format!("python{major}.{minor}"),
+        [] => "python3".into(),
+    }
+}
+
+fn describe_search(spec: &Spec) -> String {
+    match spec {
+        Spec::Path(path) => format!("{} does not exist", path.display()),
+        Spec::Name(name) => format!("`{}` is not on PATH", name.to_string_lossy()),
+        Spec::Version(parts) => format!(
+            "`{}` is not on PATH, and no matching version under {}",
+            version_command(parts),
+            pyenv_root().join("versions").display()
+        ),
+    }
+}
+
+/// Every executable called `name` on PATH, in PATH order.
+fn on_path(name: &OsStr) -> Vec<PathBuf> {
+    let Some(path) = std::env::var_os("PATH") else { return vec![] };
+    std::env::split_paths(&path).map(|dir| dir.join(name)).filter(|p| is_executable(p)).collect()
+}
+
+fn is_executable(path: &Path) -> bool {
+    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+}
+
+pub(crate) fn pyenv_root() -> PathBuf {
+    match std::env::var_os("PYENV_ROOT") {
+        Some(root) if !root.is_empty() => PathBuf::from(root),
+        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv"),
+    }
+}
+
+/// Interpreters in pyenv's versions folder whose version starts with `parts`, newest first.
+fn pyenv_versions(parts: &[u32]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(pyenv_root().join("versions")) else { return vec![] };
+    let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let version: Vec<u32> = name.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+            if version.len() < parts.len() || version[..parts.len()] != *parts || version.len() < 2 {
+                return None;
+            }
+            let exe = e.path().join("bin").join(format!("python{}.{}", version[0], version[1]));
+            is_executable(&exe).then_some((version, exe))
+        })
+        .collect();
+    versions.sort();
+    versions.into_iter().rev().map(|(_, exe)| exe).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_are_told_apart() {
+        assert_eq!(Spec::parse(OsStr::new("3.12")), Spec::Version(vec![3, 12]));
+        assert_eq!(Spec::parse(OsStr::new("3")), Spec::Version(vec![3]));
+        assert_eq!(Spec::parse(OsStr::new("3.12.1")), Spec::Version(vec![3, 12, 1]));
+        assert_eq!(Spec::parse(OsStr::new("pypy3")), Spec::Name("pypy3".into()));
+        assert_eq!(Spec::parse(OsStr::new("python3.12")), Spec::Name("python3.12".into()));
+        assert_eq!(Spec::parse(OsStr::new("./py")), Spec::Path("./py".into()));
+        assert_eq!(Spec::parse(OsStr::new("3.x")), Spec::Name("3.x".into()));
+    }
+
+    #[test]
+    fn version_commands() {
+        assert_eq!(version_command(&[3, 12, 1]), "python3.12");
+        assert_eq!(version_command(&[3]), "python3");
+    }
+}

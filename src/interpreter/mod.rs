@@ -1,0 +1,67 @@
+//! Which Python, and what it says of itself: discovery from a `--python` spec, then one probe run
+//! of the chosen interpreter. The layout comes from the probe's answer, never from guesses.
+
+mod discover;
+mod probe;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub use discover::{Candidate, find};
+pub use probe::probe;
+
+/// What an interpreter says of itself (the probe's JSON).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct Interpreter {
+    /// The placeholder the probe used as the environment's base in the scheme paths.
+    pub placeholder: String,
+    /// `sys.implementation.name`: `cpython`, `pypy`, …
+    pub implementation: String,
+    /// `sys.version_info[:3]`.
+    pub version: (u32, u32, u32),
+    pub releaselevel: String,
+    /// `sys.executable`.
+    pub executable: PathBuf,
+    /// `sys._base_executable` (falling back to `sys.executable`): what venv links to.
+    pub base_executable: PathBuf,
+    /// `os.path.realpath(sys.executable)`: venv's `executable` key in `pyvenv.cfg`.
+    pub real_executable: PathBuf,
+    pub prefix: PathBuf,
+    pub base_prefix: PathBuf,
+    pub is_64bit: bool,
+    pub platform: String,
+    pub os_name: String,
+    /// The sysconfig `venv` scheme's paths, where the interpreter has one.
+    pub venv_scheme: Option<BTreeMap<String, String>>,
+    /// The sysconfig `posix_prefix` scheme's paths.
+    pub posix_prefix_scheme: Option<BTreeMap<String, String>>,
+}
+
+impl Interpreter {
+    pub fn is_pypy(&self) -> bool {
+        self.implementation == "pypy"
+    }
+
+    /// `3.12.1`.
+    pub fn version_string(&self) -> String {
+        let (major, minor, micro) = self.version;
+        format!("{major}.{minor}.{micro}")
+    }
+
+    /// `CPython`, `PyPy`, or the implementation's own name.
+    pub fn implementation_name(&self) -> &str {
+        match self.implementation.as_str() {
+            "cpython" => "CPython",
+            "pypy" => "PyPy",
+            other => other,
+        }
+    }
+
+    /// Whether `spec` (`3`, `3.12`, `3.12.1`) names this interpreter's version.
+    pub fn matches_version(&self, spec: &[u32]) -> bool {
+        let (major, minor, micro) = self.version;
+        [major, minor, micro].iter().zip(spec).all(|(have, want)| have == want)
+    }
+}

@@ -1,0 +1,101 @@
+//! rvenv: creates Python virtual environments, the environment `python -m venv` would make.
+//!
+//! The pipeline: `cli` (what was typed) → `request` (what it means) → `interpreter` (which Python,
+//! and what it says of itself) → `plan` (the environment as data) → `materialize` (write it) →
+//! `seed` (pip). The library prints nothing: it reports what happened through [`Event`]s.
+
+pub mod activate;
+pub mod cfg;
+pub mod cli;
+pub mod error;
+pub mod interpreter;
+pub mod layout;
+pub mod materialize;
+pub mod plan;
+pub mod quote;
+pub mod request;
+pub mod seed;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+use interpreter::Interpreter;
+use request::{CreateRequest, LinkMode, Prompt, Seed};
+
+/// Something that happened, for the caller to show.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The interpreter chosen; `skipped` says which candidates were passed over and why.
+    Interpreter { interpreter: &'a Interpreter, skipped: &'a [String] },
+    /// An environment was made (or upgraded) at `path`.
+    Created { path: &'a Path, interpreter: &'a Interpreter },
+}
+
+/// `rvenv create`: find the interpreter once, then make each target in turn, stopping at the
+/// first that fails.
+pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) -> Result<()> {
+    let found = interpreter::find(req.python.as_deref(), cwd)?;
+    let interp = &found.interpreter;
+    on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped });
+    let layout = layout::Layout::for_interpreter(interp)?;
+    for target in &req.targets {
+        let command = recreate_command(req, interp, target);
+        let opts = plan::Options {
+            link_mode: req.link_mode,
+            system_site_packages: req.system_site_packages,
+            prompt: &req.prompt,
+            scm_ignore_files: req.scm_ignore_files,
+            on_existing: req.on_existing,
+            command: &command,
+        };
+        let state = materialize::inspect(target)?;
+        let placement = materialize::decide(target, &state, req.on_existing)?;
+        let plan = plan::plan(target, interp, &layout, &opts);
+        materialize::materialize(&plan, placement)?;
+        if req.seed == Seed::Pip {
+            let python = target.join(&layout.bin).join(&layout.executable);
+            seed::ensurepip(target, &python)?;
+            if req.upgrade_deps {
+                seed::upgrade_deps(target, &python, interp.version)?;
+            }
+        }
+        on_event(Event::Created { path: target, interpreter: interp });
+    }
+    Ok(())
+}
+
+/// The command line, recorded as `command` in `pyvenv.cfg`, that makes this environment again:
+/// the interpreter as resolved, and the flags that shape the result (not `--clear`, `--upgrade`
+/// or `--upgrade-deps`, which say what to do with an existing one).
+fn recreate_command(req: &CreateRequest, interp: &Interpreter, target: &Path) -> String {
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("rvenv"));
+    let mut words: Vec<String> = vec![exe.display().to_string(), "create".into()];
+    words.extend(["--python".into(), interp.base_executable.display().to_string()]);
+    if req.link_mode == LinkMode::Copies {
+        words.push("--copies".into());
+    }
+    if req.seed == Seed::Nothing {
+        words.push("--without-pip".into());
+    }
+    if req.system_site_packages {
+        words.push("--system-site-packages".into());
+    }
+    if let Prompt::Named(name) = &req.prompt {
+        words.extend(["--prompt".into(), name.clone()]);
+    }
+    if !req.scm_ignore_files {
+        words.push("--without-scm-ignore-files".into());
+    }
+    words.push(target.display().to_string());
+    words.iter().map(|w| tmp_posix_quote(w)).collect::<Vec<_>>().join(" ")
+}
+
+// TEMPORARY until quote::posix lands from the activation work.
+#[doc(hidden)]
+pub fn tmp_posix_quote(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

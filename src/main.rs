@@ -1,0 +1,32 @@
+//! The binary's edge: parse, call the library, print. Exit codes: 0 success, 1 failure,
+//! 2 usage (a request that can never work).
+
+mod report;
+
+use std::process::ExitCode;
+
+use rvenv::cli::{Cli, Command};
+use rvenv::request::CreateRequest;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_from_env();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> rvenv::Result<()> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| rvenv::Error::io("cannot read the current directory", e))?;
+    match cli.command {
+        Command::Create(args) => {
+            let req = CreateRequest::from_args(&args, &cwd)?;
+            let mut out = report::Human::new(args.quiet, &args.dirs);
+            rvenv::create(&req, &cwd, |event| out.event(event))
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Writes a plan. A new environment is built in a staging directory beside the target (same
+//! filesystem) and renamed into place in one step; `--clear` of an environment builds the new one
+//! beside it and swaps the two atomically. Only a directory that already exists (venv's "create
+//! inside it") is written in place, with `pyvenv.cfg` last.
+
+use std::ffi::CString;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+
+use fs_err::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+use crate::error::{Error, Result};
+use crate::plan::{Entry, Plan};
+use crate::request::OnExisting;
+
+/// What is at the target path now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetState {
+    Absent,
+    /// A directory; `is_env` when it holds a `pyvenv.cfg`.
+    Dir { is_env: bool, empty: bool },
+    /// A symbolic link (to a directory when `to_dir`).
+    Symlink { to: PathBuf, to_dir: bool },
+    /// A file or anything else that is not a directory.
+    Other,
+}
+
+/// How the plan reaches the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Build beside the target, then rename it into place (the target must still be absent).
+    Stage,
+    /// Build beside the target, then exchange the two and remove the old one.
+    Swap,
+    /// Write into the existing directory, replacing what the plan names and keeping the rest.
+    InPlace,
+}
+
+/// Look at the target without changing anything.
+pub fn inspect(target: &Path) -> Result<TargetState> {
+    let meta = match std::fs::symlink_metadata(target) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TargetState::Absent),
+        Err(e) => return Err(Error::io(format!("cannot inspect `{}`", target.display()), e)),
+    };
+    if meta.file_type().is_symlink() {
+        let to = fs::read_link(target)?;
+        return Ok(TargetState::Symlink { to, to_dir: target.is_dir() });
+    }
+    if !meta.is_dir() {
+        return Ok(TargetState::Other);
+    }
+    let is_env = target.join("pyvenv.cfg").exists();
+    let empty = fs::read_dir(target)?.next().is_none();
+    Ok(TargetState::Dir { is_env, empty })
+}
+
+/// Decide how to place an environment at a target in `state`. Refuses what would lose data.
+pub fn decide(target: &Path, state: &TargetState, on_existing: OnExisting) -> Result<Placement> {
+    match (state, on_existing) {
+        (TargetState::Absent, _) => Ok(Placement::Stage),
+        (TargetState::Other, _) | (TargetState::Symlink { to_dir: false, .. }, _) => {
+            Err(Error::NotADirectory { path: target.to_path_buf() })
+        }
+        (TargetState::Symlink { to, .. }, OnExisting::Clear { .. }) => {
+            let target_dir = target.parent().unwrap_or(Path::new("/")).join(to);
+            Err(Error::ClearThroughSymlink { path: target.to_path_buf(), target: target_dir })
+        }
+        (TargetState::Symlink { .. }, _) => Ok(Placement::InPlace),
+        (TargetState::Dir { is_env, empty }, OnExisting::Clear { force }) => {
+            if *is_env || *empty || force {
+                Ok(Placement::Swap)
+            } else {
+                Err(Error::ClearNotAnEnv { path: target.to_path_buf() })
+            }
+        }
+        (TargetState::Dir { .. }, OnExisting::WriteInto | OnExisting::Upgrade) => Ok(Placement::InPlace),
+    }
+}
+
+/// Carry out `plan` at `plan.env_dir` the way `placement` says.
+pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
+    let target = &plan.env_dir;
+    match placement {
+        Placement::InPlace => write_entries(target, plan, true),
+        Placement::Stage | Placement::Swap => {
+            let parent = target.parent().expect("targets are never the root");
+            fs::create_dir_all(parent)?;
+            let staging = Staging::create(parent, target)?;
+            write_entries(&staging.path, plan, false)?;
+            if placement == Placement::Stage {
+                rename_noreplace(&staging.path, target).map_err(|e| {
+                    let context = if e.raw_os_error() == Some(libc::EEXIST) || e.raw_os_error() == Some(libc::ENOTEMPTY) {
+                        format!("`{}` appeared while the environment was being made; run again", target.display())
+                    } else {
+                        format!("cannot move the new environment into place at `{}`", target.display())
+                    };
+                    Error::io(context, e)
+                })?;
+                staging.disarm();
+            } else {
+                exchange(&staging.path, target)
+                    .map_err(|e| Error::io(format!("cannot swap the new environment into `{}`", target.display()), e))?;
+                // The staging path now holds the old environment; Staging's drop removes it.
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A directory beside the target, named so that a later run can tell it for a stale one of ours,
+/// and removed on drop unless it was renamed into place.
+struct Staging {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl Staging {
+    const MARK: &'static str = ".rvenv-staging-";
+
+    fn create(parent: &Path, target: &Path) -> Result<Staging> {
+        let name = target.file_name().expect("targets have a name").to_string_lossy();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = parent.join(format!(".{name}{}{}-{nanos:08x}", Self::MARK, std::process::id()));
+        fs::create_dir(&path)?;
+        Ok(Staging { path, armed: true })
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+fn write_entries(root: &Path, plan: &Plan, in_place: bool) -> Result<()> {
+    if in_place {
+        fs::create_dir_all(root)?;
+    }
+    for entry in &plan.entries {
+        let path = root.join(entry.path());
+        match entry {
+            Entry::Dir { .. } => {
+                if path.symlink_metadata().map(|m| !m.is_dir()).unwrap_or(false) {
+                    return Err(Error::NotADirectory { path });
+                }
+                fs::create_dir_all(&path)?;
+            }
+            Entry::Symlink { target, .. } => {
+                if in_place {
+                    match path.symlink_metadata() {
+                        // venv leaves an existing directory (a real lib64) as it is.
+                        Ok(meta) if meta.is_dir() => continue,
+                        Ok(_) if fs::read_link(&path).ok().as_deref() == Some(target.as_path()) => continue,
+                        Ok(_) => {
+                            replace_with(&path, |tmp| Ok(fs::os::unix::fs::symlink(target, tmp)?))?;
+                            continue;
+                        }
+                        Err(_) => {}
+                    }
+                }
+                fs::os::unix::fs::symlink(target, &path)?;
+            }
+            Entry::Copy { from, mode, .. } => {
+                let write = |dest: &Path| -> Result<()> {
+                    fs::copy(from, dest)?;
+                    fs::set_permissions(dest, std::fs::Permissions::from_mode(*mode))?;
+                    Ok(())
+                };
+                if in_place { replace_with(&path, write)? } else { write(&path)? }
+            }
+            Entry::File { contents, mode, .. } => {
+                let write = |dest: &Path| -> Result<()> {
+                    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(*mode).open(dest)?;
+                    file.write_all(contents)?;
+                    Ok(())
+                };
+                if in_place { replace_with(&path, write)? } else { write(&path)? }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write something at a temporary name beside `path`, then rename it over `path`, so a reader
+/// never sees a half-written file.
+fn replace_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".rvenv-tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let _ = std::fs::remove_file(&tmp);
+    let result = write(&tmp).and_then(|()| Ok(fs::rename(&tmp, path)?));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn c_path(path: &Path) -> std::io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
+}
+
+fn renameat2(from: &Path, to: &Path, flags: libc::c_uint) -> std::io::Result<()> {
+    let (from, to) = (c_path(from)?, c_path(to)?);
+    // SAFETY: both paths are NUL-terminated C strings that outlive the call.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), flags) };
+    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Whether an error means the filesystem or kernel has no renameat2 flags.
+fn unsupported(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::ENOTSUP))
+}
+
+/// Rename `from` to `to`, failing if `to` exists.
+fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
+    match renameat2(from, to, libc::RENAME_NOREPLACE) {
+        Err(e) if unsupported(&e) => {
+            if to.symlink_metadata().is_ok() {
+                return Err(std::io::Error::from_raw_os_error(libc::EEXIST));
+            }
+            std::fs::rename(from, to)
+        }
+        other => other,
+    }
+}
+
+/// Swap `a` and `b` atomically; where the filesystem cannot, move `b` aside and `a` into its place
+/// (the target is missing only between the two renames).
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    match renameat2(a, b, libc::RENAME_EXCHANGE) {
+        Err(e) if unsupported(&e) => {
+            let mut aside = b.as_os_str().to_owned();
+            aside.push(".rvenv-old");
+            let aside = PathBuf::from(aside);
+            std::fs::rename(b, &aside)?;
+            if let Err(e) = std::fs::rename(a, b) {
+                let _ = std::fs::rename(&aside, b);
+                return Err(e);
+            }
+            std::fs::rename(&aside, a)
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clear_refuses_what_is_not_an_env() {
+        let t = Path::new("/x/env");
+        let clear = OnExisting::Clear { force: false };
+        let not_env = TargetState::Dir { is_env: false, empty: false };
+        assert!(matches!(decide(t, &not_env, clear), Err(Error::ClearNotAnEnv { .. })));
+        assert_eq!(decide(t, &not_env, OnExisting::Clear { force: true }).unwrap(), Placement::Swap);
+        let env = TargetState::Dir { is_env: true, empty: false };
+        assert_eq!(decide(t, &env, clear).unwrap(), Placement::Swap);
+        let empty = TargetState::Dir { is_env: false, empty: true };
+        assert_eq!(decide(t, &empty, clear).unwrap(), Placement::Swap);
+    }
+
+    #[test]
+    fn links_are_never_cleared_through() {
+        let t = Path::new("/x/env");
+        let link = TargetState::Symlink { to: "real".into(), to_dir: true };
+        let err = decide(t, &link, OnExisting::Clear { force: true }).unwrap_err();
+        assert!(err.to_string().contains("/x/real"), "{err}");
+        assert_eq!(decide(t, &link, OnExisting::WriteInto).unwrap(), Placement::InPlace);
+    }
+
+    #[test]
+    fn new_and_existing_targets() {
+        let t = Path::new("/x/env");
+        assert_eq!(decide(t, &TargetState::Absent, OnExisting::WriteInto).unwrap(), Placement::Stage);
+        let dir = TargetState::Dir { is_env: false, empty: false };
+        assert_eq!(decide(t, &dir, OnExisting::WriteInto).unwrap(), Placement::InPlace);
+        assert!(matches!(decide(t, &TargetState::Other, OnExisting::WriteInto), Err(Error::NotADirectory { .. })));
+    }
+}

@@ -1,0 +1,180 @@
+//! What the environment will hold, as data: a pure function from (interpreter, layout, request) to
+//! a list of entries. No I/O here, so it is unit-tested, and `materialize` only carries it out.
+
+use std::path::{Path, PathBuf};
+
+use crate::activate::{self, ActivationContext};
+use crate::cfg::Config;
+use crate::interpreter::Interpreter;
+use crate::layout::Layout;
+use crate::request::{LinkMode, OnExisting, Prompt};
+
+/// One thing to put in the environment. Paths are relative to its root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// A directory, with any missing parents.
+    Dir { path: PathBuf },
+    /// A symbolic link holding `target` as written (absolute, or relative to its directory).
+    Symlink { path: PathBuf, target: PathBuf },
+    /// A copy of the file at `from`, with `mode`.
+    Copy { path: PathBuf, from: PathBuf, mode: u32 },
+    /// A file with these contents and `mode`.
+    File { path: PathBuf, contents: Vec<u8>, mode: u32 },
+}
+
+impl Entry {
+    pub fn path(&self) -> &Path {
+        match self {
+            Entry::Dir { path } | Entry::Symlink { path, .. } | Entry::Copy { path, .. } | Entry::File { path, .. } => path,
+        }
+    }
+}
+
+/// A whole environment, ready to be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Where the environment lives: every path written inside it refers to this, never to a
+    /// staging directory.
+    pub env_dir: PathBuf,
+    /// In order; `pyvenv.cfg` is last, so a directory claims to be an environment only once it is one.
+    pub entries: Vec<Entry>,
+}
+
+/// The choices that shape an environment, after validation.
+#[derive(Clone, Debug)]
+pub struct Options<'a> {
+    pub link_mode: LinkMode,
+    pub system_site_packages: bool,
+    pub prompt: &'a Prompt,
+    pub scm_ignore_files: bool,
+    pub on_existing: OnExisting,
+    /// The rvenv command line recorded in `pyvenv.cfg`.
+    pub command: &'a str,
+}
+
+/// `.gitignore` content: ignore the whole environment.
+const GITIGNORE: &str = "# This virtual environment was made by rvenv; keep it out of version control.\n*\n";
+
+pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Options) -> Plan {
+    let env_text = env_dir.to_str().expect("targets are checked to be UTF-8");
+    let bin = PathBuf::from(&layout.bin);
+    let mut entries = vec![
+        Entry::Dir { path: layout.include.clone().into() },
+        Entry::Dir { path: layout.purelib.clone().into() },
+    ];
+    if layout.lib64_link {
+        entries.push(Entry::Symlink { path: "lib64".into(), target: "lib".into() });
+    }
+    entries.push(Entry::Dir { path: bin.clone() });
+
+    // The interpreter under its own name, then venv's other names for it.
+    let executable = bin.join(&layout.executable);
+    let aliases = layout.aliases.iter().map(|name| bin.join(name));
+    match opts.link_mode {
+        LinkMode::Symlinks => {
+            entries.push(Entry::Symlink { path: executable, target: interp.base_executable.clone() });
+            entries.extend(aliases.map(|path| Entry::Symlink { path, target: layout.executable.clone().into() }));
+        }
+        LinkMode::Copies => {
+            let copy = |path| Entry::Copy { path, from: interp.base_executable.clone(), mode: 0o755 };
+            entries.push(copy(executable));
+            entries.extend(aliases.map(copy));
+        }
+    }
+
+    // An upgrade re-points the interpreter and rewrites the configuration, nothing else.
+    if opts.on_existing != OnExisting::Upgrade {
+        let ctx = ActivationContext {
+            env_dir: env_text,
+            bin_name: &layout.bin,
+            prompt: opts.prompt.display_name(env_text),
+        };
+        entries.extend(activate::render(&ctx).into_iter().map(|(name, text)| Entry::File {
+            path: bin.join(name),
+            contents: text.into_bytes(),
+            mode: 0o644,
+        }));
+    }
+    if opts.scm_ignore_files {
+        entries.push(Entry::File { path: ".gitignore".into(), contents: GITIGNORE.into(), mode: 0o644 });
+    }
+
+    let home = interp.base_executable.parent().unwrap_or(Path::new("/"));
+    let prompt = match opts.prompt {
+        Prompt::Named(name) => Some(name.as_str()),
+        Prompt::Default => None,
+    };
+    let config = Config {
+        home,
+        include_system_site_packages: opts.system_site_packages,
+        version: interp.version,
+        prompt,
+        real_executable: &interp.real_executable,
+        command: opts.command,
+    };
+    entries.push(Entry::File { path: "pyvenv.cfg".into(), contents: config.render().into_bytes(), mode: 0o644 });
+    Plan { env_dir: env_dir.to_path_buf(), entries }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::tests::cpython;
+
+    fn make(link_mode: LinkMode, on_existing: OnExisting, scm: bool) -> Plan {
+        let interp = cpython(12);
+        let layout = Layout::for_interpreter(&interp).unwrap();
+        let prompt = Prompt::Default;
+        let opts = Options {
+            link_mode,
+            system_site_packages: false,
+            prompt: &prompt,
+            scm_ignore_files: scm,
+            on_existing,
+            command: "rvenv create /e/.venv",
+        };
+        plan(Path::new("/e/.venv"), &interp, &layout, &opts)
+    }
+
+    fn paths(plan: &Plan) -> Vec<String> {
+        plan.entries.iter().map(|e| e.path().display().to_string()).collect()
+    }
+
+    #[test]
+    fn symlinked_env_links_like_venv() {
+        let p = make(LinkMode::Symlinks, OnExisting::WriteInto, true);
+        assert!(p.entries.contains(&Entry::Symlink {
+            path: "bin/python3.12".into(),
+            target: "/py/3.12/bin/python3.12".into()
+        }));
+        assert!(p.entries.contains(&Entry::Symlink { path: "bin/python".into(), target: "python3.12".into() }));
+        assert!(p.entries.contains(&Entry::Symlink { path: "lib64".into(), target: "lib".into() }));
+        let names = paths(&p);
+        assert_eq!(names.last().unwrap(), "pyvenv.cfg");
+        assert!(names.contains(&".gitignore".to_string()));
+    }
+
+    #[test]
+    fn copies_copy_the_base_executable_under_every_name() {
+        let p = make(LinkMode::Copies, OnExisting::WriteInto, false);
+        let copies: Vec<_> = p
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Copy { path, from, mode: 0o755 } if from == Path::new("/py/3.12/bin/python3.12") => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(copies, [PathBuf::from("bin/python3.12"), "bin/python".into(), "bin/python3".into()]);
+        assert!(!paths(&p).contains(&".gitignore".to_string()));
+    }
+
+    #[test]
+    fn upgrade_leaves_the_scripts_alone() {
+        let full = paths(&make(LinkMode::Symlinks, OnExisting::WriteInto, false));
+        let upgrade = paths(&make(LinkMode::Symlinks, OnExisting::Upgrade, false));
+        assert!(full.contains(&"bin/activate".to_string()), "{full:?}");
+        assert!(!upgrade.iter().any(|p| p.contains("activate")));
+        assert_eq!(upgrade.last().unwrap(), "pyvenv.cfg");
+    }
+}

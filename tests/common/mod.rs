@@ -1,0 +1,160 @@
+//! Shared support for the integration tests: finding the real interpreters and shells on this
+//! machine, and the rule that under `CI=true` a missing one fails the run instead of skipping.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `true` when running under CI, where every interpreter and shell must be present.
+pub fn ci() -> bool {
+    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+}
+
+/// Outside CI, say why a test is skipped and return; under CI, fail.
+pub fn missing(what: &str) {
+    if ci() {
+        panic!("{what} is missing, and CI=true requires it (see .ci/run for how it is installed)");
+    }
+    eprintln!("SKIP: {what} not found on this machine");
+}
+
+/// The built `rvenv` binary, with an environment that does not depend on the caller's.
+pub fn rvenv() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvenv"));
+    scrub(&mut cmd);
+    cmd
+}
+
+/// Remove the variables that would make a child Python or shell behave differently from run to run.
+pub fn scrub(cmd: &mut Command) {
+    for var in [
+        "VIRTUAL_ENV",
+        "VIRTUAL_ENV_PROMPT",
+        "PYTHONHOME",
+        "PYTHONPATH",
+        "PYTHONSTARTUP",
+        "PYENV_VERSION",
+        "CONDA_PREFIX",
+        "RVENV_PYTHON",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1");
+}
+
+/// One base interpreter found on this machine.
+#[derive(Clone, Debug)]
+pub struct Interp {
+    /// Short name for messages and directory names, e.g. `pyenv-3.12`, `debian-3.11`, `pypy3`.
+    pub label: String,
+    /// The executable as a user would name it (not resolved through symlinks).
+    pub path: PathBuf,
+    pub minor: u32,
+    pub pypy: bool,
+}
+
+pub fn pyenv_root() -> PathBuf {
+    std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".pyenv"))
+}
+
+pub fn home() -> PathBuf {
+    PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+}
+
+/// The pyenv CPython for `3.minor`, if installed.
+pub fn pyenv_python(minor: u32) -> Option<PathBuf> {
+    let versions = pyenv_root().join("versions");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&versions)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let mut parts = name.split('.');
+            parts.next() == Some("3") && parts.next() == Some(&minor.to_string())
+        })
+        .map(|p| p.join("bin").join(format!("python3.{minor}")))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+/// Every base interpreter the differential tests run over. Under CI each expected one must be
+/// present: pyenv's CPython 3.6–3.13, Debian's `/usr/bin/python3.11`, and Debian's `pypy3`.
+pub fn interpreters() -> Vec<Interp> {
+    let mut out = Vec::new();
+    for minor in 6..=13 {
+        match pyenv_python(minor) {
+            Some(path) => out.push(Interp { label: format!("pyenv-3.{minor}"), path, minor, pypy: false }),
+            None => missing(&format!("pyenv CPython 3.{minor}")),
+        }
+    }
+    let debian = PathBuf::from("/usr/bin/python3.11");
+    if debian.exists() {
+        out.push(Interp { label: "debian-3.11".into(), path: debian, minor: 11, pypy: false });
+    } else {
+        missing("Debian's /usr/bin/python3.11");
+    }
+    match which("pypy3") {
+        Some(path) => {
+            let minor = python_minor(&path).expect("pypy3 answers its version");
+            out.push(Interp { label: "pypy3".into(), path, minor, pypy: true });
+        }
+        None => missing("pypy3 (Debian package pypy3)"),
+    }
+    out
+}
+
+/// The interpreter most tests use when any one will do: pyenv 3.12, else the first found.
+pub fn any_python() -> Interp {
+    let all = interpreters();
+    all.iter()
+        .find(|i| i.label == "pyenv-3.12")
+        .or_else(|| all.first())
+        .cloned()
+        .expect("at least one Python 3 interpreter on this machine")
+}
+
+fn python_minor(path: &Path) -> Option<u32> {
+    let out = Command::new(path)
+        .args(["-c", "import sys; print(sys.version_info[1])"])
+        .output()
+        .ok()?;
+    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+}
+
+/// First `name` on PATH that is an executable file.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+}
+
+/// A shell binary: looked up from an override variable (`RVENV_TEST_<NAME>`, e.g.
+/// `RVENV_TEST_NU`), then PATH. `None` (after `missing`) when absent.
+pub fn shell(name: &str) -> Option<PathBuf> {
+    let var = format!("RVENV_TEST_{}", name.to_uppercase());
+    if let Some(p) = std::env::var_os(&var).map(PathBuf::from)
+        && is_executable(&p)
+    {
+        return Some(p);
+    }
+    let found = which(name);
+    if found.is_none() {
+        missing(&format!("shell `{name}` (or ${var})"));
+    }
+    found
+}
+
+/// A path and prompt fragment that every activation script must carry through untouched,
+/// in the spirit of virtualenv's activation tests.
+pub const HOSTILE: &str = "'\";&&e-$ èрт🚒♞中片-j $(touch pwned) `touch pwned` !x \\n";
