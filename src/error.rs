@@ -9,7 +9,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    #[error("cannot use `{}` as an environment path: {reason}", .path.display())]
+    #[error("cannot use `{}` as an environment path: {reason}", shown(.path))]
     BadPath { path: PathBuf, reason: String },
 
     #[error("invalid prompt {prompt:?}: {reason}")]
@@ -18,19 +18,19 @@ pub enum Error {
     #[error("no Python interpreter found for `{spec}` (tried: {tried}); install it or pass --python /path/to/python")]
     InterpreterNotFound { spec: String, tried: String },
 
-    #[error("`{}` is Python {version}; rvenv creates Python 3 environments (3.6 or newer): pass --python with a Python 3 interpreter", .path.display())]
+    #[error("`{}` is Python {version}; rvenv creates Python 3 environments (3.6 or newer): pass --python with a Python 3 interpreter", shown(.path))]
     UnsupportedPython { path: PathBuf, version: String },
 
-    #[error("`{}` did not answer as a Python interpreter: {detail}", .path.display())]
+    #[error("`{}` did not answer as a Python interpreter: {detail}", shown(.path))]
     NotAPython { path: PathBuf, detail: String },
 
-    #[error("`{}` is not a virtual environment (no pyvenv.cfg), so --clear will not delete it; check the path, or add --force to clear it anyway", .path.display())]
+    #[error("`{}` is not a virtual environment (no pyvenv.cfg), so --clear will not delete it; check the path, or add --force to clear it anyway", shown(.path))]
     ClearNotAnEnv { path: PathBuf },
 
-    #[error("`{}` is a symbolic link; --clear does not delete through links: pass the real path `{}`", .path.display(), .target.display())]
+    #[error("`{}` is a symbolic link; --clear does not delete through links: pass the real path `{}`", shown(.path), shown(.target))]
     ClearThroughSymlink { path: PathBuf, target: PathBuf },
 
-    #[error("`{}` exists and is not a directory; choose another path or remove it", .path.display())]
+    #[error("`{}` exists and is not a directory; choose another path or remove it", shown(.path))]
     NotADirectory { path: PathBuf },
 
     #[error("{context}: {source}")]
@@ -44,7 +44,7 @@ pub enum Error {
     #[error(transparent)]
     Fs(#[from] std::io::Error),
 
-    #[error("{what} failed in `{}`: {detail}", .env.display())]
+    #[error("{what} failed in `{}`: {detail}", shown(.env))]
     Pip { env: PathBuf, what: String, detail: String },
 }
 
@@ -61,6 +61,16 @@ impl Error {
             _ => 1,
         }
     }
+}
+
+/// A path as it appears in a one-line message: control characters (a newline in a directory name)
+/// are escaped, so the message stays one line and says exactly what the path holds.
+pub fn shown(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    if !text.chars().any(char::is_control) {
+        return text.into_owned();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -34,11 +34,18 @@ pub enum Event<'a> {
 /// `rvenv create`: find the interpreter once, then make each target in turn, stopping at the
 /// first that fails.
 pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) -> Result<()> {
+    // Every target is looked at first: one that must be refused is refused before any
+    // interpreter runs or anything is written.
+    let placements = req
+        .targets
+        .iter()
+        .map(|target| materialize::decide(target, &materialize::inspect(target)?, req.on_existing))
+        .collect::<Result<Vec<_>>>()?;
     let found = interpreter::find(req.python.as_deref(), cwd)?;
     let interp = &found.interpreter;
     on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped });
     let layout = layout::Layout::for_interpreter(interp)?;
-    for target in &req.targets {
+    for (target, placement) in req.targets.iter().zip(placements) {
         let command = recreate_command(req, interp, target);
         let opts = plan::Options {
             link_mode: req.link_mode,
@@ -48,8 +55,6 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             on_existing: req.on_existing,
             command: &command,
         };
-        let state = materialize::inspect(target)?;
-        let placement = materialize::decide(target, &state, req.on_existing)?;
         let plan = plan::plan(target, interp, &layout, &opts);
         materialize::materialize(&plan, placement)?;
         if req.seed == Seed::Pip {
