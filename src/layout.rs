@@ -112,6 +112,9 @@ pub(crate) mod tests {
                 scheme(&[("scripts", "bin"), ("include", &inc), ("purelib", &lib)])
             }).flatten(),
             posix_prefix_scheme: scheme(&[("purelib", &format!("lib/python3.{minor}/site-packages"))]),
+            cache_tag: Some(format!("cpython-3{minor}")),
+            magic_number: None,
+            ensurepip: None,
         }
     }
 

@@ -182,6 +182,10 @@ fn write_entries(root: &Path, plan: &Plan, in_place: bool) -> Result<()> {
                 };
                 if in_place { replace_with(&path, write)? } else { write(&path)? }
             }
+            Entry::Link { from, hardlink, .. } => {
+                let write = |dest: &Path| link_or_copy(from, dest, *hardlink);
+                if in_place { replace_with(&path, write)? } else { write(&path)? }
+            }
             Entry::File { contents, mode, .. } => {
                 let write = |dest: &Path| -> Result<()> {
                     let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(*mode).open(dest)?;
@@ -192,6 +196,19 @@ fn write_entries(root: &Path, plan: &Plan, in_place: bool) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Hard-link `from` at `dest` when asked and possible (same filesystem), else copy it with its
+/// permissions and modification time.
+fn link_or_copy(from: &Path, dest: &Path, hardlink: bool) -> Result<()> {
+    if hardlink && std::fs::hard_link(from, dest).is_ok() {
+        return Ok(());
+    }
+    fs::copy(from, dest)?;
+    let modified = fs::metadata(from)?.modified()?;
+    let file = fs::OpenOptions::new().write(true).open(dest)?;
+    file.file().set_modified(modified).map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
     Ok(())
 }
 
@@ -290,5 +307,25 @@ mod tests {
         let dir = TargetState::Dir { is_env: false, empty: false };
         assert_eq!(decide(t, &dir, OnExisting::WriteInto).unwrap(), Placement::InPlace);
         assert!(matches!(decide(t, &TargetState::Other, OnExisting::WriteInto), Err(Error::NotADirectory { .. })));
+    }
+
+    #[test]
+    fn link_or_copy_shares_or_keeps_the_time() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src.py");
+        std::fs::write(&src, "x = 1\n").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        std::fs::File::options().write(true).open(&src).unwrap().set_modified(old).unwrap();
+
+        link_or_copy(&src, &tmp.path().join("linked.py"), true).unwrap();
+        let (a, b) = (std::fs::metadata(&src).unwrap(), std::fs::metadata(tmp.path().join("linked.py")).unwrap());
+        assert_eq!((a.ino(), a.nlink()), (b.ino(), 2));
+
+        link_or_copy(&src, &tmp.path().join("copied.py"), false).unwrap();
+        let c = std::fs::metadata(tmp.path().join("copied.py")).unwrap();
+        assert_ne!(c.ino(), a.ino());
+        assert_eq!(c.modified().unwrap(), old);
+        assert_eq!(std::fs::read(tmp.path().join("copied.py")).unwrap(), b"x = 1\n");
     }
 }

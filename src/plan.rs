@@ -18,6 +18,9 @@ pub enum Entry {
     Symlink { path: PathBuf, target: PathBuf },
     /// A copy of the file at `from`, with `mode`.
     Copy { path: PathBuf, from: PathBuf, mode: u32 },
+    /// The file at `from` (a cache image), hard-linked when `hardlink` and the filesystem allows,
+    /// else copied with its mode and modification time (compiled `.pyc` files check the latter).
+    Link { path: PathBuf, from: PathBuf, hardlink: bool },
     /// A file with these contents and `mode`.
     File { path: PathBuf, contents: Vec<u8>, mode: u32 },
 }
@@ -25,7 +28,11 @@ pub enum Entry {
 impl Entry {
     pub fn path(&self) -> &Path {
         match self {
-            Entry::Dir { path } | Entry::Symlink { path, .. } | Entry::Copy { path, .. } | Entry::File { path, .. } => path,
+            Entry::Dir { path }
+            | Entry::Symlink { path, .. }
+            | Entry::Copy { path, .. }
+            | Entry::Link { path, .. }
+            | Entry::File { path, .. } => path,
         }
     }
 }

@@ -37,6 +37,21 @@ pub struct Interpreter {
     pub venv_scheme: Option<BTreeMap<String, String>>,
     /// The sysconfig `posix_prefix` scheme's paths.
     pub posix_prefix_scheme: Option<BTreeMap<String, String>>,
+    /// `sys.implementation.cache_tag` (`cpython-312`): names compiled files.
+    pub cache_tag: Option<String>,
+    /// `importlib.util.MAGIC_NUMBER`, in hex: which bytecode this interpreter reads.
+    pub magic_number: Option<String>,
+    /// The wheels `python -m ensurepip` would install; None without ensurepip.
+    pub ensurepip: Option<Vec<BundledWheel>>,
+}
+
+/// A wheel the interpreter's ensurepip installs.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct BundledWheel {
+    /// `pip`, `setuptools`.
+    pub name: String,
+    pub version: String,
+    pub path: PathBuf,
 }
 
 impl Interpreter {
