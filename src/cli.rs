@@ -17,6 +17,28 @@ pub struct Cli {
 pub enum Command {
     /// Create virtual environments in one or more target directories (as `python -m venv`).
     Create(CreateArgs),
+    /// Show or empty rvenv's cache (interpreter facts, unpacked pip).
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Print the cache directory.
+    Dir,
+    /// Remove everything in the cache.
+    Clean,
+}
+
+/// How files from the cache get into an environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LinkModeArg {
+    /// Hard links (falling back to copies across filesystems).
+    Hardlink,
+    /// Copies.
+    Copy,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +96,14 @@ pub struct CreateArgs {
     /// Do not create a `.gitignore` in the environment.
     #[arg(long = "without-scm-ignore-files")]
     pub without_scm_ignore_files: bool,
+
+    /// Neither read nor write rvenv's cache.
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+
+    /// How pip's files get from the cache into the environment.
+    #[arg(long = "link-mode", value_enum, default_value = "hardlink")]
+    pub link_mode: LinkModeArg,
 
     /// Print nothing on success.
     #[arg(short, long)]

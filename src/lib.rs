@@ -5,6 +5,7 @@
 //! `seed` (pip). The library prints nothing: it reports what happened through [`Event`]s.
 
 pub mod activate;
+pub mod cache;
 pub mod cfg;
 pub mod cli;
 pub mod error;

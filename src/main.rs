@@ -5,7 +5,8 @@ mod report;
 
 use std::process::ExitCode;
 
-use rvenv::cli::{Cli, Command};
+use rvenv::cache::Cache;
+use rvenv::cli::{CacheCommand, Cli, Command};
 use rvenv::request::CreateRequest;
 
 fn main() -> ExitCode {
@@ -27,6 +28,17 @@ fn run(cli: Cli) -> rvenv::Result<()> {
             let req = CreateRequest::from_args(&args, &cwd)?;
             let mut out = report::Human::new(args.quiet, &args.dirs);
             rvenv::create(&req, &cwd, |event| out.event(event))
+        }
+        Command::Cache { command: CacheCommand::Dir } => {
+            println!("{}", rvenv::cache::default_root().display());
+            Ok(())
+        }
+        Command::Cache { command: CacheCommand::Clean } => {
+            match Cache::from_env(false).clean()? {
+                Some(root) => eprintln!("Removed {}", root.display()),
+                None => eprintln!("Nothing to remove at {}", rvenv::cache::default_root().display()),
+            }
+            Ok(())
         }
     }
 }

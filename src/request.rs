@@ -4,7 +4,8 @@
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
-use crate::cli::CreateArgs;
+use crate::cache::Cache;
+use crate::cli::{CreateArgs, LinkModeArg};
 use crate::error::{Error, Result};
 
 /// How the interpreter gets into `bin/`.
@@ -83,6 +84,10 @@ pub struct CreateRequest {
     pub upgrade_deps: bool,
     pub scm_ignore_files: bool,
     pub quiet: bool,
+    /// Where cached interpreter facts and pip images live (or bypassed).
+    pub cache: Cache,
+    /// Hard-link cached files into the environment (else copy them).
+    pub hardlink: bool,
 }
 
 impl CreateRequest {
@@ -115,6 +120,8 @@ impl CreateRequest {
             upgrade_deps: args.upgrade_deps,
             scm_ignore_files: !args.without_scm_ignore_files,
             quiet: args.quiet,
+            cache: Cache::from_env(args.no_cache),
+            hardlink: args.link_mode == LinkModeArg::Hardlink,
         })
     }
 }

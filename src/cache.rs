@@ -1,0 +1,167 @@
+//! rvenv's cache: `$RVENV_CACHE_DIR`, else `$XDG_CACHE_HOME/rvenv`, else `~/.cache/rvenv`.
+//! Everything in it is written whole or not at all (a temporary name, then a rename), so two
+//! rvenv processes at once, or one killed half-way, never leave an entry a later run would trust.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+use crate::error::Result;
+
+/// Where cached things live; `None` inside when the cache is bypassed (`--no-cache`).
+#[derive(Clone, Debug)]
+pub struct Cache {
+    root: Option<PathBuf>,
+}
+
+impl Cache {
+    /// The cache root from the environment, or a bypassed cache when `no_cache`.
+    pub fn from_env(no_cache: bool) -> Cache {
+        if no_cache {
+            return Cache { root: None };
+        }
+        Cache { root: Some(default_root()) }
+    }
+
+    /// A cache rooted at `root` (tests).
+    pub fn at(root: impl Into<PathBuf>) -> Cache {
+        Cache { root: Some(root.into()) }
+    }
+
+    pub fn disabled() -> Cache {
+        Cache { root: None }
+    }
+
+    /// The root directory, or None when bypassed.
+    pub fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
+    }
+
+    /// `bucket/key` below the root (created on demand by the writers), or None when bypassed.
+    pub fn path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
+        self.root.as_ref().map(|root| root.join(bucket).join(key))
+    }
+
+    /// Remove everything in the cache. Returns what was removed, or None when nothing was there.
+    pub fn clean(&self) -> Result<Option<PathBuf>> {
+        let Some(root) = &self.root else { return Ok(None) };
+        if !root.exists() {
+            return Ok(None);
+        }
+        // Move it aside first, so a process that starts now sees either the old cache or none.
+        let aside = temp_sibling(root, "clean");
+        fs::rename(root, &aside)?;
+        fs::remove_dir_all(&aside)?;
+        Ok(Some(root.clone()))
+    }
+}
+
+/// The default cache root, from the environment.
+pub fn default_root() -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = var("RVENV_CACHE_DIR") {
+        return dir;
+    }
+    if let Some(dir) = var("XDG_CACHE_HOME") {
+        return dir.join("rvenv");
+    }
+    var("HOME").unwrap_or_else(|| PathBuf::from("/tmp")).join(".cache").join("rvenv")
+}
+
+/// A name beside `path` that no other process will pick.
+pub fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.{purpose}-{}-{n}-{nanos:x}", std::process::id()))
+}
+
+/// Write `contents` to `path` whole: a temporary file beside it, then a rename over it.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let tmp = temp_sibling(path, "tmp");
+    let result = (|| -> Result<()> {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(contents)?;
+        fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Fill the directory `dest` whole: `fill` writes into a temporary directory beside it, which is
+/// then renamed into place. If another process filled `dest` first, its copy is kept and ours
+/// dropped. Either way, on success `dest` is complete.
+pub fn fill_dir_atomic(dest: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let tmp = temp_sibling(dest, "fill");
+    fs::create_dir(&tmp)?;
+    let result = fill(&tmp).and_then(|()| match std::fs::rename(&tmp, dest) {
+        Ok(()) => Ok(()),
+        // Someone else's complete copy is already there (rename onto a non-empty directory).
+        Err(e) if dest.is_dir() && matches!(e.raw_os_error(), Some(libc::ENOTEMPTY) | Some(libc::EEXIST)) => Ok(()),
+        Err(e) => Err(crate::error::Error::io(format!("cannot move a cache entry into `{}`", dest.display()), e)),
+    });
+    if tmp.exists() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_is_whole_or_absent() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("bucket/entry");
+        let err = fill_dir_atomic(&dest, |dir| {
+            std::fs::write(dir.join("half"), "x").unwrap();
+            Err(crate::error::Error::Usage("interrupted".into()))
+        });
+        assert!(err.is_err());
+        assert!(!dest.exists());
+        assert_eq!(std::fs::read_dir(dest.parent().unwrap()).unwrap().count(), 0, "temporary left behind");
+
+        fill_dir_atomic(&dest, |dir| Ok(std::fs::write(dir.join("a"), "first")?)).unwrap();
+        // A second filler loses the race: the first complete entry stays.
+        fill_dir_atomic(&dest, |dir| Ok(std::fs::write(dir.join("a"), "second")?)).unwrap();
+        assert_eq!(std::fs::read_to_string(dest.join("a")).unwrap(), "first");
+        assert_eq!(std::fs::read_dir(dest.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn write_atomic_replaces_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("d/probe.json");
+        write_atomic(&file, b"one").unwrap();
+        write_atomic(&file, b"two").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(tmp.path().join("d")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn clean_removes_the_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::at(tmp.path().join("c"));
+        assert_eq!(cache.clean().unwrap(), None);
+        write_atomic(&cache.path("b", "k").unwrap(), b"x").unwrap();
+        assert_eq!(cache.clean().unwrap(), Some(tmp.path().join("c")));
+        assert!(!tmp.path().join("c").exists());
+        assert_eq!(Cache::disabled().path("b", "k"), None);
+    }
+}
