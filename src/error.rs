@@ -21,6 +21,9 @@ pub enum Error {
     #[error("`{}` is Python {version}; rvenv creates Python 3 environments (3.6 or newer): pass --python with a Python 3 interpreter", shown(.path))]
     UnsupportedPython { path: PathBuf, version: String },
 
+    #[error("`{}` is a pyenv shim for version `{version}` (set by {origin}), which is not installed: run `pyenv install {version}`, or pass --python", shown(.shim))]
+    PyenvNotInstalled { shim: PathBuf, version: String, origin: String },
+
     #[error("`{}` did not answer as a Python interpreter: {detail}", shown(.path))]
     NotAPython { path: PathBuf, detail: String },
 

@@ -42,7 +42,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         .iter()
         .map(|target| materialize::decide(target, &materialize::inspect(target)?, req.on_existing))
         .collect::<Result<Vec<_>>>()?;
-    let found = interpreter::find(req.python.as_deref(), cwd)?;
+    let found = interpreter::find(req.python.as_deref(), cwd, &req.cache)?;
     let interp = &found.interpreter;
     on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped });
     let layout = layout::Layout::for_interpreter(interp)?;

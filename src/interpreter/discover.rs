@@ -6,7 +6,9 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{Interpreter, probe};
+use super::shim::{self, Shim};
+use super::{Interpreter, probe_cached};
+use crate::cache::Cache;
 use crate::error::{Error, Result};
 
 /// A place an interpreter may be.
@@ -46,15 +48,26 @@ pub struct Found {
     pub skipped: Vec<String>,
 }
 
-/// Find and probe the interpreter `spec` names (default: `python3` on PATH).
-pub fn find(spec: Option<&OsStr>, cwd: &Path) -> Result<Found> {
+/// Find and probe the interpreter `spec` names (default: `python3` on PATH). pyenv shims are
+/// resolved to the interpreter pyenv would run; answers come from `cache` when still valid.
+pub fn find(spec: Option<&OsStr>, cwd: &Path, cache: &Cache) -> Result<Found> {
     let spec_text = spec.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "python3".into());
     let spec = Spec::parse(spec.unwrap_or(OsStr::new("python3")));
     let candidates = candidates(&spec, cwd);
     let mut skipped = Vec::new();
     let mut last_error = None;
     for candidate in &candidates {
-        match probe(&candidate.path) {
+        let path = match shim::resolve(&candidate.path, cwd) {
+            Shim::Plain | Shim::Unresolved => candidate.path.clone(),
+            Shim::Resolved(real) => real,
+            Shim::NotInstalled { version, origin } => {
+                let e = Error::PyenvNotInstalled { shim: candidate.path.clone(), version, origin };
+                skipped.push(e.to_string());
+                last_error = Some(e);
+                continue;
+            }
+        };
+        match probe_cached(&path, cache) {
             Ok(interpreter) => {
                 if let Spec::Version(want) = &spec
                     && !interpreter.matches_version(want)
@@ -66,7 +79,7 @@ pub fn find(spec: Option<&OsStr>, cwd: &Path) -> Result<Found> {
                     ));
                     continue;
                 }
-                return Ok(Found { interpreter, path: candidate.path.clone(), skipped });
+                return Ok(Found { interpreter, path, skipped });
             }
             Err(e) => {
                 skipped.push(e.to_string());

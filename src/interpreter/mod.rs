@@ -3,17 +3,18 @@
 
 mod discover;
 mod probe;
+mod shim;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use discover::{Candidate, find};
-pub use probe::probe;
+pub use probe::{probe, probe_cached};
 
 /// What an interpreter says of itself (the probe's JSON).
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Interpreter {
     /// The placeholder the probe used as the environment's base in the scheme paths.
     pub placeholder: String,
@@ -46,7 +47,7 @@ pub struct Interpreter {
 }
 
 /// A wheel the interpreter's ensurepip installs.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub struct BundledWheel {
     /// `pip`, `setuptools`.
     pub name: String,

@@ -1,6 +1,6 @@
 //! One run of the interpreter with an embedded snippet that prints JSON about itself.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::Interpreter;
+use crate::cache::{Cache, write_atomic};
 use crate::error::{Error, Result};
 
 const PROBE: &str = include_str!("probe.py");
@@ -69,4 +70,90 @@ pub fn probe(path: &Path) -> Result<Interpreter> {
         return Err(Error::UnsupportedPython { path: path.to_path_buf(), version: v.join(".") });
     }
     serde_json::from_str(json).map_err(|e| not_python(format!("unreadable answer: {e}")))
+}
+
+/// What a cached probe answer is valid for: the path as invoked (it decides `sys.executable` and
+/// so the environment's link names), and the identity of the file it resolves to. Any change to
+/// the interpreter's file, or to where the path leads, misses the cache.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+struct CacheKey {
+    rvenv: String,
+    invoked: PathBuf,
+    real: PathBuf,
+    size: u64,
+    mtime_ns: i128,
+    inode: u64,
+    device: u64,
+}
+
+impl CacheKey {
+    fn of(path: &Path) -> Option<CacheKey> {
+        use std::os::unix::fs::MetadataExt;
+        let real = std::fs::canonicalize(path).ok()?;
+        let meta = std::fs::metadata(&real).ok()?;
+        Some(CacheKey {
+            rvenv: env!("CARGO_PKG_VERSION").to_owned(),
+            invoked: path.to_path_buf(),
+            real,
+            size: meta.len(),
+            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+            inode: meta.ino(),
+            device: meta.dev(),
+        })
+    }
+
+    /// The entry's file name: a digest of the key (the key itself is stored inside and compared).
+    fn file_name(&self) -> String {
+        let text = serde_json::to_string(self).expect("a key serialises");
+        // FNV-1a, 64-bit: stable across builds, and collisions are caught by the stored key.
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+        format!("{hash:016x}.json")
+    }
+}
+
+#[derive(serde::Serialize, Deserialize)]
+struct CacheEntry {
+    key: CacheKey,
+    interpreter: Interpreter,
+}
+
+/// `probe`, answered from the cache when the interpreter has not changed since it was last asked.
+/// A missing, torn or foreign entry is ignored and rewritten; only successful answers are kept.
+pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
+    let Some(key) = CacheKey::of(path) else { return probe(path) };
+    let Some(file) = cache.path("interpreters", &key.file_name()) else { return probe(path) };
+    if let Ok(bytes) = std::fs::read(&file)
+        && let Ok(entry) = serde_json::from_slice::<CacheEntry>(&bytes)
+        && entry.key == key
+    {
+        return Ok(entry.interpreter);
+    }
+    let interpreter = probe(path)?;
+    let entry = CacheEntry { key, interpreter };
+    // A cache that cannot be written only costs speed.
+    let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
+    Ok(entry.interpreter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_change_with_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let exe = tmp.path().join("python");
+        std::fs::write(&exe, "one").unwrap();
+        let a = CacheKey::of(&exe).unwrap();
+        assert_eq!(a, CacheKey::of(&exe).unwrap());
+        assert_eq!(a.file_name(), CacheKey::of(&exe).unwrap().file_name());
+        std::fs::write(&exe, "longer").unwrap();
+        let b = CacheKey::of(&exe).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a.file_name(), b.file_name());
+        // The same file reached by another name is another key: its sys.executable differs.
+        let link = tmp.path().join("python3");
+        std::os::unix::fs::symlink(&exe, &link).unwrap();
+        assert_ne!(CacheKey::of(&link).unwrap().file_name(), b.file_name());
+    }
 }

@@ -1,0 +1,180 @@
+//! Finding interpreters: pyenv shims resolved by pyenv's rules without running them (checked
+//! against `pyenv which`), and the probe cache, which must notice when an interpreter changes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{missing, pyenv_python, pyenv_root, rvenv};
+
+/// A pyenv root of our own: the real versions linked in, a global `version` file, and shims that
+/// are pyenv's own but point at this root and leave a marker file when they run.
+struct FakePyenv {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    marker: PathBuf,
+    work: PathBuf,
+}
+
+impl FakePyenv {
+    fn new(global: &str) -> Option<FakePyenv> {
+        let real = pyenv_root();
+        let shim = std::fs::read_to_string(real.join("shims/python3")).ok()?;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("pyenv");
+        let marker = tmp.path().join("shim-ran");
+        std::fs::create_dir_all(root.join("versions")).unwrap();
+        std::fs::create_dir_all(root.join("shims")).unwrap();
+        for entry in std::fs::read_dir(real.join("versions")).unwrap() {
+            let entry = entry.unwrap();
+            std::os::unix::fs::symlink(entry.path(), root.join("versions").join(entry.file_name())).unwrap();
+        }
+        let shim = shim
+            .replace(real.to_str().unwrap(), root.to_str().unwrap())
+            .replace("\"/root/.pyenv/libexec/pyenv\"", &format!("\"{}\"", real.join("libexec/pyenv").display()))
+            .replacen("set -e\n", &format!("set -e\ntouch '{}'\n", marker.display()), 1);
+        // The libexec path must stay the real one, the root the fake one.
+        let shim = shim.replace(&format!("{}/libexec/pyenv", root.display()), &format!("{}/libexec/pyenv", real.display()));
+        for name in ["python3", "python3.12", "python"] {
+            let path = root.join("shims").join(name);
+            std::fs::write(&path, &shim).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(root.join("version"), format!("{global}\n")).unwrap();
+        let work = tmp.path().join("work/deep/er");
+        std::fs::create_dir_all(&work).unwrap();
+        Some(FakePyenv { _tmp: tmp, root, marker, work })
+    }
+
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>, pyenv_version: Option<&str>) -> Command {
+        let mut cmd = Command::new(program);
+        common::scrub(&mut cmd);
+        // A pyenv user's PATH: the shims, then the system's own directories.
+        let path = format!("{}:/usr/local/bin:/usr/bin:/bin", self.root.join("shims").display());
+        cmd.env("PYENV_ROOT", &self.root).env("PATH", path).current_dir(&self.work).env_remove("PYENV_DIR");
+        if let Some(v) = pyenv_version {
+            cmd.env("PYENV_VERSION", v);
+        }
+        cmd
+    }
+
+    /// What `pyenv which COMMAND` says, or None if pyenv refuses.
+    fn pyenv_which(&self, command: &str, pyenv_version: Option<&str>) -> Option<PathBuf> {
+        let out = self.command(pyenv_root().join("libexec/pyenv"), pyenv_version).args(["which", command]).output().unwrap();
+        out.status.success().then(|| PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()))
+    }
+
+    /// `rvenv create` through the fake shim for `command`.
+    fn rvenv_create(&self, command: &str, pyenv_version: Option<&str>, env: &Path) -> Output {
+        let mut cmd = self.command(env!("CARGO_BIN_EXE_rvenv"), pyenv_version);
+        cmd.env("RVENV_CACHE_DIR", self.root.join("../cache"));
+        cmd.args(["create", "--without-pip", "-q", "-p"]).arg(self.root.join("shims").join(command)).arg(env).output().unwrap()
+    }
+}
+
+/// `rvenv create` through the shim links to what `pyenv which` names, which is `expected`.
+fn check_agrees(fake: &FakePyenv, pyenv_version: Option<&str>, expected: &Path) {
+    let which = fake.pyenv_which("python3", pyenv_version).expect("pyenv resolves it");
+    assert!(which.starts_with(expected), "pyenv which: {}", which.display());
+    let _ = std::fs::remove_file(&fake.marker);
+    let env = tempfile::tempdir_in(&fake.work).unwrap().keep().join("env");
+    let out = fake.rvenv_create("python3", pyenv_version, &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_link(env.join("bin/python3")).unwrap(), which);
+    assert!(!fake.marker.exists(), "rvenv ran the shim instead of resolving it");
+}
+
+fn installed(version: &str) -> bool {
+    pyenv_root().join("versions").join(version).is_dir()
+}
+
+#[test]
+fn shim_resolution_agrees_with_pyenv() {
+    if !pyenv_root().join("shims/python3").exists() || !installed("3.12.1") || !installed("3.11.7") || !installed("3.13.0") {
+        return missing("pyenv with 3.11.7, 3.12.1 and 3.13.0");
+    }
+    let fake = FakePyenv::new("3.13.0").unwrap();
+    let version = |v: &str| fake.root.join("versions").join(v);
+    // The global version file.
+    check_agrees(&fake, None, &version("3.13.0"));
+    // PYENV_VERSION wins over everything; a prefix means the newest installed release.
+    check_agrees(&fake, Some("3.12.1"), &version("3.12.1"));
+    check_agrees(&fake, Some("3.12"), &version("3.12.1"));
+    // A version that is not installed is passed over: the next one, then the system's.
+    check_agrees(&fake, Some("3.99.1:3.12.1"), &version("3.12.1"));
+    check_agrees(&fake, Some("3.99.1"), Path::new("/usr"));
+    // A .python-version in a parent of the current directory, naming a prefix.
+    std::fs::write(fake.work.parent().unwrap().join(".python-version"), "# project\n3.11\n").unwrap();
+    check_agrees(&fake, None, &version("3.11.7"));
+    // PYENV_VERSION still wins over the local file.
+    check_agrees(&fake, Some("3.12.1"), &version("3.12.1"));
+}
+
+#[test]
+fn shim_for_a_version_not_installed_is_a_clear_error() {
+    if !pyenv_root().join("shims/python3").exists() {
+        return missing("pyenv's python3 shim");
+    }
+    let fake = FakePyenv::new("3.13.0").unwrap();
+    // No system python3.12 to fall back on (the PATH is the shims and the system's directories).
+    if fake.pyenv_which("python3.12", Some("3.99.1")).is_some() {
+        return missing("a system without python3.12 outside pyenv");
+    }
+    let env = fake.work.join("env");
+    let out = fake.rvenv_create("python3.12", Some("3.99.1"), &env);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("3.99.1") && err.contains("not installed") && err.contains("PYENV_VERSION"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!env.exists());
+}
+
+fn cfg_version(env: &Path) -> String {
+    let text = std::fs::read_to_string(env.join("pyvenv.cfg")).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("version = ")).unwrap().to_owned()
+}
+
+#[test]
+fn probe_cache_notices_a_replaced_interpreter() {
+    let (Some(py312), Some(py311)) = (pyenv_python(12), pyenv_python(11)) else {
+        return missing("pyenv CPython 3.11 and 3.12");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let python = bin.join("python3");
+    let create = |env: &str| {
+        let out = rvenv().env("RVENV_CACHE_DIR", &cache).args(["create", "--without-pip", "-q", "-p"]).arg(&python).arg(tmp.path().join(env)).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        cfg_version(&tmp.path().join(env))
+    };
+    std::fs::copy(&py312, &python).unwrap();
+    assert!(create("a").starts_with("3.12."));
+    assert_eq!(std::fs::read_dir(cache.join("interpreters")).unwrap().count(), 1, "the answer was cached");
+    assert!(create("b").starts_with("3.12."));
+    // Another interpreter at the same path: the cached answer must not be used.
+    std::fs::remove_file(&python).unwrap();
+    std::fs::copy(&py311, &python).unwrap();
+    assert!(create("c").starts_with("3.11."), "a stale probe answer was used");
+}
+
+#[test]
+fn corrupted_cache_entries_are_ignored_and_rewritten() {
+    let py = common::any_python();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let create = |env: &str| {
+        let out = rvenv().env("RVENV_CACHE_DIR", &cache).args(["create", "--without-pip", "-q", "-p"]).arg(&py.path).arg(tmp.path().join(env)).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    create("a");
+    let entry = std::fs::read_dir(cache.join("interpreters")).unwrap().next().unwrap().unwrap().path();
+    let good = std::fs::read(&entry).unwrap();
+    for garbage in [&b""[..], b"{\"key\": 1", b"\xff\xfe not json", &good[..good.len() / 2]] {
+        std::fs::write(&entry, garbage).unwrap();
+        create(&format!("env-{}", garbage.len()));
+        assert_eq!(std::fs::read(&entry).unwrap(), good, "the entry was not rewritten");
+    }
+}
