@@ -43,6 +43,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("interrupted by signal {signal}; nothing half-made was left behind")]
+    Interrupted { signal: i32 },
+
     /// An I/O error from fs-err, whose message already names the operation and the path.
     #[error(transparent)]
     Fs(#[from] std::io::Error),
@@ -61,6 +64,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::BadPath { .. } | Error::BadPrompt { .. } => 2,
+            // The shell convention: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+            Error::Interrupted { signal } => 128 + signal,
             _ => 1,
         }
     }

@@ -10,6 +10,7 @@ pub mod cfg;
 pub mod cli;
 pub mod error;
 pub mod interpreter;
+pub mod interrupt;
 pub mod layout;
 pub mod materialize;
 pub mod plan;
@@ -42,7 +43,10 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         .iter()
         .map(|target| materialize::decide(target, &materialize::inspect(target)?, req.on_existing))
         .collect::<Result<Vec<_>>>()?;
-    let found = interpreter::find(req.python.as_deref(), cwd, &req.cache)?;
+    let found = interpreter::find(req.python.as_deref(), cwd, &req.cache);
+    // A Ctrl-C reaches the probed interpreter too: say "interrupted", not "not a Python".
+    interrupt::check()?;
+    let found = found?;
     let interp = &found.interpreter;
     on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped });
     let layout = layout::Layout::for_interpreter(interp)?;

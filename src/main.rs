@@ -11,6 +11,7 @@ use rvenv::request::CreateRequest;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from_env();
+    rvenv::interrupt::install();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, shown};
+use crate::interrupt::{check, fault_point};
 use crate::plan::{Entry, Plan};
 use crate::request::OnExisting;
 
@@ -90,8 +91,13 @@ pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
         Placement::Stage | Placement::Swap => {
             let parent = target.parent().expect("targets are never the root");
             fs::create_dir_all(parent)?;
+            Staging::remove_stale(parent, target);
             let staging = Staging::create(parent, target)?;
-            write_entries(&staging.path, plan, false)?;
+            write_entries(&staging.path, plan, false).map_err(|e| match e {
+                Error::Fs(source) => Error::io(format!("cannot make the environment at `{}`", shown(target)), source),
+                other => other,
+            })?;
+            check()?;
             if placement == Placement::Stage {
                 rename_noreplace(&staging.path, target).map_err(|e| {
                     let context = if e.raw_os_error() == Some(libc::EEXIST) || e.raw_os_error() == Some(libc::ENOTEMPTY) {
@@ -102,9 +108,11 @@ pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
                     Error::io(context, e)
                 })?;
                 staging.disarm();
+                fault_point(format_args!("placed"));
             } else {
                 exchange(&staging.path, target)
                     .map_err(|e| Error::io(format!("cannot swap the new environment into `{}`", target.display()), e))?;
+                fault_point(format_args!("placed"));
                 // The staging path now holds the old environment; Staging's drop removes it.
             }
             Ok(())
@@ -133,6 +141,24 @@ impl Staging {
         Ok(Staging { path, armed: true })
     }
 
+    /// Remove staging directories for `target` left by runs that were killed: ours by name, and
+    /// whose process is gone.
+    fn remove_stale(parent: &Path, target: &Path) {
+        let Some(name) = target.file_name().and_then(|n| n.to_str()) else { return };
+        let prefix = format!(".{name}{}", Self::MARK);
+        let Ok(entries) = std::fs::read_dir(parent) else { return };
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+            let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<libc::pid_t>().ok()) else { continue };
+            // SAFETY: kill(2) with signal 0 only asks whether the process exists.
+            let alive = unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+            if !alive {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+
     fn disarm(mut self) {
         self.armed = false;
     }
@@ -150,7 +176,9 @@ fn write_entries(root: &Path, plan: &Plan, in_place: bool) -> Result<()> {
     if in_place {
         fs::create_dir_all(root)?;
     }
-    for entry in &plan.entries {
+    for (written, entry) in plan.entries.iter().enumerate() {
+        fault_point(format_args!("entry:{written}"));
+        check()?;
         let path = root.join(entry.path());
         match entry {
             Entry::Dir { .. } => {
