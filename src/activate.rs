@@ -1,6 +1,8 @@
 //! Activation scripts: one template per shell (in `templates/`, embedded with `include_str!`),
 //! every substituted value passed through that shell's quoting function in `quote.rs`.
 
+use crate::quote;
+
 /// What an activation script needs to know about its environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivationContext<'a> {
@@ -13,7 +15,137 @@ pub struct ActivationContext<'a> {
     pub prompt: &'a str,
 }
 
+const POSIX: &str = include_str!("../templates/activate");
+const FISH: &str = include_str!("../templates/activate.fish");
+const CSH: &str = include_str!("../templates/activate.csh");
+const NU: &str = include_str!("../templates/activate.nu");
+const XONSH: &str = include_str!("../templates/activate.xsh");
+const POWERSHELL: &str = include_str!("../templates/Activate.ps1");
+
+/// Placeholder for the environment directory (becomes `VIRTUAL_ENV`).
+const ENV_DIR: &str = "__VIRTUAL_ENV__";
+/// Placeholder for the prompt name (becomes `VIRTUAL_ENV_PROMPT`).
+const PROMPT: &str = "__VIRTUAL_ENV_PROMPT__";
+/// Placeholder for the scripts directory name inside the environment.
+const BIN_NAME: &str = "__BIN_NAME__";
+/// Placeholder for the prompt prefix `(prompt) `, escaped for the shell's prompt syntax.
+const PROMPT_PREFIX: &str = "__PROMPT_PREFIX__";
+
 /// Every activation script as (file name inside `bin_name`, contents).
-pub fn render(_ctx: &ActivationContext) -> Vec<(&'static str, String)> {
-    Vec::new()
+pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
+    let with = |template: &str, quote: fn(&str) -> String| {
+        fill(
+            template,
+            &[
+                (ENV_DIR, quote(ctx.env_dir)),
+                (PROMPT, quote(ctx.prompt)),
+                (BIN_NAME, quote(ctx.bin_name)),
+            ],
+        )
+    };
+    let csh_prefix = quote::csh(&quote::csh_prompt_text(&format!("({}) ", ctx.prompt)));
+    let csh = fill(
+        CSH,
+        &[
+            (ENV_DIR, quote::csh(ctx.env_dir)),
+            (PROMPT, quote::csh(ctx.prompt)),
+            (BIN_NAME, quote::csh(ctx.bin_name)),
+            (PROMPT_PREFIX, csh_prefix),
+        ],
+    );
+    vec![
+        ("activate", with(POSIX, quote::posix)),
+        ("activate.fish", with(FISH, quote::fish)),
+        ("activate.csh", csh),
+        ("activate.nu", with(NU, quote::nu)),
+        ("activate.xsh", with(XONSH, quote::xonsh)),
+        ("Activate.ps1", with(POWERSHELL, quote::powershell)),
+    ]
+}
+
+/// Replace each placeholder occurrence in one left-to-right pass, so text coming from a value
+/// is never looked at again (a path containing `__BIN_NAME__` stays as it is).
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() + 256);
+    let mut rest = template;
+    loop {
+        let next = values
+            .iter()
+            .filter_map(|(key, value)| rest.find(key).map(|at| (at, *key, value)))
+            .min_by_key(|(at, _, _)| *at);
+        match next {
+            Some((at, key, value)) => {
+                out.push_str(&rest[..at]);
+                out.push_str(value);
+                rest = &rest[at + key.len()..];
+            }
+            None => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: [&str; 6] = [
+        "activate",
+        "activate.fish",
+        "activate.csh",
+        "activate.nu",
+        "activate.xsh",
+        "Activate.ps1",
+    ];
+
+    fn ctx() -> ActivationContext<'static> {
+        ActivationContext {
+            env_dir: "/tmp/x __BIN_NAME__ __VIRTUAL_ENV_PROMPT__",
+            bin_name: "bin",
+            prompt: "p __VIRTUAL_ENV__",
+        }
+    }
+
+    #[test]
+    fn renders_all_six_scripts() {
+        let names: Vec<_> = render(&ctx()).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, NAMES);
+    }
+
+    #[test]
+    fn no_placeholder_is_left_and_values_are_not_rescanned() {
+        for (name, text) in
+            render(&ActivationContext { env_dir: "/e", bin_name: "bin", prompt: "p" })
+        {
+            assert!(!text.contains("__VIRTUAL_ENV"), "{name} keeps a placeholder");
+            assert!(!text.contains("__BIN_NAME__"), "{name} keeps a placeholder");
+            assert!(!text.contains("__PROMPT_PREFIX__"), "{name} keeps a placeholder");
+        }
+        // Values that look like placeholders come out verbatim (quoted), not substituted again.
+        for (name, text) in render(&ctx()) {
+            assert!(
+                text.contains("__BIN_NAME__ __VIRTUAL_ENV_PROMPT__"),
+                "{name} rescanned a value"
+            );
+            assert!(text.contains("p __VIRTUAL_ENV__"), "{name} rescanned a value");
+        }
+    }
+
+    #[test]
+    fn every_template_uses_the_values() {
+        for (name, text) in
+            render(&ActivationContext { env_dir: "/e/n/v", bin_name: "bin", prompt: "pr0mpt" })
+        {
+            assert!(text.contains("/e/n/v"), "{name} lacks the env dir");
+            assert!(text.contains("pr0mpt"), "{name} lacks the prompt");
+        }
+    }
+
+    #[test]
+    fn fill_is_single_pass() {
+        let out = fill("a __X__ b __Y__", &[("__X__", "__Y__".into()), ("__Y__", "y".into())]);
+        assert_eq!(out, "a __Y__ b y");
+    }
 }

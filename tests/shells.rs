@@ -1,0 +1,748 @@
+//! The activation scripts, sourced in real shells: bash, zsh, dash, fish, tcsh, nushell and
+//! xonsh. Each test creates two environments with the built binary, one at a plain path with
+//! the default prompt and one whose directory name and prompt carry `common::HOSTILE`, then
+//! activates, inspects and deactivates them in one shell process per case.
+//!
+//! What each case checks (from `env -0` dumps and small files written by the shell):
+//! - while active: `VIRTUAL_ENV` is the env path and `VIRTUAL_ENV_PROMPT` the prompt, byte for
+//!   byte; `PATH` is exactly `<env>/bin` + the original `PATH` (so activating twice, or one env
+//!   after another, leaves no trace of the first); `PYTHONHOME` is unset; `python` resolves to
+//!   `<env>/bin/python` and reports the env as `sys.prefix`; the prompt, rendered the way the
+//!   shell would display it, is `(prompt) ` + the original prompt;
+//! - after `deactivate`: `PATH` is the original, `VIRTUAL_ENV`/`VIRTUAL_ENV_PROMPT` are unset,
+//!   `PYTHONHOME` is back (hostile case) or still unset (plain case), the prompt is the original
+//!   and `deactivate` itself is gone;
+//! - never: a `pwned` file in the shell's working directory (the hostile strings contain
+//!   `$(touch pwned)` and `` `touch pwned` ``).
+//!
+//! The scripts' directories reach the shells through environment variables (`ACT_DIR1`,
+//! `ACT_DIR2`) wherever the shell can take a path that way; nushell needs a literal path at
+//! parse time, so its script carries the path quoted by `rvenv::quote::nu` (whose round trip
+//! through nu is tested in `src/quote.rs`).
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The search path every shell starts with; the entry with spaces checks that it survives.
+const BASE_PATH: &str = "/usr/local/bin:/usr/bin:/bin:/nonexistent dir/with spaces !x 'q' $HOME";
+
+/// A PYTHONHOME set before activation in the hostile case, to be restored by `deactivate`.
+const PYTHONHOME: &str = "/nonexistent python home/$(touch pwned) `touch pwned` !x 'q' \"d\"";
+
+/// The prompt of the hostile environment: `HOSTILE` plus the characters that prompt
+/// languages treat specially (zsh/tcsh `%`, xonsh braces, tcsh `^`, bash and tcsh `\`).
+fn hostile_prompt() -> String {
+    format!("{} %n%% {{RED}}{{}} ^x !! \\", common::HOSTILE)
+}
+
+/// The base interpreter, looked up once per test binary.
+fn python() -> &'static Path {
+    static PY: OnceLock<PathBuf> = OnceLock::new();
+    PY.get_or_init(|| common::any_python().path)
+}
+
+/// nushell or xonsh: `RVENV_TEST_<NAME>`, else the location `.ci/run` installs it to, else PATH.
+fn shell_at(name: &str, under_home: &str) -> Option<PathBuf> {
+    let var = format!("RVENV_TEST_{}", name.to_uppercase());
+    if std::env::var_os(&var).is_none() {
+        let known = common::home().join(under_home);
+        if known.is_file() {
+            return Some(known);
+        }
+    }
+    common::shell(name)
+}
+
+fn nu() -> Option<PathBuf> {
+    shell_at("nu", ".cache/rvenv-ci/npm/node_modules/@nushell/linux-x64/bin/nu")
+}
+
+fn xonsh() -> Option<PathBuf> {
+    shell_at("xonsh", ".cache/rvenv-ci/xonsh/bin/xonsh")
+}
+
+/// One created environment.
+struct Env {
+    dir: PathBuf,
+    prompt: String,
+}
+
+impl Env {
+    fn script(&self, name: &str) -> PathBuf {
+        self.dir.join("bin").join(name)
+    }
+    fn dir_str(&self) -> &str {
+        self.dir.to_str().expect("test paths are UTF-8")
+    }
+}
+
+/// Two environments under one temporary directory, plus room for each shell run.
+struct Fixture {
+    root: tempfile::TempDir,
+    plain: Env,
+    hostile: Env,
+    runs: std::cell::Cell<usize>,
+}
+
+fn create(root: &Path, name: &str, prompt: Option<&str>) -> Env {
+    let dir = root.join(name);
+    let mut cmd = common::rvenv();
+    cmd.args(["create", "--without-pip", "--python"]).arg(python());
+    if let Some(p) = prompt {
+        cmd.arg("--prompt").arg(p);
+    }
+    let out = cmd.arg(&dir).output().expect("run rvenv");
+    assert!(
+        out.status.success(),
+        "rvenv create {} failed ({}):\nstdout: {}\nstderr: {}",
+        dir.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prompt = prompt.map(str::to_owned).unwrap_or_else(|| name.to_owned());
+    Env { dir, prompt }
+}
+
+fn fixture() -> Fixture {
+    let root = tempfile::Builder::new().prefix("rvenv-shells-").tempdir().unwrap();
+    let plain = create(root.path(), "plain-env", None);
+    let hostile_name = format!("env {}", common::HOSTILE);
+    let hostile = create(root.path(), &hostile_name, Some(&hostile_prompt()));
+    Fixture { root, plain, hostile, runs: std::cell::Cell::new(0) }
+}
+
+/// Which environment a case activates last, and what it activates before it.
+#[derive(Clone, Copy, Debug)]
+enum Case {
+    /// The plain env, activated twice in a row.
+    Plain,
+    /// The plain env, then the hostile env on top of it, with PYTHONHOME set beforehand.
+    Hostile,
+}
+
+impl Case {
+    fn first(self, fx: &Fixture) -> &Env {
+        &fx.plain
+    }
+    fn second(self, fx: &Fixture) -> &Env {
+        match self {
+            Case::Plain => &fx.plain,
+            Case::Hostile => &fx.hostile,
+        }
+    }
+    fn pythonhome(self) -> Option<&'static str> {
+        match self {
+            Case::Plain => None,
+            Case::Hostile => Some(PYTHONHOME),
+        }
+    }
+}
+
+/// The outcome of one shell process: its output and the files it wrote into its dump dir.
+struct Run {
+    label: String,
+    script: String,
+    output: Output,
+    dumps: HashMap<String, Vec<u8>>,
+    errors: Vec<String>,
+}
+
+impl Run {
+    fn file(&mut self, name: &str) -> Option<Vec<u8>> {
+        let found = self.dumps.get(name).cloned();
+        if found.is_none() {
+            self.errors.push(format!("the shell did not write `{name}`"));
+        }
+        found
+    }
+
+    fn text(&mut self, name: &str) -> Option<String> {
+        self.file(name).map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    fn expect_text(&mut self, name: &str, want: &str) {
+        if let Some(got) = self.text(name) {
+            if got != want {
+                self.errors.push(format!("`{name}` is {got:?}, expected {want:?}"));
+            }
+        }
+    }
+
+    /// Panic with everything needed to see what went wrong, if anything did.
+    fn finish(self) {
+        if self.errors.is_empty() {
+            return;
+        }
+        panic!(
+            "{} failed:\n  - {}\n--- script ---\n{}\n--- exit: {} ---\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.label,
+            self.errors.join("\n  - "),
+            self.script,
+            self.output.status,
+            String::from_utf8_lossy(&self.output.stdout),
+            String::from_utf8_lossy(&self.output.stderr)
+        );
+    }
+}
+
+/// How to start one shell process.
+struct Invocation<'a> {
+    label: &'a str,
+    program: &'a Path,
+    /// All arguments, including the script or script file.
+    args: Vec<String>,
+    /// Text fed to stdin (interactive runs); stdin is empty otherwise.
+    stdin: Option<&'a str>,
+    /// The script, for failure messages.
+    script: &'a str,
+    /// Put the case's PYTHONHOME into the process environment (not for xonsh, which is a
+    /// Python program itself; its script sets it from `$RVENV_TEST_PH` instead).
+    pythonhome_in_env: bool,
+}
+
+impl<'a> Invocation<'a> {
+    /// `program args… script`, the script given as the last argument.
+    fn new(label: &'a str, program: &'a Path, args: &[&str], script: &'a str) -> Self {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.push(script.to_owned());
+        Invocation { label, program, args: all, stdin: None, script, pythonhome_in_env: true }
+    }
+
+    /// `program args…` reading `input` on stdin.
+    fn stdin(label: &'a str, program: &'a Path, args: &[&str], input: &'a str) -> Self {
+        let all = args.iter().map(|a| a.to_string()).collect();
+        Invocation {
+            label,
+            program,
+            args: all,
+            stdin: Some(input),
+            script: input,
+            pythonhome_in_env: true,
+        }
+    }
+
+    /// `program args… file`, with `script` written to a file outside the working directory.
+    fn file(
+        fx: &Fixture,
+        label: &'a str,
+        program: &'a Path,
+        args: &[&str],
+        script: &'a str,
+        ext: &str,
+    ) -> Self {
+        let file = fx.root.path().join(format!("script-{}.{ext}", fx.runs.get()));
+        std::fs::write(&file, script).unwrap();
+        let mut inv = Invocation::new(label, program, args, script);
+        *inv.args.last_mut().unwrap() = file.to_str().unwrap().to_owned();
+        inv
+    }
+}
+
+/// Run one shell process with a clean environment, a fresh empty working directory and a
+/// fresh dump directory in `$DUMP`.
+fn run_shell(fx: &Fixture, inv: Invocation, case: Case) -> Run {
+    let n = fx.runs.get();
+    fx.runs.set(n + 1);
+    let base = fx.root.path().join(format!("run-{n}"));
+    let (cwd, dump, home) = (base.join("cwd"), base.join("dump"), base.join("home"));
+    for d in [&cwd, &dump, &home] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+
+    let mut cmd = Command::new(inv.program);
+    cmd.args(&inv.args);
+    common::scrub(&mut cmd);
+    cmd.current_dir(&cwd)
+        .env_remove("VIRTUAL_ENV_DISABLE_PROMPT")
+        .env_remove("PS1")
+        .env_remove("ENV")
+        .env_remove("BASH_ENV")
+        .env("PATH", BASE_PATH)
+        .env("HOME", &home)
+        .env("ZDOTDIR", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("LC_ALL", "C.UTF-8")
+        .env("XONSH_HISTORY_BACKEND", "dummy")
+        .env("DUMP", &dump)
+        .env("ACT_DIR1", case.first(fx).dir.join("bin"))
+        .env("ACT_DIR2", case.second(fx).dir.join("bin"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(ph) = case.pythonhome() {
+        cmd.env(if inv.pythonhome_in_env { "PYTHONHOME" } else { "RVENV_TEST_PH" }, ph);
+    }
+    let label = inv.label;
+    let output = if let Some(input) = inv.stdin {
+        cmd.stdin(Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{label}: cannot start: {e}"));
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    } else {
+        cmd.stdin(Stdio::null());
+        cmd.output().unwrap_or_else(|e| panic!("{label}: cannot start: {e}"))
+    };
+
+    let mut errors = Vec::new();
+    let left: Vec<String> = std::fs::read_dir(&cwd)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if !left.is_empty() {
+        errors.push(format!("files appeared in the working directory: {left:?}"));
+    }
+    if walkdir::WalkDir::new(fx.root.path())
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name() == "pwned")
+    {
+        errors.push("a `pwned` sentinel file was created".into());
+    }
+    let dumps = std::fs::read_dir(&dump)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    Run {
+        label: format!("{label} ({case:?} case)"),
+        script: inv.script.to_owned(),
+        output,
+        dumps,
+        errors,
+    }
+}
+
+/// Parse `env -0` output.
+fn parse_env(bytes: &[u8]) -> HashMap<Vec<u8>, Vec<u8>> {
+    bytes
+        .split(|&b| b == 0)
+        .filter(|e| !e.is_empty())
+        .filter_map(|e| {
+            let eq = e.iter().position(|&b| b == b'=')?;
+            Some((e[..eq].to_vec(), e[eq + 1..].to_vec()))
+        })
+        .collect()
+}
+
+fn show(v: Option<&Vec<u8>>) -> String {
+    match v {
+        Some(b) => format!("{:?}", String::from_utf8_lossy(b)),
+        None => "unset".into(),
+    }
+}
+
+/// The checks shared by every shell: the two `env -0` dumps, `which`, `prefix`, and the
+/// exit status.
+fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
+    let env = case.second(fx);
+    if !run.output.status.success() {
+        run.errors.push(format!("the shell exited with {}", run.output.status));
+    }
+    let bin = env.dir.join("bin");
+    let expect_var = |run: &mut Run,
+                      vars: &HashMap<Vec<u8>, Vec<u8>>,
+                      when: &str,
+                      key: &str,
+                      want: Option<&[u8]>| {
+        let got = vars.get(key.as_bytes());
+        if got.map(|v| v.as_slice()) != want {
+            run.errors.push(format!(
+                "{when}: {key} is {}, expected {}",
+                show(got),
+                show(want.map(|w| w.to_vec()).as_ref())
+            ));
+        }
+    };
+
+    // xonsh expands `$HOME` in the PATH it hands to programs, with or without activation, so
+    // its "original" PATH is the one it exported before activating (its `before.env`).
+    let base_path = match run.dumps.get("before.env") {
+        Some(before) => parse_env(before).remove(b"PATH".as_slice()).unwrap_or_default(),
+        None => BASE_PATH.as_bytes().to_vec(),
+    };
+    if let Some(active) = run.file("active.env") {
+        let vars = parse_env(&active);
+        let mut path = bin.as_os_str().as_bytes().to_vec();
+        path.push(b':');
+        path.extend_from_slice(&base_path);
+        expect_var(run, &vars, "while active", "VIRTUAL_ENV", Some(env.dir.as_os_str().as_bytes()));
+        expect_var(run, &vars, "while active", "VIRTUAL_ENV_PROMPT", Some(env.prompt.as_bytes()));
+        expect_var(run, &vars, "while active", "PATH", Some(&path));
+        expect_var(run, &vars, "while active", "PYTHONHOME", None);
+    }
+    if let Some(after) = run.file("after.env") {
+        let vars = parse_env(&after);
+        expect_var(run, &vars, "after deactivate", "VIRTUAL_ENV", None);
+        expect_var(run, &vars, "after deactivate", "VIRTUAL_ENV_PROMPT", None);
+        expect_var(run, &vars, "after deactivate", "PATH", Some(&base_path));
+        expect_var(
+            run,
+            &vars,
+            "after deactivate",
+            "PYTHONHOME",
+            case.pythonhome().map(str::as_bytes),
+        );
+    }
+    run.expect_text("which", &format!("{}\n", bin.join("python").to_str().unwrap()));
+    run.expect_text("prefix", &format!("{}\n", env.dir_str()));
+    if let Some(left) = run.dumps.get("deactivate_after") {
+        if !left.is_empty() {
+            run.errors.push(format!(
+                "deactivate is still defined after deactivate: {:?}",
+                String::from_utf8_lossy(left)
+            ));
+        }
+    }
+}
+
+/// `(prompt) ` as every shell must display it before the original prompt.
+fn decorated(env: &Env, base: &str) -> String {
+    format!("({}) {base}", env.prompt)
+}
+
+// ---------------------------------------------------------------------------------------------
+// POSIX shells
+
+/// The body shared by bash, zsh and dash: activate `ACT1` then `ACT2`, dump, deactivate, dump.
+/// `render` is a statement writing the displayed prompt into the named dump file, or empty.
+fn posix_body(render: &dyn Fn(&str) -> String) -> String {
+    format!(
+        r#"PS1='base> '
+. "$ACT_DIR1/activate"
+. "$ACT_DIR2/activate"
+env -0 > "$DUMP/active.env"
+command -v python > "$DUMP/which"
+python -c 'import sys; print(sys.prefix)' > "$DUMP/prefix"
+{prompt}
+deactivate
+env -0 > "$DUMP/after.env"
+{prompt_after}
+type deactivate > /dev/null 2>&1 && echo defined > "$DUMP/deactivate_after"
+"#,
+        prompt = render("prompt"),
+        prompt_after = render("prompt_after"),
+    )
+}
+
+#[test]
+fn bash_activation() {
+    let Some(bash) = common::shell("bash") else { return };
+    let fx = fixture();
+    let render = |f: &str| format!(r#"printf '%s' "${{PS1@P}}" > "$DUMP/{f}""#);
+    for case in [Case::Plain, Case::Hostile] {
+        let env = case.second(&fx);
+        // Strict mode first; then the prompt again with promptvars off, in posix mode, and
+        // with VIRTUAL_ENV_DISABLE_PROMPT.
+        let script = format!(
+            "set -euo pipefail\n{}\n\
+             shopt -u promptvars\n. \"$ACT_DIR2/activate\"\n{}\ndeactivate\nshopt -s promptvars\n\
+             set -o posix\n. \"$ACT_DIR2/activate\"\n{}\ndeactivate\nset +o posix\n\
+             VIRTUAL_ENV_DISABLE_PROMPT=1\n. \"$ACT_DIR2/activate\"\n{}\ndeactivate\n\
+             echo done > \"$DUMP/done\"\n",
+            posix_body(&render),
+            render("prompt_novars"),
+            render("prompt_posix"),
+            render("prompt_disabled"),
+        );
+        let inv = Invocation::new("bash", &bash, &["--norc", "--noprofile", "-c"], &script);
+        let mut run = run_shell(&fx, inv, case);
+        check_common(&mut run, &fx, case);
+        run.expect_text("prompt", &decorated(env, "base> "));
+        run.expect_text("prompt_after", "base> ");
+        run.expect_text("prompt_novars", &decorated(env, "base> "));
+        run.expect_text("prompt_posix", &decorated(env, "base> "));
+        run.expect_text("prompt_disabled", "base> ");
+        run.expect_text("done", "done\n");
+        run.finish();
+    }
+}
+
+#[test]
+fn zsh_activation() {
+    let Some(zsh) = common::shell("zsh") else { return };
+    let fx = fixture();
+    let render = |f: &str| format!(r#"print -rn -- "${{(%%)PS1}}" > "$DUMP/{f}""#);
+    for case in [Case::Plain, Case::Hostile] {
+        let env = case.second(&fx);
+        // The prompt under every option that changes how zsh reads PS1.
+        let script = format!(
+            "set -eu\n{}\n\
+             setopt promptsubst promptbang\n. \"$ACT_DIR2/activate\"\n{}\ndeactivate\n{}\n\
+             unsetopt promptpercent\n. \"$ACT_DIR2/activate\"\n{}\ndeactivate\n\
+             echo done > \"$DUMP/done\"\n",
+            posix_body(&render),
+            render("prompt_subst"),
+            render("prompt_subst_after"),
+            render("prompt_nopercent"),
+        );
+        let mut run = run_shell(&fx, Invocation::new("zsh", &zsh, &["-f", "-c"], &script), case);
+        check_common(&mut run, &fx, case);
+        run.expect_text("prompt", &decorated(env, "base> "));
+        run.expect_text("prompt_after", "base> ");
+        run.expect_text("prompt_subst", &decorated(env, "base> "));
+        run.expect_text("prompt_subst_after", "base> ");
+        run.expect_text("prompt_nopercent", &decorated(env, "base> "));
+        run.expect_text("done", "done\n");
+        run.finish();
+    }
+}
+
+#[test]
+fn dash_activation() {
+    let Some(dash) = common::shell("dash") else { return };
+    let fx = fixture();
+    for case in [Case::Plain, Case::Hostile] {
+        let env = case.second(&fx);
+        let script =
+            format!("set -eu\n{}echo done > \"$DUMP/done\"\n", posix_body(&|_| String::new()));
+        let mut run = run_shell(&fx, Invocation::new("dash", &dash, &["-c"], &script), case);
+        check_common(&mut run, &fx, case);
+        run.expect_text("done", "done\n");
+        run.finish();
+
+        // An interactive dash writes each prompt, expanded, to stderr before reading a line.
+        let input =
+            "PS1='base> '\n. \"$ACT_DIR2/activate\"\necho active\ndeactivate\necho inactive\n";
+        let mut run = run_shell(&fx, Invocation::stdin("dash -i", &dash, &["-i"], input), case);
+        let stderr = String::from_utf8_lossy(&run.output.stderr).into_owned();
+        let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
+        // Prompts, in order: the default one, `base> ` before the source line, the decorated
+        // one before `echo active` and before `deactivate`, `base> ` before `echo inactive`
+        // and at the end of input.
+        let decorated_prompt = decorated(env, "base> ");
+        let want = format!("base> {decorated_prompt}{decorated_prompt}base> base> ");
+        if !stderr.trim_end_matches('\n').ends_with(&want) {
+            run.errors.push(format!("the prompts shown do not end with {want:?}"));
+        }
+        if stdout != "active\ninactive\n" {
+            run.errors.push(format!("stdout is {stdout:?}"));
+        }
+        run.finish();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fish
+
+#[test]
+fn fish_activation() {
+    let Some(fish) = common::shell("fish") else { return };
+    let fx = fixture();
+    // The base prompt shows the status it was called with, to check that the wrapper keeps it.
+    let script = r#"function fish_prompt; printf 'base%s> ' $status; end
+source $ACT_DIR1/activate.fish
+source $ACT_DIR2/activate.fish
+env -0 > $DUMP/active.env
+command -v python > $DUMP/which
+python -c 'import sys; print(sys.prefix)' > $DUMP/prefix
+fish_prompt > $DUMP/prompt
+false; fish_prompt > $DUMP/prompt_status
+deactivate
+env -0 > $DUMP/after.env
+fish_prompt > $DUMP/prompt_after
+functions -q deactivate; and echo defined > $DUMP/deactivate_after
+set -gx VIRTUAL_ENV_DISABLE_PROMPT 1
+source $ACT_DIR2/activate.fish
+fish_prompt > $DUMP/prompt_disabled
+deactivate
+echo done > $DUMP/done
+"#;
+    for case in [Case::Plain, Case::Hostile] {
+        let env = case.second(&fx);
+        let mut run =
+            run_shell(&fx, Invocation::new("fish", &fish, &["--no-config", "-c"], script), case);
+        check_common(&mut run, &fx, case);
+        run.expect_text("prompt", &decorated(env, "base0> "));
+        run.expect_text("prompt_status", &decorated(env, "base1> "));
+        run.expect_text("prompt_after", "base0> ");
+        run.expect_text("prompt_disabled", "base0> ");
+        run.expect_text("done", "done\n");
+        run.finish();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tcsh
+
+#[test]
+fn tcsh_activation() {
+    let Some(tcsh) = common::shell("tcsh") else { return };
+    let fx = fixture();
+    // Non-interactive: `prompt` is unset and must stay so. tcsh expands aliases per line, so
+    // the script goes through a file rather than `-c`.
+    let script = r#"source "$ACT_DIR1/activate.csh"
+source "$ACT_DIR2/activate.csh"
+env -0 > "$DUMP/active.env"
+which python > "$DUMP/which"
+python -c 'import sys; print(sys.prefix)' > "$DUMP/prefix"
+if ($?prompt) then
+    echo set > "$DUMP/prompt_set"
+endif
+deactivate
+env -0 > "$DUMP/after.env"
+alias deactivate > "$DUMP/deactivate_after"
+echo done > "$DUMP/done"
+"#;
+    for case in [Case::Plain, Case::Hostile] {
+        let env = case.second(&fx);
+        let mut run =
+            run_shell(&fx, Invocation::file(&fx, "tcsh", &tcsh, &["-f"], script, "csh"), case);
+        check_common(&mut run, &fx, case);
+        if run.dumps.contains_key("prompt_set") {
+            run.errors.push("activation set `prompt` in a non-interactive tcsh".into());
+        }
+        run.expect_text("done", "done\n");
+        run.finish();
+
+        // Interactive: tcsh prints its prompt when it has read all input so far; with the whole
+        // input in one read, the last prompt shown is the one in effect at the end.
+        for (deactivate, want) in [(false, decorated(env, "base> ")), (true, "base> ".to_owned())] {
+            let input = format!(
+                "set prompt = 'base> '\nsource \"$ACT_DIR2/activate.csh\"\n{}",
+                if deactivate { "deactivate\n" } else { "" }
+            );
+            let mut run =
+                run_shell(&fx, Invocation::stdin("tcsh -i", &tcsh, &["-f", "-i"], &input), case);
+            let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
+            let last =
+                stdout.trim_end_matches("exit\n").rsplit('\n').next().unwrap_or("").to_owned();
+            if !last.ends_with(&want) || (deactivate && last.contains(&decorated(env, ""))) {
+                run.errors.push(format!("the last prompt shown is {last:?}, expected {want:?}"));
+            }
+            run.finish();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// nushell
+
+#[test]
+fn nu_activation() {
+    let Some(nu) = nu() else { return };
+    let fx = fixture();
+    for case in [Case::Plain, Case::Hostile] {
+        let env = case.second(&fx);
+        let q = |e: &Env| rvenv::quote::nu(e.script("activate.nu").to_str().unwrap());
+        let script = format!(
+            r#"$env.PROMPT_COMMAND = {{|| 'base> ' }}
+overlay use {first}
+overlay use {second}
+^env -0 o> ($env.DUMP | path join active.env)
+(which python).path.0 + "\n" | save ($env.DUMP | path join which)
+^python -c 'import sys; print(sys.prefix)' o> ($env.DUMP | path join prefix)
+do $env.PROMPT_COMMAND | save ($env.DUMP | path join prompt)
+deactivate
+^env -0 o> ($env.DUMP | path join after.env)
+do $env.PROMPT_COMMAND | save ($env.DUMP | path join prompt_after)
+overlay list | where {{|o| $o.name == 'activate' and $o.active }} | get name | str join | save ($env.DUMP | path join deactivate_after)
+$env.PROMPT_COMMAND = 'text> '
+overlay use {second}
+do $env.PROMPT_COMMAND | save ($env.DUMP | path join prompt_string)
+deactivate
+"done\n" | save ($env.DUMP | path join done)
+"#,
+            first = q(case.first(&fx)),
+            second = q(env),
+        );
+        let inv = Invocation::file(&fx, "nu", &nu, &["--no-config-file"], &script, "nu");
+        let mut run = run_shell(&fx, inv, case);
+        check_common(&mut run, &fx, case);
+        run.expect_text("prompt", &decorated(env, "base> "));
+        run.expect_text("prompt_after", "base> ");
+        run.expect_text("prompt_string", &decorated(env, "text> "));
+        run.expect_text("done", "done\n");
+        run.finish();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// xonsh
+
+#[test]
+fn xonsh_activation() {
+    let Some(xonsh) = xonsh() else { return };
+    let fx = fixture();
+    // PYTHONHOME would break xonsh itself, so the script sets it (from $RVENV_TEST_PH) after
+    // starting. The prompt is rendered the way xonsh's shells do: the prompt formatter, then
+    // the color tokenizer.
+    let script = r#"import os
+from xonsh.prompt.base import PromptFormatter
+from xonsh.style_tools import partial_color_tokenize
+
+def _shown():
+    return ''.join(v for _, v in partial_color_tokenize(PromptFormatter()($PROMPT)))
+
+def _save(name, text):
+    with open(os.path.join($DUMP, name), 'w', encoding='utf-8') as f:
+        f.write(text)
+
+if 'RVENV_TEST_PH' in ${...}:
+    $PYTHONHOME = $RVENV_TEST_PH
+$PROMPT = 'base> '
+env -0 > @(os.path.join($DUMP, 'before.env'))
+source @(os.path.join($ACT_DIR1, 'activate.xsh'))
+source @(os.path.join($ACT_DIR2, 'activate.xsh'))
+env -0 > @(os.path.join($DUMP, 'active.env'))
+which python > @(os.path.join($DUMP, 'which'))
+python -c 'import sys; print(sys.prefix)' > @(os.path.join($DUMP, 'prefix'))
+_save('prompt', _shown())
+deactivate
+env -0 > @(os.path.join($DUMP, 'after.env'))
+_save('prompt_after', _shown())
+_save('deactivate_after', 'defined' if 'deactivate' in aliases else '')
+$PROMPT = '{env_name}mid> '
+source @(os.path.join($ACT_DIR2, 'activate.xsh'))
+_save('prompt_env_name', _shown())
+deactivate
+_save('prompt_env_name_after', $PROMPT)
+$PROMPT = lambda: '{{x}}fn> '
+source @(os.path.join($ACT_DIR2, 'activate.xsh'))
+_save('prompt_callable', _shown())
+deactivate
+_save('done', 'done\n')
+"#;
+    for case in [Case::Plain, Case::Hostile] {
+        let env = case.second(&fx);
+        let mut inv = Invocation::file(&fx, "xonsh", &xonsh, &["--no-rc"], script, "xsh");
+        inv.pythonhome_in_env = false;
+        let mut run = run_shell(&fx, inv, case);
+        check_common(&mut run, &fx, case);
+        run.expect_text("prompt", &decorated(env, "base> "));
+        run.expect_text("prompt_after", "base> ");
+        run.expect_text("prompt_env_name", &decorated(env, "mid> "));
+        run.expect_text("prompt_env_name_after", "{env_name}mid> ");
+        run.expect_text("prompt_callable", &decorated(env, "{x}fn> "));
+        run.expect_text("done", "done\n");
+        run.finish();
+    }
+}
+
+/// The scripts written into an environment are the ones `render` produces for it.
+#[test]
+fn created_env_carries_rendered_scripts() {
+    let fx = fixture();
+    for env in [&fx.plain, &fx.hostile] {
+        let ctx = rvenv::activate::ActivationContext {
+            env_dir: env.dir_str(),
+            bin_name: "bin",
+            prompt: &env.prompt,
+        };
+        for (name, text) in rvenv::activate::render(&ctx) {
+            let on_disk = std::fs::read(env.script(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                on_disk == text.as_bytes(),
+                "{name} in {} differs from render()",
+                env.dir.display()
+            );
+        }
+    }
+}
