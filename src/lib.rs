@@ -29,8 +29,8 @@ use request::{CreateRequest, LinkMode, Prompt, Seed};
 pub enum Event<'a> {
     /// The interpreter chosen; `skipped` says which candidates were passed over and why.
     Interpreter { interpreter: &'a Interpreter, skipped: &'a [String] },
-    /// An environment was made (or upgraded) at `path`.
-    Created { path: &'a Path, interpreter: &'a Interpreter },
+    /// An environment was made (or upgraded) at `path`; its scripts are in `path/bin_name`.
+    Created { path: &'a Path, bin_name: &'a str, interpreter: &'a Interpreter },
 }
 
 /// `rvenv create`: find the interpreter once, then make each target in turn, stopping at the
@@ -69,7 +69,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
                 seed::upgrade_deps(target, &python, interp.version)?;
             }
         }
-        on_event(Event::Created { path: target, interpreter: interp });
+        on_event(Event::Created { path: target, bin_name: &layout.bin, interpreter: interp });
     }
     Ok(())
 }
@@ -97,15 +97,6 @@ fn recreate_command(req: &CreateRequest, interp: &Interpreter, target: &Path) ->
         words.push("--without-scm-ignore-files".into());
     }
     words.push(target.display().to_string());
-    words.iter().map(|w| tmp_posix_quote(w)).collect::<Vec<_>>().join(" ")
+    words.iter().map(|w| quote::posix(w)).collect::<Vec<_>>().join(" ")
 }
 
-// TEMPORARY until quote::posix lands from the activation work.
-#[doc(hidden)]
-pub fn tmp_posix_quote(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b)) {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}

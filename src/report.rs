@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rvenv::Event;
+use rvenv::quote;
 
 pub struct Human<'a> {
     quiet: bool,
@@ -32,27 +33,28 @@ impl<'a> Human<'a> {
                     interpreter.base_executable.display()
                 );
             }
-            Event::Created { path, .. } => {
+            Event::Created { path, bin_name, .. } => {
                 let shown = self.typed.get(self.created).map(PathBuf::as_path).unwrap_or(path);
                 self.created += 1;
                 eprintln!("Created virtual environment at {}", shown.display());
-                eprintln!("Activate with: {}", activate_command(shown));
+                eprintln!("Activate with: {}", activate_command(&shown.join(bin_name)));
             }
         }
     }
 }
 
-/// The command that activates the environment at `env` in the user's shell (from `$SHELL`).
-fn activate_command(env: &Path) -> String {
+/// The command that activates the environment whose scripts are in `bin`, in the user's shell
+/// (from `$SHELL`), quoted for that shell.
+fn activate_command(bin: &Path) -> String {
     let shell = std::env::var("SHELL").unwrap_or_default();
     let shell = shell.rsplit('/').next().unwrap_or("");
-    let script = |name: &str| env.join("bin").join(name).display().to_string();
+    let script = |name: &str| bin.join(name).display().to_string();
     match shell {
-        "fish" => format!("source {}", rvenv::tmp_posix_quote(&script("activate.fish"))),
-        "csh" | "tcsh" => format!("source {}", rvenv::tmp_posix_quote(&script("activate.csh"))),
-        "nu" => format!("overlay use {}", rvenv::tmp_posix_quote(&script("activate.nu"))),
-        "xonsh" => format!("source {}", rvenv::tmp_posix_quote(&script("activate.xsh"))),
-        "pwsh" | "powershell" => format!("& {}", rvenv::tmp_posix_quote(&script("Activate.ps1"))),
-        _ => format!("source {}", rvenv::tmp_posix_quote(&script("activate"))),
+        "fish" => format!("source {}", quote::fish(&script("activate.fish"))),
+        "csh" | "tcsh" => format!("source {}", quote::csh(&script("activate.csh"))),
+        "nu" => format!("overlay use {}", quote::nu(&script("activate.nu"))),
+        "xonsh" => format!("source @({})", quote::xonsh(&script("activate.xsh"))),
+        "pwsh" | "powershell" => format!(". {}", quote::powershell(&script("Activate.ps1"))),
+        _ => format!("source {}", quote::posix(&script("activate"))),
     }
 }
