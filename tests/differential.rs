@@ -12,9 +12,10 @@ use std::process::Command;
 
 use common::{Interp, interpreters, rvenv, scrub};
 
-/// What may be in our environment and not in venv's: our extra activators, and `.gitignore`
-/// (venv writes one from 3.13 on). Activation scripts are ours, so their contents differ.
-const OURS_ONLY: &[&str] = &["bin/activate.nu", "bin/activate.xsh", ".gitignore"];
+/// What may be in our environment and not in venv's: our extra activators (venv has no nushell or
+/// xonsh script, and no PowerShell one on POSIX before 3.8), and `.gitignore` (venv writes one
+/// from 3.13 on). Activation scripts are ours, so their contents differ.
+const OURS_ONLY: &[&str] = &["bin/activate.nu", "bin/activate.xsh", "bin/Activate.ps1", ".gitignore"];
 
 #[derive(Debug, PartialEq, Eq)]
 enum Node {
