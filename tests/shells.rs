@@ -746,3 +746,41 @@ fn created_env_carries_rendered_scripts() {
         }
     }
 }
+
+/// The "Activate with:" line `rvenv create` prints for the user's `$SHELL` works when pasted
+/// into that shell, for a path that needs quoting.
+#[test]
+fn printed_activation_command_works_in_each_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shells: [(&str, Option<PathBuf>, &[&str], &str); 5] = [
+        ("bash", common::shell("bash"), &["--norc", "--noprofile", "-c"], "; printf %s \"$VIRTUAL_ENV\""),
+        ("fish", common::shell("fish"), &["--no-config", "-c"], "; printf %s \"$VIRTUAL_ENV\""),
+        ("tcsh", common::shell("tcsh"), &["-f", "-c"], "; printf %s \"$VIRTUAL_ENV:q\""),
+        ("nu", nu(), &["-n", "-c"], "; print -n $env.VIRTUAL_ENV"),
+        ("xonsh", xonsh(), &["--no-rc", "-c"], "\nprint($VIRTUAL_ENV, end='')"),
+    ];
+    for (name, binary, args, then) in shells {
+        let Some(binary) = binary else { continue };
+        let env = tmp.path().join(format!("it's a {name} env"));
+        let out = common::rvenv()
+            .env("SHELL", format!("/bin/{name}"))
+            .current_dir(tmp.path())
+            .args(["create", "--without-pip", "--python"])
+            .arg(python())
+            .arg(env.file_name().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let hint = stderr.lines().find_map(|l| l.strip_prefix("Activate with: ")).expect("an activation hint");
+        let mut cmd = Command::new(&binary);
+        common::scrub(&mut cmd);
+        let run = cmd.current_dir(tmp.path()).args(args).arg(format!("{hint}{then}")).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout),
+            env.to_str().unwrap(),
+            "{name}: `{hint}` did not activate: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}
