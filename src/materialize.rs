@@ -90,7 +90,6 @@ pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
         Placement::InPlace => write_entries(target, plan, true),
         Placement::Stage | Placement::Swap => {
             let parent = target.parent().expect("targets are never the root");
-            fs::create_dir_all(parent)?;
             Staging::remove_stale(parent, target);
             let staging = Staging::create(parent, target)?;
             write_entries(&staging.path, plan, false).map_err(|e| match e {
@@ -137,7 +136,14 @@ impl Staging {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let path = parent.join(format!(".{name}{}{}-{nanos:08x}", Self::MARK, std::process::id()));
-        fs::create_dir(&path)?;
+        if let Err(e) = std::fs::create_dir(&path) {
+            // The parent is made only when it is missing, so the usual case is one mkdir.
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(Error::io(format!("cannot make a directory beside `{}`", shown(target)), e));
+            }
+            fs::create_dir_all(parent)?;
+            fs::create_dir(&path)?;
+        }
         Ok(Staging { path, armed: true })
     }
 
@@ -181,6 +187,7 @@ fn write_entries(root: &Path, plan: &Plan, in_place: bool) -> Result<()> {
         check()?;
         let path = root.join(entry.path());
         match entry {
+            Entry::Dir { .. } if !in_place => fs::create_dir(&path)?,
             Entry::Dir { .. } => {
                 if path.symlink_metadata().map(|m| !m.is_dir()).unwrap_or(false) {
                     return Err(Error::NotADirectory { path });

@@ -12,7 +12,7 @@ use crate::request::{LinkMode, OnExisting, Prompt};
 /// One thing to put in the environment. Paths are relative to its root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// A directory, with any missing parents.
+    /// A directory. Its parents come earlier in the plan.
     Dir { path: PathBuf },
     /// A symbolic link holding `target` as written (absolute, or relative to its directory).
     Symlink { path: PathBuf, target: PathBuf },
@@ -65,14 +65,22 @@ const GITIGNORE: &str = "# This virtual environment was made by rvenv; keep it o
 pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Options) -> Plan {
     let env_text = env_dir.to_str().expect("targets are checked to be UTF-8");
     let bin = PathBuf::from(&layout.bin);
-    let mut entries = vec![
-        Entry::Dir { path: layout.include.clone().into() },
-        Entry::Dir { path: layout.purelib.clone().into() },
-    ];
+    let mut entries = Vec::new();
+    // Every directory, parents first, once: each is then one mkdir.
+    let mut dir = |path: &Path| {
+        for ancestor in path.ancestors().collect::<Vec<_>>().into_iter().rev().skip(1) {
+            let entry = Entry::Dir { path: ancestor.to_path_buf() };
+            if !entries.contains(&entry) {
+                entries.push(entry);
+            }
+        }
+    };
+    dir(Path::new(&layout.include));
+    dir(Path::new(&layout.purelib));
+    dir(&bin);
     if layout.lib64_link {
         entries.push(Entry::Symlink { path: "lib64".into(), target: "lib".into() });
     }
-    entries.push(Entry::Dir { path: bin.clone() });
 
     // The interpreter under its own name, then venv's other names for it.
     let executable = bin.join(&layout.executable);
@@ -159,6 +167,17 @@ mod tests {
         let names = paths(&p);
         assert_eq!(names.last().unwrap(), "pyvenv.cfg");
         assert!(names.contains(&".gitignore".to_string()));
+    }
+
+    #[test]
+    fn directories_come_parents_first_and_once() {
+        let dirs: Vec<String> = make(LinkMode::Symlinks, OnExisting::WriteInto, false)
+            .entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Dir { .. }))
+            .map(|e| e.path().display().to_string())
+            .collect();
+        assert_eq!(dirs, ["include", "include/python3.12", "lib", "lib/python3.12", "lib/python3.12/site-packages", "bin"]);
     }
 
     #[test]

@@ -73,13 +73,13 @@ pub fn probe(path: &Path) -> Result<Interpreter> {
 }
 
 /// What a cached probe answer is valid for: the path as invoked (it decides `sys.executable` and
-/// so the environment's link names), and the identity of the file it resolves to. Any change to
-/// the interpreter's file, or to where the path leads, misses the cache.
+/// so the environment's link names), and the identity of the file it leads to (device and inode
+/// name the file wherever links point; size and mtime catch it being rewritten in place). Any
+/// change to the interpreter's file, or to where the path leads, misses the cache.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
 struct CacheKey {
     rvenv: String,
     invoked: PathBuf,
-    real: PathBuf,
     size: u64,
     mtime_ns: i128,
     inode: u64,
@@ -89,12 +89,10 @@ struct CacheKey {
 impl CacheKey {
     fn of(path: &Path) -> Option<CacheKey> {
         use std::os::unix::fs::MetadataExt;
-        let real = std::fs::canonicalize(path).ok()?;
-        let meta = std::fs::metadata(&real).ok()?;
+        let meta = std::fs::metadata(path).ok()?;
         Some(CacheKey {
             rvenv: env!("CARGO_PKG_VERSION").to_owned(),
             invoked: path.to_path_buf(),
-            real,
             size: meta.len(),
             mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
             inode: meta.ino(),
