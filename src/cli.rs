@@ -85,7 +85,7 @@ pub struct CreateArgs {
     pub without_pip: bool,
 
     /// An alternative prompt prefix for this environment (`.` means the current directory's name).
-    #[arg(long, value_name = "PROMPT")]
+    #[arg(long, value_name = "PROMPT", allow_hyphen_values = true)]
     pub prompt: Option<OsString>,
 
     /// Upgrade core dependencies (pip, and setuptools where venv installs it) to the latest

@@ -112,7 +112,9 @@ pub fn nu(s: &str) -> String {
     if !s.contains('\'') {
         return format!("'{s}'");
     }
-    let mut longest = 0;
+    // The opening quote counts too: content starting with `#` would otherwise close the string
+    // at once (`r#'#…` reads as `r#''#`).
+    let mut longest = s.bytes().take_while(|&b| b == b'#').count();
     for (i, _) in s.match_indices('\'') {
         let run = s[i + 1..].bytes().take_while(|&b| b == b'#').count();
         longest = longest.max(run);
@@ -205,6 +207,8 @@ mod tests {
         "'single'",
         "\"double\"",
         "it's",
+        "#'; touch pwned; '",
+        "##'#",
         "$HOME",
         "${HOME}",
         "$(touch pwned)",
@@ -363,6 +367,7 @@ mod tests {
         assert_eq!(nu("a b"), "'a b'");
         assert_eq!(nu("a'b"), "r#'a'b'#");
         assert_eq!(nu("a'#b"), "r##'a'#b'##");
+        assert_eq!(nu("#'a"), "r##'#'a'##");
     }
 
     #[test]

@@ -1,0 +1,269 @@
+//! Property test: activation scripts are correct and inert for any path and prompt. A few hundred
+//! environments whose directory names and prompts are drawn from hostile alphabets (quotes, `$`,
+//! `$(…)`, backticks, `;&|!\%#{}[]*?~`, spaces, tabs, unicode, emoji, and hidden commands) are
+//! activated in every real shell: `VIRTUAL_ENV` and `VIRTUAL_ENV_PROMPT` must come back byte for
+//! byte, `deactivate` must restore PATH, and no hidden command may ever run.
+//!
+//! Seeded and reproducible: `RVENV_PROPERTY_SEED=N` picks another seed, `RVENV_PROPERTY_CASES=N`
+//! another count; the seed is printed with every failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// xorshift64*: small, seeded, reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+/// Single characters that mean something to some shell.
+const ALPHABET: &[&str] = &[
+    "'", "\"", "`", "$", ";", "&", "|", "!", "\\", "%", "#", "{", "}", "[", "]", "*", "?", "~", " ", "\t", "(", ")",
+    "<", ">", "^", "=", "@", ",", "-", "a", "Z", "0", "è", "р", "中", "片", "🚒", "♞", "\u{301}", "\u{200b}",
+];
+
+/// Fragments that would run `touch pwned` (or write a file) if any shell evaluated them.
+const HIDDEN: &[&str] = &[
+    "$(touch pwned)", "`touch pwned`", ";touch pwned;", "|touch pwned", "&touch pwned&", "&&touch pwned",
+    "$(touch${IFS}pwned)", "{touch,pwned}", ">pwned", "'$(touch pwned)'", "\"$(touch pwned)\"",
+    "%(touch pwned)", "@(touch pwned)", "(touch pwned)", "!touch pwned", "\\$(touch pwned)", "$[touch pwned]",
+    "${touch pwned}", "`touch pwned`'", "'; touch pwned; '", "\"; touch pwned; \"", "#{touch pwned}",
+];
+
+fn hostile(rng: &mut Rng, max_len: usize) -> String {
+    let mut out = String::new();
+    for _ in 0..1 + rng.below(max_len) {
+        if rng.below(4) == 0 {
+            out.push_str(rng.pick(HIDDEN));
+        } else {
+            out.push_str(rng.pick(ALPHABET));
+        }
+    }
+    out
+}
+
+struct Case {
+    env: PathBuf,
+    prompt: String,
+}
+
+fn seed() -> u64 {
+    std::env::var("RVENV_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026_1125)
+}
+
+/// Environments made by the real binary, one per generated case (same seed, same cases).
+fn cases(root: &Path) -> Vec<Case> {
+    let count = std::env::var("RVENV_PROPERTY_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    let mut rng = Rng(seed() | 1);
+    let python = common::any_python().path;
+    (0..count)
+        .map(|i| {
+            // A directory name (no `/`, no `:`, which is refused) under a numbered parent.
+            let name = hostile(&mut rng, 12).replace(['/', ':'], "_");
+            let name = if name.starts_with('.') || name.len() > 200 { format!("x{}", &name[..name.len().min(100)]) } else { name };
+            let prompt = hostile(&mut rng, 10);
+            let env = root.join(format!("{i:03}")).join(&name);
+            let out = common::rvenv()
+                .args(["create", "--without-pip", "-q", "--python"])
+                .arg(&python)
+                .arg("--prompt")
+                .arg(&prompt)
+                .arg(&env)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "seed {}: case {i} {env:?}: {}", seed(), String::from_utf8_lossy(&out.stderr));
+            Case { env, prompt }
+        })
+        .collect()
+}
+
+/// Run one shell over every case; it prints, per case, three tab-free lines we compare.
+fn check_shell(name: &str, cases: &[Case], run: impl FnOnce(&Path) -> Command) {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = run(cwd.path());
+    common::scrub(&mut cmd);
+    cmd.current_dir(cwd.path()).env("PATH", "/usr/local/bin:/usr/bin:/bin").env_remove("VIRTUAL_ENV_DISABLE_PROMPT");
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut failures = Vec::new();
+    let mut lines = stdout.split('\n');
+    for (i, case) in cases.iter().enumerate() {
+        let mut field = |key: &str| -> Option<String> {
+            let line = lines.next()?;
+            line.strip_prefix(&format!("{key}=")).map(str::to_owned)
+        };
+        let (ve, vp, path_ok) = (field("VE"), field("VP"), field("PATH"));
+        if ve.as_deref() != case.env.to_str()
+            || vp.as_deref() != Some(case.prompt.as_str())
+            || path_ok.as_deref() != Some("restored")
+        {
+            failures.push(format!(
+                "case {i}: env {:?} prompt {:?}: got VIRTUAL_ENV {ve:?}, VIRTUAL_ENV_PROMPT {vp:?}, PATH {path_ok:?}",
+                case.env, case.prompt
+            ));
+            break; // later lines are out of step
+        }
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    if !leftovers.is_empty() {
+        failures.push(format!("a hidden command ran: the shell's directory now holds {leftovers:?}"));
+    }
+    assert!(
+        failures.is_empty(),
+        "{name}, seed {} ({} cases): {}\nstderr: {}",
+        seed(),
+        cases.len(),
+        failures.join("\n"),
+        String::from_utf8_lossy(&out.stderr).chars().take(2000).collect::<String>()
+    );
+}
+
+/// POSIX shells get the environments as arguments, so the driver quotes nothing itself.
+const POSIX_DRIVER: &str = r#"
+set -u
+for env in "$@"; do
+    before="$PATH"
+    . "$env/bin/activate"
+    printf 'VE=%s\nVP=%s\n' "$VIRTUAL_ENV" "$VIRTUAL_ENV_PROMPT"
+    deactivate
+    if [ "$PATH" = "$before" ] && [ -z "${VIRTUAL_ENV+x}" ]; then echo PATH=restored; else echo PATH=changed; fi
+done
+"#;
+
+fn posix(shell: &str, extra: &[&str], cases: &[Case]) {
+    let Some(binary) = common::shell(shell) else { return };
+    check_shell(shell, cases, |_| {
+        let mut cmd = Command::new(binary);
+        cmd.args(extra).arg("-c").arg(POSIX_DRIVER).arg(shell).args(cases.iter().map(|c| &c.env));
+        cmd
+    });
+}
+
+#[test]
+fn property_posix_shells() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = cases(tmp.path());
+    posix("bash", &["--norc", "--noprofile"], &cases);
+    posix("dash", &[], &cases);
+    posix("zsh", &["-f"], &cases);
+}
+
+#[test]
+fn property_fish() {
+    let Some(fish) = common::shell("fish") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = cases(tmp.path());
+    let driver = r#"
+for env in $argv
+    set -l before $PATH
+    source "$env/bin/activate.fish"
+    printf 'VE=%s\nVP=%s\n' "$VIRTUAL_ENV" "$VIRTUAL_ENV_PROMPT"
+    deactivate
+    # (a quoted PATH joins with `:`, a quoted plain list with spaces: join both the same way)
+    if test (string join : $PATH) = (string join : $before); and not set -q VIRTUAL_ENV
+        echo PATH=restored
+    else
+        echo PATH=changed
+    end
+end
+"#;
+    check_shell("fish", &cases, |_| {
+        let mut cmd = Command::new(fish);
+        cmd.args(["--no-config", "-c", driver]).args(cases.iter().map(|c| &c.env));
+        cmd
+    });
+}
+
+#[test]
+fn property_tcsh() {
+    let Some(tcsh) = common::shell("tcsh") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = cases(tmp.path());
+    let driver = tmp.path().join("driver.csh");
+    std::fs::write(
+        &driver,
+        r#"foreach env ($argv:q)
+    set before = "$PATH:q"
+    source "$env:q/bin/activate.csh"
+    printf 'VE=%s\nVP=%s\n' "$VIRTUAL_ENV:q" "$VIRTUAL_ENV_PROMPT:q"
+    deactivate
+    if ("$PATH:q" == "$before:q" && ! $?VIRTUAL_ENV) then
+        echo PATH=restored
+    else
+        echo PATH=changed
+    endif
+end
+"#,
+    )
+    .unwrap();
+    check_shell("tcsh", &cases, |_| {
+        let mut cmd = Command::new(tcsh);
+        cmd.arg("-f").arg(&driver).args(cases.iter().map(|c| &c.env));
+        cmd
+    });
+}
+
+#[test]
+fn property_xonsh() {
+    let Some(xonsh) = common::shell("xonsh") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = cases(tmp.path());
+    let driver = tmp.path().join("driver.xsh");
+    std::fs::write(
+        &driver,
+        r#"import sys
+for env in $ARGS[1:]:
+    before = list($PATH)
+    source @(env + '/bin/activate.xsh')
+    print('VE=' + $VIRTUAL_ENV)
+    print('VP=' + $VIRTUAL_ENV_PROMPT)
+    deactivate
+    print('PATH=' + ('restored' if list($PATH) == before and 'VIRTUAL_ENV' not in ${...} else 'changed'))
+"#,
+    )
+    .unwrap();
+    check_shell("xonsh", &cases, |_| {
+        let mut cmd = Command::new(xonsh);
+        cmd.arg("--no-rc").arg(&driver).args(cases.iter().map(|c| &c.env));
+        cmd
+    });
+}
+
+#[test]
+fn property_nu() {
+    let Some(nu) = common::shell("nu") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = cases(tmp.path());
+    // `overlay use` takes a literal path (resolved when the script is parsed), so the driver is
+    // generated with quote::nu, which its own unit tests round-trip through nu.
+    let mut script = String::new();
+    for case in &cases {
+        let activate = case.env.join("bin/activate.nu");
+        script.push_str(&format!(
+            "let before = $env.PATH\noverlay use {}\nprint $\"VE=($env.VIRTUAL_ENV)\"\nprint $\"VP=($env.VIRTUAL_ENV_PROMPT)\"\ndeactivate\n\
+             print (if ($env.PATH == $before) and ('VIRTUAL_ENV' not-in $env) {{ 'PATH=restored' }} else {{ 'PATH=changed' }})\n",
+            rvenv::quote::nu(activate.to_str().unwrap())
+        ));
+    }
+    let driver = tmp.path().join("driver.nu");
+    std::fs::write(&driver, script).unwrap();
+    check_shell("nu", &cases, |_| {
+        let mut cmd = Command::new(nu);
+        cmd.arg("-n").arg(&driver);
+        cmd
+    });
+}
