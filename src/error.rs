@@ -52,6 +52,12 @@ pub enum Error {
 
     #[error("{what} failed in `{}`: {detail}", shown(.env))]
     Pip { env: PathBuf, what: String, detail: String },
+
+    #[error("cannot install pip with `{}`: {detail}; pass --without-pip, or install the interpreter's ensurepip wheels (Debian: apt install python3-venv python3-pip-whl)", shown(.python))]
+    NoPipWheels { python: PathBuf, detail: String },
+
+    #[error("cannot prepare pip from `{}`: {detail}; pass --without-pip to make the environment without pip", shown(.wheel))]
+    PipImage { wheel: PathBuf, detail: String },
 }
 
 impl Error {

@@ -50,6 +50,12 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
     let interp = &found.interpreter;
     on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped });
     let layout = layout::Layout::for_interpreter(interp)?;
+    // pip's image is made (or found in the cache) before anything is written, so an interpreter
+    // that cannot give pip fails with nothing half-made.
+    let image = match req.seed {
+        Seed::Pip => Some(seed::prepare(interp, &req.cache)?),
+        Seed::Nothing => None,
+    };
     for (target, placement) in req.targets.iter().zip(placements) {
         let command = recreate_command(req, interp, target);
         let opts = plan::Options {
@@ -60,11 +66,15 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             on_existing: req.on_existing,
             command: &command,
         };
-        let plan = plan::plan(target, interp, &layout, &opts);
+        let mut plan = plan::plan(target, interp, &layout, &opts);
+        if let Some(image) = &image {
+            if !(req.on_existing == request::OnExisting::Upgrade && seed::has_pip(target, &layout)) {
+                plan.add_before_config(seed::entries(image, target, &layout, req.hardlink)?);
+            }
+        }
         materialize::materialize(&plan, placement)?;
-        if req.seed == Seed::Pip {
+        if image.is_some() {
             let python = target.join(&layout.bin).join(&layout.executable);
-            seed::ensurepip(target, &python)?;
             if req.upgrade_deps {
                 seed::upgrade_deps(target, &python, interp.version)?;
             }

@@ -47,6 +47,14 @@ pub struct Plan {
     pub entries: Vec<Entry>,
 }
 
+impl Plan {
+    /// Add `entries` just before `pyvenv.cfg`, which stays last.
+    pub fn add_before_config(&mut self, entries: Vec<Entry>) {
+        let at = self.entries.len().saturating_sub(1);
+        self.entries.splice(at..at, entries);
+    }
+}
+
 /// The choices that shape an environment, after validation.
 #[derive(Clone, Debug)]
 pub struct Options<'a> {

@@ -1,10 +1,81 @@
-//! pip in the new environment. For now the way venv does it: the environment's own python runs
-//! `ensurepip` (slow: it runs pip to install pip). `--upgrade-deps` then upgrades from the index.
+//! pip in the new environment, as ensurepip would install it, without running pip: the wheels
+//! ensurepip uses are unpacked and compiled once into a cached image ([`image`]), and each
+//! environment gets the image's files linked in plus what names the environment itself (console
+//! scripts with its python in their shebang, and each dist's `RECORD` listing them).
+//! `--upgrade-deps` then runs the environment's pip against the index, as venv does.
 
-use std::path::Path;
+pub mod image;
+pub mod key;
+pub mod record;
+pub mod scripts;
+pub mod wheel;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+pub use image::{Image, prepare};
+
 use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::plan::Entry;
+
+/// The entries that put pip (from `image`) into the environment at `env_dir`: site-packages
+/// directories and files linked from the image, console scripts, one `RECORD` per dist, and
+/// the wheel copies some distributions' ensurepip makes. Pure: the image is only named.
+pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool) -> Result<Vec<Entry>> {
+    let manifest = &image.manifest;
+    let site = image.site();
+    let purelib = PathBuf::from(&layout.purelib);
+    let bin = PathBuf::from(&layout.bin);
+    let mut out = Vec::with_capacity(manifest.dirs.len() + manifest.files.len() + 16);
+    out.extend(manifest.dirs.iter().map(|d| Entry::Dir { path: purelib.join(d) }));
+    out.extend(manifest.files.iter().map(|f| Entry::Link { path: purelib.join(f), from: site.join(f), hardlink }));
+
+    let python = env_dir.join(&layout.bin).join(&layout.executable);
+    let python = python.to_str().expect("targets are checked to be UTF-8");
+    for dist in &manifest.dists {
+        let mut rows = dist.rows.clone();
+        for script in &dist.scripts {
+            let contents = manifest.style.render(script, python).map_err(|detail| Error::PipImage {
+                wheel: image.dir.clone(),
+                detail,
+            })?;
+            let path = bin.join(&script.name);
+            let rel = record::relative(&layout.purelib, path.to_str().expect("UTF-8 layout"));
+            rows.push(record::Row::of(rel, &contents));
+            out.push(Entry::File { path, contents, mode: 0o755 });
+        }
+        let record_path = format!("{}/RECORD", dist.dist_info);
+        rows.push(record::Row::bare(record_path.clone()));
+        out.push(Entry::File { path: purelib.join(record_path), contents: record::render(&rows), mode: 0o644 });
+    }
+
+    let mut made = std::collections::BTreeSet::new();
+    for (name, to) in &manifest.copies {
+        let to = Path::new(to);
+        for dir in to.ancestors().collect::<Vec<_>>().into_iter().rev().skip(1) {
+            if made.insert(dir.to_path_buf()) {
+                out.push(Entry::Dir { path: dir.to_path_buf() });
+            }
+        }
+        out.push(Entry::Link { path: to.join(name), from: image.dir.join("wheels").join(name), hardlink });
+    }
+    Ok(out)
+}
+
+/// Whether the environment at `env_dir` already has pip (some `pip-*.dist-info` in its
+/// site-packages): `--upgrade` then leaves it be, as `ensurepip --upgrade` would not downgrade it.
+pub fn has_pip(env_dir: &Path, layout: &Layout) -> bool {
+    std::fs::read_dir(env_dir.join(&layout.purelib))
+        .map(|dir| {
+            dir.flatten().any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("pip-") && name.ends_with(".dist-info")
+            })
+        })
+        .unwrap_or(false)
+}
 
 /// The packages venv upgrades with `--upgrade-deps` for this version: pip, and setuptools
 /// before 3.12.
@@ -12,51 +83,38 @@ pub fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
     if (version.0, version.1) >= (3, 12) { &["pip"] } else { &["pip", "setuptools"] }
 }
 
-/// Run the environment's python with `args`, as venv runs it: `VIRTUAL_ENV` set, `PYTHONHOME` and
-/// `PYTHONPATH` removed, in the environment's directory. pip's own configuration variables are
-/// removed too, so what is installed does not depend on the caller's shell.
-fn run_env_python(env_dir: &Path, python: &Path, args: &[&str], what: &str) -> Result<()> {
-    let mut cmd = Command::new(python);
-    cmd.args(args)
+/// `--upgrade-deps`: the environment's pip upgrades the core packages from the package index,
+/// run as venv runs it: `VIRTUAL_ENV` set, `PYTHONHOME` and `PYTHONPATH` removed, in the
+/// environment's directory. pip's own settings (`PIP_INDEX_URL`, a mirror in pip.conf) stay: this
+/// fetches from the user's index. pip reports an unreachable index only as a warning and exits 0
+/// ("Requirement already satisfied"); that is a failure here, as nothing was upgraded.
+pub fn upgrade_deps(env_dir: &Path, python: &Path, version: (u32, u32, u32)) -> Result<()> {
+    let mut args = vec!["-m", "pip", "install", "--upgrade"];
+    args.extend(core_deps(version));
+    let failed = |detail: String| Error::Pip {
+        env: env_dir.to_path_buf(),
+        what: "upgrading pip from the package index (--upgrade-deps)".into(),
+        detail: format!("{detail} (the environment is made and usable, with ensurepip's pip)"),
+    };
+    let output = Command::new(python)
+        .args(&args)
         .current_dir(env_dir)
         .env("VIRTUAL_ENV", env_dir)
         .env_remove("PYTHONHOME")
         .env_remove("PYTHONPATH")
-        .stdin(Stdio::null());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PIP_") {
-            cmd.env_remove(key);
-        }
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| failed(format!("could not run `{}`: {e}", python.display())))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").trim().to_owned();
+    if !output.status.success() {
+        return Err(failed(last));
     }
-    let output = cmd.output().map_err(|e| Error::Pip {
-        env: env_dir.to_path_buf(),
-        what: what.into(),
-        detail: format!("could not run `{}`: {e}", python.display()),
-    })?;
-    if output.status.success() {
-        return Ok(());
+    const UNREACHABLE: &[&str] =
+        &["NewConnectionError", "Could not fetch URL", "Failed to establish a new connection", "connection error"];
+    if let Some(line) = stderr.lines().find(|l| UNREACHABLE.iter().any(|m| l.contains(m))) {
+        let line: String = line.trim().chars().take(200).collect();
+        return Err(failed(format!("the package index could not be reached: {line}")));
     }
-    let text = String::from_utf8_lossy(&output.stderr);
-    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").trim().to_owned();
-    Err(Error::Pip { env: env_dir.to_path_buf(), what: what.into(), detail: last })
-}
-
-/// Install pip with the interpreter's bundled ensurepip.
-pub fn ensurepip(env_dir: &Path, python: &Path) -> Result<()> {
-    run_env_python(env_dir, python, &["-m", "ensurepip", "--upgrade", "--default-pip"], "installing pip with ensurepip")
-        .map_err(|e| match e {
-            Error::Pip { env, what, detail } => Error::Pip {
-                env,
-                what,
-                detail: format!("{detail} (use --without-pip to make the environment without pip)"),
-            },
-            other => other,
-        })
-}
-
-/// `--upgrade-deps`: upgrade the core packages from the package index.
-pub fn upgrade_deps(env_dir: &Path, python: &Path, version: (u32, u32, u32)) -> Result<()> {
-    let mut args = vec!["-m", "pip", "install", "--upgrade"];
-    args.extend(core_deps(version));
-    run_env_python(env_dir, python, &args, "upgrading pip from the package index (--upgrade-deps)")
+    Ok(())
 }

@@ -295,7 +295,6 @@ fn upgrade_deps_without_pip_is_a_usage_error() {
 
 #[test]
 fn pip_is_installed_by_default() {
-    // The slow way venv does it (ensurepip), until pip seeding lands.
     let Some(py) = pyenv_python(12) else { return missing("pyenv CPython 3.12") };
     let tmp = tempfile::tempdir().unwrap();
     let env = tmp.path().join("env");

@@ -46,13 +46,24 @@ pub struct Interpreter {
     pub ensurepip: Option<Vec<BundledWheel>>,
 }
 
-/// A wheel the interpreter's ensurepip installs.
+/// A wheel the interpreter's ensurepip uses.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub struct BundledWheel {
     /// `pip`, `setuptools`.
     pub name: String,
     pub version: String,
     pub path: PathBuf,
+    /// Whether ensurepip installs it (else it only copies the file: see `copy_to`).
+    #[serde(default = "installed_by_default")]
+    pub install: bool,
+    /// A directory, relative to the environment, that ensurepip also copies the wheel file into
+    /// (`share/python-wheels` with Debian's PyPy), or None.
+    #[serde(default)]
+    pub copy_to: Option<String>,
+}
+
+fn installed_by_default() -> bool {
+    true
 }
 
 impl Interpreter {

@@ -25,15 +25,19 @@ def wheel_version(path):
 
 
 def newest(paths):
+    # Debian's ensurepip orders by the version's all-digit parts (its _wheel_version).
     def key(path):
-        return [int(p) if p.isdigit() else 0 for p in wheel_version(path).split(".")]
+        return [int(p) for p in wheel_version(path).split(".") if p.isdigit()]
     return sorted(paths, key=key)[-1] if paths else None
 
 
 def ensurepip_wheels():
-    """The wheels `python -m ensurepip` would install, as [{name, version, path}]; None if this
-    interpreter has no ensurepip. Each CPython generation (and each distribution's patch of it)
-    names them differently, so ask the way that version answers."""
+    """The wheels `python -m ensurepip` would use, as [{name, version, path, install, copy_to}];
+    None if this interpreter has no ensurepip. `install`: ensurepip installs it. `copy_to`: the
+    directory, relative to the environment, that ensurepip also copies the wheel file into
+    (Debian's PyPy copies every wheel of /usr/share/python-wheels to share/python-wheels, for its
+    de-vendored pip), else None. Each CPython generation (and each distribution's patch of it)
+    names the wheels differently, so ask the way that version answers."""
     try:
         import ensurepip
     except Exception:
@@ -41,6 +45,7 @@ def ensurepip_wheels():
     import glob
     bundled = os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")
     found = []
+    copy_to = None
     if hasattr(ensurepip, "_get_pip_whl_path_ctx"):  # 3.13+
         with ensurepip._get_pip_whl_path_ctx() as path:
             found.append(("pip", str(path)))
@@ -48,16 +53,38 @@ def ensurepip_wheels():
         for name, package in ensurepip._get_packages().items():
             found.append((name, package.wheel_path or os.path.join(bundled, package.wheel_name)))
     elif hasattr(ensurepip, "_PROJECTS"):  # 3.6-3.9 (tuples), Debian's PyPy (names)
+        system = "/usr/share/python-wheels"
         for project in ensurepip._PROJECTS:
             if isinstance(project, tuple):
                 name, version = project[0], project[1]
                 path = newest(glob.glob(os.path.join(bundled, "%s-%s-*.whl" % (name, version))))
             else:
                 name = project
-                path = newest(glob.glob("/usr/share/python-wheels/%s-*[.-]py3-*.whl" % name))
+                path = newest(glob.glob(os.path.join(system, "%s-*[.-]py3-*.whl" % name)))
             if path:
                 found.append((name, path))
-    return [{"name": n, "version": wheel_version(p), "path": p} for n, p in found]
+        try:
+            with open(ensurepip.__file__) as f:
+                copies = "venv_wheel_dir" in f.read()
+        except Exception:
+            copies = False
+        if copies:
+            # Debian's PyPy: every project with a wheel in /usr/share/python-wheels, newest wheel
+            # each, is copied into the environment, installed or not.
+            copy_to = "share/python-wheels"
+            installed = set(name for name, _ in found)
+            projects = sorted(set(os.path.basename(w).split("-")[0] for w in glob.glob(os.path.join(system, "*.whl"))))
+            for name in projects:
+                path = newest(glob.glob(os.path.join(system, "%s-*[.-]py3-*.whl" % name)))
+                if path and name not in installed:
+                    found.append((name, path, False))
+    return [{
+        "name": item[0],
+        "version": wheel_version(item[1]),
+        "path": item[1],
+        "install": len(item) < 3,
+        "copy_to": copy_to,
+    } for item in found]
 
 
 def magic_number():

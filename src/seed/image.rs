@@ -1,0 +1,277 @@
+//! The pip image: ensurepip's wheels unpacked and compiled once per (wheels, interpreter), kept in
+//! the cache, and linked into every environment after that. Made whole or not at all: it is filled
+//! in a temporary directory and renamed into place, with its manifest written last.
+//!
+//! Layout of an image directory:
+//! - `site/`: what ensurepip's pip puts in site-packages, `.pyc` files included, every dist's
+//!   `INSTALLER` (and `REQUESTED` where that pip writes one) but not `RECORD`, which names the
+//!   environment's own console scripts and so is written per environment;
+//! - `wheels/`: the wheel files ensurepip copies into the environment (Debian's PyPy);
+//! - `manifest.json`: [`Manifest`], last.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use fs_err as fs;
+use serde::{Deserialize, Serialize};
+
+use super::key::{self, WheelStat};
+use super::record::Row;
+use super::scripts::{self, Script, Style};
+use super::wheel;
+use crate::cache::{self, Cache};
+use crate::error::{Error, Result, shown};
+use crate::interpreter::{BundledWheel, Interpreter};
+
+/// What an image holds, written last into it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The full key text the image was made for; compared when it is loaded.
+    pub key: String,
+    /// Every directory below `site/`, parents first.
+    pub dirs: Vec<String>,
+    /// Every file below `site/`.
+    pub files: Vec<String>,
+    pub dists: Vec<Dist>,
+    /// How the installing pip writes console scripts.
+    pub style: Style,
+    /// Wheel files below `wheels/` and the directory (relative to the environment) each goes to.
+    pub copies: Vec<(String, String)>,
+}
+
+/// One installed distribution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dist {
+    /// `pip-23.2.1.dist-info`.
+    pub dist_info: String,
+    /// RECORD rows of every file in `site/` that belongs to it (console scripts and RECORD itself
+    /// are added per environment).
+    pub rows: Vec<Row>,
+    /// Its console scripts, in pip's order.
+    pub scripts: Vec<Script>,
+}
+
+/// An image ready to be linked from.
+#[derive(Debug)]
+pub struct Image {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    /// Set when the image lives outside the cache (`--no-cache`) and goes when this does.
+    temporary: bool,
+}
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Image {
+    pub fn site(&self) -> PathBuf {
+        self.dir.join("site")
+    }
+}
+
+/// The wheels ensurepip would use for `interp`, or the error that says why there are none.
+fn wheels(interp: &Interpreter) -> Result<Vec<(&BundledWheel, WheelStat)>> {
+    let listed = interp.ensurepip.as_deref().unwrap_or_default();
+    if !listed.iter().any(|w| w.install) {
+        return Err(Error::NoPipWheels {
+            python: interp.executable.clone(),
+            detail: if interp.ensurepip.is_none() {
+                "it has no ensurepip module".into()
+            } else {
+                "its ensurepip has no wheels to install".into()
+            },
+        });
+    }
+    listed
+        .iter()
+        .map(|w| {
+            WheelStat::of(&w.path).map(|stat| (w, stat)).map_err(|e| Error::NoPipWheels {
+                python: interp.executable.clone(),
+                detail: format!("its ensurepip wheel `{}` cannot be read ({e})", shown(&w.path)),
+            })
+        })
+        .collect()
+}
+
+/// The image for `interp`: from the cache when a good one is there, else made (into the cache, or
+/// into a temporary directory when the cache is bypassed).
+pub fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
+    let wheels = wheels(interp)?;
+    let (key_text, name) = key::key(interp, &wheels);
+    let Some(dest) = cache.path("pip", &name) else {
+        let dir = cache::temp_sibling(&std::env::temp_dir().join(format!("rvenv-pip-{name}")), "nocache");
+        fs::create_dir(&dir)?;
+        let mut image = Image { dir, manifest: empty_manifest(), temporary: true };
+        image.manifest = fill(&image.dir, interp, &wheels, &key_text)?;
+        return Ok(image);
+    };
+    if let Some(manifest) = load(&dest, &key_text) {
+        return Ok(Image { dir: dest, manifest, temporary: false });
+    }
+    if dest.exists() {
+        // An image that does not read back whole (torn by hand, or from a bug): replace it.
+        let aside = cache::temp_sibling(&dest, "stale");
+        if std::fs::rename(&dest, &aside).is_ok() {
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+    }
+    cache::fill_dir_atomic(&dest, |tmp| fill(tmp, interp, &wheels, &key_text).map(|_| ()))?;
+    let manifest = load(&dest, &key_text).ok_or_else(|| {
+        Error::io(
+            format!("the pip image just made in `{}` does not read back", dest.display()),
+            std::io::Error::other("manifest missing or different"),
+        )
+    })?;
+    Ok(Image { dir: dest, manifest, temporary: false })
+}
+
+fn empty_manifest() -> Manifest {
+    Manifest {
+        key: String::new(),
+        dirs: vec![],
+        files: vec![],
+        dists: vec![],
+        style: Style { template: String::new(), join: scripts::Join::Never, sh_fallback: false },
+        copies: vec![],
+    }
+}
+
+fn load(dir: &Path, key_text: &str) -> Option<Manifest> {
+    let bytes = std::fs::read(dir.join("manifest.json")).ok()?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+    (manifest.key == key_text).then_some(manifest)
+}
+
+/// Make an image in `dir` (empty): unpack, add the installer's marker files, compile, and write
+/// the manifest last. Returns the manifest.
+fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Manifest> {
+    let site = dir.join("site");
+    fs::create_dir(&site)?;
+    let failed = |path: &Path, detail: String| Error::PipImage { wheel: path.to_path_buf(), detail };
+
+    let mut unpacked = Vec::new();
+    for (wheel, _) in wheels.iter().filter(|(w, _)| w.install) {
+        crate::interrupt::check()?;
+        let out = wheel::unpack(wheel, &site).map_err(|e| failed(&wheel.path, e))?;
+        unpacked.push((*wheel, out));
+    }
+    // The installing pip is the one being installed; its sources say how it writes scripts and
+    // whether it marks a dist as REQUESTED.
+    let (pip_wheel, pip) = unpacked
+        .iter()
+        .find(|(w, _)| w.name == "pip")
+        .ok_or_else(|| failed(&wheels[0].0.path, "ensurepip lists no pip wheel".into()))?;
+    let source = |path: &str| pip.installer_sources.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_str());
+    let installer = source("pip/_internal/operations/install/wheel.py").or_else(|| source("pip/_internal/wheel.py"));
+    let distlib = source("pip/_vendor/distlib/scripts.py")
+        .ok_or_else(|| failed(&pip_wheel.path, "its vendored distlib/scripts.py is missing".into()))?;
+    let style = Style::from_sources(installer, distlib).map_err(|e| failed(&pip_wheel.path, e))?;
+    let requested = installer.is_some_and(|text| text.contains("\"REQUESTED\""));
+
+    // Compile every `.py` with the target interpreter, once for all dists.
+    let sources: Vec<&str> = unpacked.iter().flat_map(|(_, u)| u.sources.iter().map(String::as_str)).collect();
+    let compiled = compile(interp, &site, &sources)?;
+
+    let mut dists = Vec::new();
+    let mut dirs = std::collections::BTreeSet::new();
+    let mut files = Vec::new();
+    for (wheel, mut out) in unpacked {
+        let mut markers: Vec<(&str, &[u8])> = vec![("INSTALLER", b"pip\n")];
+        if requested {
+            markers.push(("REQUESTED", b""));
+        }
+        for (name, contents) in markers {
+            let rel = format!("{}/{name}", out.dist_info);
+            fs::write(site.join(&rel), contents)?;
+            out.rows.push(Row::of(rel, contents));
+        }
+        for row in &out.rows {
+            files.push(row.path.clone());
+        }
+        for source in &out.sources {
+            if let Some(pyc) = compiled.get(source.as_str()) {
+                files.push(pyc.clone());
+                out.rows.push(Row::bare(pyc.clone()));
+                if let Some((parent, _)) = pyc.rsplit_once('/') {
+                    dirs.insert(parent.to_owned());
+                } else {
+                    dirs.insert(String::new());
+                }
+            }
+        }
+        dirs.extend(out.dirs.iter().cloned());
+        let entries = scripts::entry_points(out.entry_points.as_deref().unwrap_or(""));
+        let version = (interp.version.0, interp.version.1);
+        let scripts = scripts::console_scripts(&entries, version).map_err(|e| failed(&wheel.path, e))?;
+        dists.push(Dist { dist_info: out.dist_info, rows: out.rows, scripts });
+    }
+    dirs.remove("");
+
+    let mut copies = Vec::new();
+    let copied: Vec<_> = wheels.iter().filter_map(|(w, _)| w.copy_to.as_ref().map(|to| (*w, to))).collect();
+    if !copied.is_empty() {
+        fs::create_dir(dir.join("wheels"))?;
+        for (wheel, to) in copied {
+            let name = wheel.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            fs::copy(&wheel.path, dir.join("wheels").join(&name))?;
+            copies.push((name, to.clone()));
+        }
+    }
+
+    let manifest = Manifest { key: key_text.to_owned(), dirs: dirs.into_iter().collect(), files, dists, style, copies };
+    let json = serde_json::to_vec(&manifest).map_err(|e| Error::io("cannot write the pip image manifest", e.into()))?;
+    let mut file = fs::File::create(dir.join("manifest.json"))?;
+    file.write_all(&json)?;
+    file.sync_all()?;
+    Ok(manifest)
+}
+
+/// Compile `sources` (relative to `site`) as pip does (`compileall.compile_file(path, force=True,
+/// quiet=True)`, by the target interpreter, without its user site or environment variables).
+/// Returns, for each source that compiled, its `.pyc` relative to `site`.
+fn compile(interp: &Interpreter, site: &Path, sources: &[&str]) -> Result<std::collections::HashMap<String, String>> {
+    const SCRIPT: &str = r#"
+import compileall, importlib.util, json, os, sys, warnings
+site = sys.argv[1]
+done = {}
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    for rel in sys.stdin.read().split("\n"):
+        if not rel:
+            continue
+        path = os.path.join(site, rel)
+        if compileall.compile_file(path, force=True, quiet=2):
+            pyc = importlib.util.cache_from_source(path)
+            if os.path.exists(pyc):
+                done[rel] = os.path.relpath(pyc, site)
+sys.stdout.write(json.dumps(done))
+"#;
+    let failed = |detail: String| Error::PipImage { wheel: site.to_path_buf(), detail };
+    let mut child = Command::new(&interp.executable)
+        .args(["-E", "-s", "-c", SCRIPT])
+        .arg(site)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(format!("cannot run `{}` to compile it: {e}", shown(&interp.executable))))?;
+    let input = sources.join("\n");
+    let mut stdin = child.stdin.take().expect("piped");
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().map_err(|e| failed(format!("compiling: {e}")))?;
+    let _ = writer.join();
+    crate::interrupt::check()?;
+    if !output.status.success() {
+        let err = String::from_utf8_lossy(&output.stderr);
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+        return Err(failed(format!("compiling with `{}` failed: {last}", shown(&interp.executable))));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| failed(format!("compiling: unreadable answer ({e})")))
+}
