@@ -182,7 +182,50 @@ fn write_entries(root: &Path, plan: &Plan, in_place: bool) -> Result<()> {
     if in_place {
         fs::create_dir_all(root)?;
     }
-    for (written, entry) in plan.entries.iter().enumerate() {
+    let entries = &plan.entries;
+    let mut next = 0;
+    while next < entries.len() {
+        // A long run of links (pip's files) is spread over the cores: each link is a metadata
+        // write the kernel does while the thread waits, and the runs touch different directories.
+        let links = entries[next..].iter().take_while(|e| matches!(e, Entry::Link { .. })).count();
+        if !in_place && links >= PARALLEL_LINKS {
+            link_in_parallel(root, &entries[next..next + links], next)?;
+            next += links;
+            continue;
+        }
+        write_entry(root, next, &entries[next], in_place)?;
+        next += 1;
+    }
+    Ok(())
+}
+
+/// Runs of at least this many links are made by several threads.
+const PARALLEL_LINKS: usize = 64;
+
+/// Make `links` (entries `first..` of the plan) with one thread per core, each taking a
+/// contiguous share (neighbouring entries share directories, so threads rarely meet in one).
+fn link_in_parallel(root: &Path, links: &[Entry], first: usize) -> Result<()> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let share = links.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = links
+            .chunks(share)
+            .enumerate()
+            .map(|(n, chunk)| {
+                scope.spawn(move || -> Result<()> {
+                    for (i, entry) in chunk.iter().enumerate() {
+                        write_entry(root, first + n * share + i, entry, false)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    })
+}
+
+fn write_entry(root: &Path, written: usize, entry: &Entry, in_place: bool) -> Result<()> {
+    {
         fault_point(format_args!("entry:{written}"));
         check()?;
         let path = root.join(entry.path());
@@ -198,11 +241,11 @@ fn write_entries(root: &Path, plan: &Plan, in_place: bool) -> Result<()> {
                 if in_place {
                     match path.symlink_metadata() {
                         // venv leaves an existing directory (a real lib64) as it is.
-                        Ok(meta) if meta.is_dir() => continue,
-                        Ok(_) if fs::read_link(&path).ok().as_deref() == Some(target.as_path()) => continue,
+                        Ok(meta) if meta.is_dir() => return Ok(()),
+                        Ok(_) if fs::read_link(&path).ok().as_deref() == Some(target.as_path()) => return Ok(()),
                         Ok(_) => {
                             replace_with(&path, |tmp| Ok(fs::os::unix::fs::symlink(target, tmp)?))?;
-                            continue;
+                            return Ok(());
                         }
                         Err(_) => {}
                     }
