@@ -13,24 +13,36 @@ use crate::error::Result;
 #[derive(Clone, Debug)]
 pub struct Cache {
     root: Option<PathBuf>,
+    /// False for `--dry-run`: entries are read, never written.
+    writable: bool,
 }
 
 impl Cache {
     /// The cache root from the environment, or a bypassed cache when `no_cache`.
     pub fn from_env(no_cache: bool) -> Cache {
         if no_cache {
-            return Cache { root: None };
+            return Cache { root: None, writable: false };
         }
-        Cache { root: Some(default_root()) }
+        Cache { root: Some(default_root()), writable: true }
     }
 
     /// A cache rooted at `root` (tests).
     pub fn at(root: impl Into<PathBuf>) -> Cache {
-        Cache { root: Some(root.into()) }
+        Cache { root: Some(root.into()), writable: true }
     }
 
     pub fn disabled() -> Cache {
-        Cache { root: None }
+        Cache { root: None, writable: false }
+    }
+
+    /// The same cache, read but never written.
+    pub fn read_only(self) -> Cache {
+        Cache { writable: false, ..self }
+    }
+
+    /// Whether entries may be written.
+    pub fn writable(&self) -> bool {
+        self.writable && self.root.is_some()
     }
 
     /// The root directory, or None when bypassed.

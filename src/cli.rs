@@ -17,6 +17,31 @@ pub struct Cli {
 pub enum Command {
     /// Create virtual environments in one or more target directories (as `python -m venv`).
     Create(CreateArgs),
+    /// Describe an environment (made by rvenv, venv, virtualenv or uv): its interpreter, prompt,
+    /// pip, the tool and command that made it, and its size.
+    Info {
+        /// The environment directory.
+        #[arg(value_name = "ENV_DIR")]
+        dir: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify an environment and name each problem with its fix. Exit 0 when healthy, 1 when
+    /// problems were found, 2 when ENV_DIR is not an environment.
+    Check {
+        /// The environment directory.
+        #[arg(value_name = "ENV_DIR")]
+        dir: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script (e.g. `rvenv completions bash > ~/.local/share/bash-completion/completions/rvenv`).
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
     /// Show or empty rvenv's cache (interpreter facts, unpacked pip).
     Cache {
         #[command(subcommand)]
@@ -30,6 +55,14 @@ pub enum CacheCommand {
     Dir,
     /// Remove everything in the cache.
     Clean,
+}
+
+/// Shells `rvenv completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// How files from the cache get into an environment.
@@ -108,6 +141,15 @@ pub struct CreateArgs {
     /// Print nothing on success.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Print one JSON object per environment created on stdout (path, interpreter, pip,
+    /// timings), for scripts; the human messages are left out.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print what would be written, entry by entry, and write nothing (rvenv's cache included).
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
 }
 
 impl Cli {

@@ -56,6 +56,9 @@ pub enum Error {
     #[error("cannot install pip with `{}`: {detail}; pass --without-pip, or install the interpreter's ensurepip wheels (Debian: apt install python3-venv python3-pip-whl)", shown(.python))]
     NoPipWheels { python: PathBuf, detail: String },
 
+    #[error("`{}` is not a virtual environment (no pyvenv.cfg, and no bin/python with a site-packages)", shown(.path))]
+    NotAnEnvironment { path: PathBuf },
+
     #[error("cannot prepare pip from `{}`: {detail}; pass --without-pip to make the environment without pip", shown(.wheel))]
     PipImage { wheel: PathBuf, detail: String },
 }
@@ -69,7 +72,7 @@ impl Error {
     /// The process exit code for this error: 2 for requests that can never work, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::BadPath { .. } | Error::BadPrompt { .. } => 2,
+            Error::Usage(_) | Error::BadPath { .. } | Error::BadPrompt { .. } | Error::NotAnEnvironment { .. } => 2,
             // The shell convention: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
             Error::Interrupted { signal } => 128 + signal,
             _ => 1,

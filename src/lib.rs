@@ -9,6 +9,7 @@ pub mod cache;
 pub mod cfg;
 pub mod cli;
 pub mod error;
+pub mod inspect;
 pub mod interpreter;
 pub mod interrupt;
 pub mod layout;
@@ -19,6 +20,7 @@ pub mod request;
 pub mod seed;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 pub use error::{Error, Result};
 use interpreter::Interpreter;
@@ -28,9 +30,19 @@ use request::{CreateRequest, LinkMode, Prompt, Seed};
 #[derive(Debug)]
 pub enum Event<'a> {
     /// The interpreter chosen; `skipped` says which candidates were passed over and why.
-    Interpreter { interpreter: &'a Interpreter, skipped: &'a [String] },
+    Interpreter { interpreter: &'a Interpreter, skipped: &'a [String], elapsed: Duration },
     /// An environment was made (or upgraded) at `path`; its scripts are in `path/bin_name`.
-    Created { path: &'a Path, bin_name: &'a str, interpreter: &'a Interpreter },
+    Created {
+        path: &'a Path,
+        bin_name: &'a str,
+        interpreter: &'a Interpreter,
+        /// The pip version seeded, if pip was.
+        pip: Option<&'a str>,
+        elapsed: Duration,
+    },
+    /// `--dry-run`: what would be written at `plan.env_dir`. `pip_pending` names the pip version
+    /// whose image is not cached yet (its files are then not listed).
+    Planned { plan: &'a plan::Plan, pip_pending: Option<&'a str> },
 }
 
 /// `rvenv create`: find the interpreter once, then make each target in turn, stopping at the
@@ -43,20 +55,26 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         .iter()
         .map(|target| materialize::decide(target, &materialize::inspect(target)?, req.on_existing))
         .collect::<Result<Vec<_>>>()?;
+    let started = Instant::now();
     let found = interpreter::find(req.python.as_deref(), cwd, &req.cache);
     // A Ctrl-C reaches the probed interpreter too: say "interrupted", not "not a Python".
     interrupt::check()?;
     let found = found?;
     let interp = &found.interpreter;
-    on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped });
+    on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped, elapsed: started.elapsed() });
     let layout = layout::Layout::for_interpreter(interp)?;
     // pip's image is made (or found in the cache) before anything is written, so an interpreter
-    // that cannot give pip fails with nothing half-made.
-    let image = match req.seed {
-        Seed::Pip => Some(seed::prepare(interp, &req.cache)?),
-        Seed::Nothing => None,
+    // that cannot give pip fails with nothing half-made. A dry run only looks.
+    let (image, pip_pending) = match (req.seed, req.dry_run) {
+        (Seed::Nothing, _) => (None, None),
+        (Seed::Pip, false) => (Some(seed::prepare(interp, &req.cache)?), None),
+        (Seed::Pip, true) => match seed::find(interp, &req.cache)? {
+            Some(image) => (Some(image), None),
+            None => (None, interp.ensurepip_version()),
+        },
     };
     for (target, placement) in req.targets.iter().zip(placements) {
+        let started = Instant::now();
         let command = recreate_command(req, interp, target);
         let opts = plan::Options {
             link_mode: req.link_mode,
@@ -67,19 +85,27 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             command: &command,
         };
         let mut plan = plan::plan(target, interp, &layout, &opts);
-        if let Some(image) = &image {
-            if !(req.on_existing == request::OnExisting::Upgrade && seed::has_pip(target, &layout)) {
-                plan.add_before_config(seed::entries(image, target, &layout, req.hardlink)?);
-            }
+        if let Some(image) = &image
+            && !(req.on_existing == request::OnExisting::Upgrade && seed::has_pip(target, &layout))
+        {
+            plan.add_before_config(seed::entries(image, target, &layout, req.hardlink)?);
+        }
+        if req.dry_run {
+            on_event(Event::Planned { plan: &plan, pip_pending: pip_pending.as_deref() });
+            continue;
         }
         materialize::materialize(&plan, placement)?;
-        if image.is_some() {
+        if image.is_some() && req.upgrade_deps {
             let python = target.join(&layout.bin).join(&layout.executable);
-            if req.upgrade_deps {
-                seed::upgrade_deps(target, &python, interp.version)?;
-            }
+            seed::upgrade_deps(target, &python, interp.version)?;
         }
-        on_event(Event::Created { path: target, bin_name: &layout.bin, interpreter: interp });
+        on_event(Event::Created {
+            path: target,
+            bin_name: &layout.bin,
+            interpreter: interp,
+            pip: image.as_ref().and_then(|i| i.pip_version()),
+            elapsed: started.elapsed(),
+        });
     }
     Ok(())
 }

@@ -5,15 +5,19 @@ mod report;
 
 use std::process::ExitCode;
 
+use clap::CommandFactory;
 use rvenv::cache::Cache;
-use rvenv::cli::{CacheCommand, Cli, Command};
+use rvenv::cli::{CacheCommand, Cli, Command, CompletionShell};
 use rvenv::request::CreateRequest;
 
 fn main() -> ExitCode {
+    // Output piped into `head` ends quietly, as with other command-line tools, instead of a
+    // "Broken pipe" panic. SAFETY: setting a signal's disposition to its default.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse_from_env();
     rvenv::interrupt::install();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code() as u8)
@@ -21,25 +25,50 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> rvenv::Result<()> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| rvenv::Error::io("cannot read the current directory", e))?;
+fn run(cli: Cli) -> rvenv::Result<u8> {
+    let cwd = std::env::current_dir().map_err(|e| rvenv::Error::io("cannot read the current directory", e))?;
     match cli.command {
         Command::Create(args) => {
             let req = CreateRequest::from_args(&args, &cwd)?;
-            let mut out = report::Human::new(args.quiet, &args.dirs);
-            rvenv::create(&req, &cwd, |event| out.event(event))
+            if args.json {
+                let mut out = report::Json::default();
+                rvenv::create(&req, &cwd, |event| out.event(event))?;
+            } else {
+                let mut out = report::Human::new(args.quiet, &args.dirs);
+                rvenv::create(&req, &cwd, |event| out.event(event))?;
+            }
+            Ok(0)
+        }
+        Command::Info { dir, json } => {
+            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)))?;
+            report::info(&info, json);
+            Ok(0)
+        }
+        Command::Check { dir, json } => {
+            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)))?;
+            let problems = rvenv::inspect::problems(&info);
+            report::check(&info, &problems, json);
+            Ok(if problems.is_empty() { 0 } else { 1 })
+        }
+        Command::Completions { shell } => {
+            let shell = match shell {
+                CompletionShell::Bash => clap_complete::Shell::Bash,
+                CompletionShell::Zsh => clap_complete::Shell::Zsh,
+                CompletionShell::Fish => clap_complete::Shell::Fish,
+            };
+            clap_complete::generate(shell, &mut Cli::command(), "rvenv", &mut std::io::stdout());
+            Ok(0)
         }
         Command::Cache { command: CacheCommand::Dir } => {
             println!("{}", rvenv::cache::default_root().display());
-            Ok(())
+            Ok(0)
         }
         Command::Cache { command: CacheCommand::Clean } => {
             match Cache::from_env(false).clean()? {
                 Some(root) => eprintln!("Removed {}", root.display()),
                 None => eprintln!("Nothing to remove at {}", rvenv::cache::default_root().display()),
             }
-            Ok(())
+            Ok(0)
         }
     }
 }

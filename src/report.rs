@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use rvenv::Event;
+use rvenv::inspect::{EnvInfo, Problem};
+use rvenv::plan::{Entry, Plan};
 use rvenv::quote;
 
 pub struct Human<'a> {
@@ -18,11 +20,15 @@ impl<'a> Human<'a> {
     }
 
     pub fn event(&mut self, event: Event) {
+        if let Event::Planned { plan, pip_pending } = event {
+            return print_plan(plan, pip_pending);
+        }
         if self.quiet {
             return;
         }
         match event {
-            Event::Interpreter { interpreter, skipped } => {
+            Event::Planned { .. } => {}
+            Event::Interpreter { interpreter, skipped, .. } => {
                 for note in skipped {
                     eprintln!("note: skipped {note}");
                 }
@@ -56,5 +62,143 @@ fn activate_command(bin: &Path) -> String {
         "xonsh" => format!("source @({})", quote::xonsh(&script("activate.xsh"))),
         "pwsh" | "powershell" => format!(". {}", quote::powershell(&script("Activate.ps1"))),
         _ => format!("source {}", quote::posix(&script("activate"))),
+    }
+}
+
+/// `--json`: one JSON object per line on stdout, per environment created (or planned).
+#[derive(Default)]
+pub struct Json {
+    interpreter_ms: f64,
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}
+
+impl Json {
+    pub fn event(&mut self, event: Event) {
+        let object = match event {
+            Event::Interpreter { elapsed, .. } => {
+                self.interpreter_ms = ms(elapsed);
+                return;
+            }
+            Event::Created { path, interpreter, pip, elapsed, .. } => serde_json::json!({
+                "path": path,
+                "interpreter": {
+                    "implementation": interpreter.implementation_name(),
+                    "version": interpreter.version_string(),
+                    "executable": interpreter.executable,
+                    "base_executable": interpreter.base_executable,
+                },
+                "pip": pip,
+                "timings_ms": { "interpreter": self.interpreter_ms, "create": ms(elapsed) },
+            }),
+            Event::Planned { plan, pip_pending } => serde_json::json!({
+                "path": plan.env_dir,
+                "dry_run": true,
+                "pip_image_missing": pip_pending,
+                "entries": plan.entries.iter().map(|e| entry_json(&plan.env_dir, e)).collect::<Vec<_>>(),
+            }),
+        };
+        println!("{object}");
+    }
+}
+
+fn entry_json(root: &Path, entry: &Entry) -> serde_json::Value {
+    let path = root.join(entry.path());
+    match entry {
+        Entry::Dir { .. } => serde_json::json!({ "kind": "dir", "path": path }),
+        Entry::Symlink { target, .. } => serde_json::json!({ "kind": "symlink", "path": path, "target": target }),
+        Entry::Copy { from, mode, .. } => {
+            serde_json::json!({ "kind": "copy", "path": path, "from": from, "mode": format!("{mode:04o}") })
+        }
+        Entry::Link { from, hardlink, .. } => {
+            serde_json::json!({ "kind": if *hardlink { "hardlink" } else { "copy" }, "path": path, "from": from })
+        }
+        Entry::File { contents, mode, .. } => serde_json::json!({
+            "kind": "file", "path": path, "bytes": contents.len(), "mode": format!("{mode:04o}"),
+        }),
+    }
+}
+
+/// `--dry-run` without `--json`: one line per entry, on stdout.
+fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
+    let root = &plan.env_dir;
+    println!("Would create {} ({} entries):", root.display(), plan.entries.len());
+    for entry in &plan.entries {
+        let path = root.join(entry.path());
+        let path = path.display();
+        match entry {
+            Entry::Dir { .. } => println!("  dir      {path}/"),
+            Entry::Symlink { target, .. } => println!("  symlink  {path} -> {}", target.display()),
+            Entry::Copy { from, mode, .. } => println!("  copy     {path} <- {} ({mode:04o})", from.display()),
+            Entry::Link { from, hardlink, .. } => {
+                println!("  {}  {path} <- {}", if *hardlink { "hardlink" } else { "copy    " }, from.display())
+            }
+            Entry::File { contents, mode, .. } => println!("  file     {path} ({} bytes, {mode:04o})", contents.len()),
+        }
+    }
+    if let Some(version) = pip_pending {
+        println!("  (pip {version}: its files are not listed, as rvenv's cache does not hold them yet; a real run unpacks them first)");
+    }
+}
+
+/// `rvenv info`.
+pub fn info(info: &EnvInfo, json: bool) {
+    if json {
+        let mut value = serde_json::to_value(info).expect("EnvInfo serialises");
+        value["python"] = match &info.runs {
+            Ok(running) => serde_json::json!({ "runs": true, "version": running.version, "prefix": running.prefix }),
+            Err(why) => serde_json::json!({ "runs": false, "error": why }),
+        };
+        println!("{value}");
+        return;
+    }
+    let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_owned());
+    let tool = match &info.tool_version {
+        Some(v) => format!("{} {v}", info.tool),
+        None => info.tool.clone(),
+    };
+    println!("Environment:   {}", info.path.display());
+    println!("Made by:       {tool}");
+    if let Some(command) = &info.command {
+        println!("Command:       {command}");
+    }
+    let base = info.base_executable.as_ref().map(|b| b.display().to_string()).unwrap_or_else(|| "unknown".into());
+    println!(
+        "Interpreter:   {} {} at {base}{}",
+        or(&info.implementation, "Python"),
+        or(&info.version, "(version unknown)"),
+        if info.base_exists { "" } else { " (MISSING)" }
+    );
+    println!("Prompt:        {}", or(&info.prompt, "(the directory's name)"));
+    println!("System site-packages: {}", if info.system_site_packages { "yes" } else { "no" });
+    println!("pip:           {}", or(&info.pip, "not installed"));
+    println!("Relocatable:   {}", if info.relocatable { "yes" } else { "no" });
+    println!("Size on disk:  {:.1} MiB", info.disk_bytes as f64 / (1024.0 * 1024.0));
+}
+
+/// `rvenv check`.
+pub fn check(info: &EnvInfo, problems: &[Problem], json: bool) {
+    if json {
+        let value = serde_json::json!({ "path": info.path, "healthy": problems.is_empty(), "problems": problems });
+        println!("{value}");
+        return;
+    }
+    if problems.is_empty() {
+        println!(
+            "ok: {} is a healthy environment ({} {}, made by {})",
+            info.path.display(),
+            info.implementation.as_deref().unwrap_or("Python"),
+            info.version.as_deref().unwrap_or("?"),
+            info.tool
+        );
+        return;
+    }
+    let count = if problems.len() == 1 { "1 problem".to_owned() } else { format!("{} problems", problems.len()) };
+    println!("{}: {count}", info.path.display());
+    for problem in problems {
+        println!("problem [{}]: {}", problem.code, problem.message);
+        println!("  fix: {}", problem.fix);
     }
 }

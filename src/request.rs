@@ -84,6 +84,8 @@ pub struct CreateRequest {
     pub upgrade_deps: bool,
     pub scm_ignore_files: bool,
     pub quiet: bool,
+    /// Plan and report, write nothing.
+    pub dry_run: bool,
     /// Where cached interpreter facts and pip images live (or bypassed).
     pub cache: Cache,
     /// Hard-link cached files into the environment (else copy them).
@@ -120,7 +122,8 @@ impl CreateRequest {
             upgrade_deps: args.upgrade_deps,
             scm_ignore_files: !args.without_scm_ignore_files,
             quiet: args.quiet,
-            cache: Cache::from_env(args.no_cache),
+            dry_run: args.dry_run,
+            cache: if args.dry_run { Cache::from_env(args.no_cache).read_only() } else { Cache::from_env(args.no_cache) },
             hardlink: args.link_mode == LinkModeArg::Hardlink,
         })
     }

@@ -13,7 +13,7 @@ pub mod wheel;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-pub use image::{Image, prepare};
+pub use image::{Image, find, prepare};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;

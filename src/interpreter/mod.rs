@@ -71,6 +71,11 @@ impl Interpreter {
         self.implementation == "pypy"
     }
 
+    /// The pip version this interpreter's ensurepip installs, if it has one.
+    pub fn ensurepip_version(&self) -> Option<String> {
+        self.ensurepip.as_ref()?.iter().find(|w| w.install && w.name == "pip").map(|w| w.version.clone())
+    }
+
     /// `3.12.1`.
     pub fn version_string(&self) -> String {
         let (major, minor, micro) = self.version;

@@ -129,6 +129,9 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
     let interpreter = probe(path)?;
     let entry = CacheEntry { key, interpreter };
     // A cache that cannot be written only costs speed.
+    if !cache.writable() {
+        return Ok(entry.interpreter);
+    }
     let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
     Ok(entry.interpreter)
 }

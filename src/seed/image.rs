@@ -73,6 +73,19 @@ impl Image {
     pub fn site(&self) -> PathBuf {
         self.dir.join("site")
     }
+
+    /// The version of pip in the image.
+    pub fn pip_version(&self) -> Option<&str> {
+        self.manifest.dists.iter().find_map(|d| d.dist_info.strip_prefix("pip-")?.strip_suffix(".dist-info"))
+    }
+}
+
+/// The image for `interp` if the cache already holds a good one; nothing is made or written.
+pub fn find(interp: &Interpreter, cache: &Cache) -> Result<Option<Image>> {
+    let wheels = wheels(interp)?;
+    let (key_text, name) = key::key(interp, &wheels);
+    let Some(dest) = cache.path("pip", &name) else { return Ok(None) };
+    Ok(load(&dest, &key_text).map(|manifest| Image { dir: dest, manifest, temporary: false }))
 }
 
 /// The wheels ensurepip would use for `interp`, or the error that says why there are none.

@@ -1,0 +1,265 @@
+//! `rvenv info`, `rvenv check`, `create --json`, `create --dry-run` and `completions`, on real
+//! environments made by rvenv, `python -m venv`, virtualenv and uv, broken for real.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{pyenv_python, rvenv, scrub};
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!("exit {:?}\nstdout: {}\nstderr: {}", out.status.code(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn ok(out: &Output, what: &str) {
+    assert!(out.status.success(), "{what}: {}", text(out));
+}
+
+fn python(minor: u32) -> Option<PathBuf> {
+    let found = pyenv_python(minor);
+    if found.is_none() {
+        common::missing(&format!("pyenv CPython 3.{minor}"));
+    }
+    found
+}
+
+/// `rvenv check --json ENV`: (exit code, problem codes).
+fn check(env: &Path) -> (i32, Vec<String>) {
+    let out = run(rvenv().args(["check", "--json"]).arg(env));
+    let code = out.status.code().unwrap();
+    if code == 2 {
+        return (2, vec![]);
+    }
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let problems: Vec<String> =
+        value["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(value["healthy"].as_bool().unwrap(), problems.is_empty());
+    assert_eq!(code, if problems.is_empty() { 0 } else { 1 }, "{}", text(&out));
+    (code, problems)
+}
+
+fn create(cache: &Path, python: &Path, env: &Path, extra: &[&str]) {
+    let out = run(rvenv().env("RVENV_CACHE_DIR", cache).args(["create", "-q", "--python"]).arg(python).args(extra).arg(env));
+    ok(&out, "rvenv create");
+}
+
+/// A pyenv interpreter's binary copied to `dir/python3` (it finds its library through its
+/// compiled-in prefix), so the test may delete or replace the base of an environment.
+fn copied_python(real: &Path, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let copy = dir.join("python3");
+    std::fs::copy(real, &copy).unwrap();
+    copy
+}
+
+#[test]
+fn info_json_describes_an_rvenv_environment() {
+    let Some(py) = python(12) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let env = tmp.path().join("env");
+    create(&tmp.path().join("cache"), &py, &env, &["--prompt", "my env", "--system-site-packages"]);
+    let out = run(rvenv().args(["info", "--json"]).arg(&env));
+    ok(&out, "info --json");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["path"], env.to_str().unwrap());
+    assert_eq!(v["tool"], "rvenv");
+    assert_eq!(v["tool_version"], env!("CARGO_PKG_VERSION"));
+    assert!(v["command"].as_str().unwrap().contains("create --python"), "{v}");
+    assert_eq!(v["implementation"], "CPython");
+    assert!(v["version"].as_str().unwrap().starts_with("3.12."), "{v}");
+    assert_eq!(v["base_executable"], py.to_str().unwrap());
+    assert_eq!(v["base_exists"], true);
+    assert_eq!(v["prompt"], "my env");
+    assert_eq!(v["system_site_packages"], true);
+    assert_eq!(v["relocatable"], false);
+    let pip = v["pip"].as_str().unwrap();
+    let ensurepip = run(Command::new(&py).args(["-c", "import ensurepip; print(ensurepip.version())"]));
+    assert_eq!(pip, String::from_utf8_lossy(&ensurepip.stdout).trim());
+    assert!(v["disk_bytes"].as_u64().unwrap() > 1_000_000, "{v}");
+    assert_eq!(v["python"]["runs"], true);
+    assert_eq!(v["python"]["prefix"], env.to_str().unwrap());
+
+    // The human form names the same things.
+    let out = run(rvenv().arg("info").arg(&env));
+    ok(&out, "info");
+    let human = String::from_utf8_lossy(&out.stdout);
+    for needle in [env.to_str().unwrap(), "rvenv", py.to_str().unwrap(), "my env", pip] {
+        assert!(human.contains(needle), "{needle} missing from:\n{human}");
+    }
+}
+
+/// Healthy environments from every tool pass; virtualenv and uv come from PyPI, installed into
+/// the test's own environment.
+#[test]
+fn check_passes_healthy_envs_from_every_tool() {
+    let Some(py) = python(12) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+
+    let ours = tmp.path().join("rvenv-env");
+    create(&cache, &py, &ours, &[]);
+    assert_eq!(check(&ours), (0, vec![]), "rvenv");
+
+    let theirs = tmp.path().join("venv-env");
+    let mut venv = Command::new(&py);
+    scrub(&mut venv);
+    ok(&run(venv.args(["-m", "venv"]).arg(&theirs)), "python -m venv");
+    assert_eq!(check(&theirs), (0, vec![]), "python -m venv");
+
+    let tools = tmp.path().join("tools");
+    create(&cache, &py, &tools, &[]);
+    let mut pip = Command::new(tools.join("bin/pip"));
+    scrub(&mut pip);
+    let install = run(pip.args(["install", "--quiet", "--disable-pip-version-check", "virtualenv", "uv"]));
+    if !install.status.success() {
+        assert!(!common::ci(), "installing virtualenv and uv from PyPI failed: {}", text(&install));
+        eprintln!("SKIP: virtualenv and uv could not be installed from PyPI (offline?)");
+        return;
+    }
+    let by_virtualenv = tmp.path().join("virtualenv-env");
+    let mut cmd = Command::new(tools.join("bin/virtualenv"));
+    scrub(&mut cmd);
+    ok(&run(cmd.arg("-q").arg("-p").arg(&py).arg(&by_virtualenv)), "virtualenv");
+    assert_eq!(check(&by_virtualenv), (0, vec![]), "virtualenv");
+
+    let by_uv = tmp.path().join("uv-env");
+    let mut cmd = Command::new(tools.join("bin/uv"));
+    scrub(&mut cmd);
+    cmd.env("UV_CACHE_DIR", tmp.path().join("uv-cache"));
+    ok(&run(cmd.args(["venv", "-q", "--seed", "--python"]).arg(&py).arg(&by_uv)), "uv venv");
+    assert_eq!(check(&by_uv), (0, vec![]), "uv");
+    let out = run(rvenv().args(["info", "--json"]).arg(&by_uv));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tool"], "uv", "{v}");
+}
+
+#[test]
+fn check_names_each_breakage() {
+    let (Some(py12), Some(py11)) = (python(12), python(11)) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+
+    // The base interpreter deleted (a pyenv or distro upgrade): the dangling-link case.
+    let base = copied_python(&py12, &tmp.path().join("base1"));
+    let env = tmp.path().join("gone");
+    create(&cache, &base, &env, &["--without-pip"]);
+    assert_eq!(check(&env), (0, vec![]));
+    std::fs::remove_file(&base).unwrap();
+    assert_eq!(check(&env), (1, vec!["base-missing".to_owned()]));
+
+    // The base replaced by another X.Y at the same path.
+    let base = copied_python(&py12, &tmp.path().join("base2"));
+    let env = tmp.path().join("swapped");
+    create(&cache, &base, &env, &["--without-pip"]);
+    std::fs::remove_file(&base).unwrap();
+    std::fs::copy(&py11, &base).unwrap();
+    assert_eq!(check(&env), (1, vec!["version-mismatch".to_owned()]));
+
+    // The base replaced by something that does not run.
+    let base = copied_python(&py12, &tmp.path().join("base3"));
+    let env = tmp.path().join("broken");
+    create(&cache, &base, &env, &["--without-pip"]);
+    std::fs::remove_file(&base).unwrap();
+    std::fs::write(&base, "#!/bin/sh\nexit 3\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(check(&env), (1, vec!["python-not-runnable".to_owned()]));
+
+    // Moved: activate and pip's scripts still name the old place. Both rvenv's and venv's.
+    let env = tmp.path().join("here");
+    create(&cache, &py12, &env, &[]);
+    let moved = tmp.path().join("there");
+    std::fs::rename(&env, &moved).unwrap();
+    let out = run(rvenv().arg("check").arg(&moved));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("[moved]") && report.contains(env.to_str().unwrap()) && report.contains("fix:"), "{report}");
+    let theirs = tmp.path().join("venv-here");
+    ok(&run(Command::new(&py12).args(["-m", "venv"]).arg(&theirs)), "python -m venv");
+    let theirs_moved = tmp.path().join("venv-there");
+    std::fs::rename(&theirs, &theirs_moved).unwrap();
+    assert_eq!(check(&theirs_moved), (1, vec!["moved".to_owned()]));
+
+    // pyvenv.cfg truncated, then gone.
+    let env = tmp.path().join("cfg");
+    create(&cache, &py12, &env, &["--without-pip"]);
+    std::fs::write(env.join("pyvenv.cfg"), "").unwrap();
+    assert!(check(&env).1.contains(&"malformed-pyvenv-cfg".to_owned()));
+    std::fs::remove_file(env.join("pyvenv.cfg")).unwrap();
+    assert!(check(&env).1.contains(&"no-pyvenv-cfg".to_owned()));
+
+    // Not an environment at all: exit 2, one line.
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let out = run(rvenv().arg("check").arg(&plain));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "{}", text(&out));
+    assert_eq!(run(rvenv().arg("info").arg(tmp.path().join("nothing"))).status.code(), Some(2));
+}
+
+#[test]
+fn dry_run_writes_nothing_and_lists_the_plan() {
+    let Some(py) = python(12) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let env = tmp.path().join("env");
+    let out = run(rvenv().env("RVENV_CACHE_DIR", &cache).args(["create", "--dry-run", "--python"]).arg(&py).arg(&env));
+    ok(&out, "--dry-run");
+    assert!(!env.exists() && !cache.exists(), "a dry run wrote something");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for needle in ["bin/python3.12 -> ", "pyvenv.cfg", "bin/activate.fish", "pip "] {
+        assert!(listing.contains(needle), "{needle} missing from:\n{listing}");
+    }
+
+    // With pip's image cached, its files are listed too; as JSON, pyvenv.cfg comes last.
+    create(&cache, &py, &tmp.path().join("warm"), &[]);
+    let out = run(rvenv().env("RVENV_CACHE_DIR", &cache).args(["create", "--dry-run", "--json", "--python"]).arg(&py).arg(&env));
+    ok(&out, "--dry-run --json");
+    assert!(!env.exists());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["kind"] == "hardlink" && e["path"].as_str().unwrap().ends_with("/pip/__init__.py")));
+    assert!(entries.last().unwrap()["path"].as_str().unwrap().ends_with("/pyvenv.cfg"));
+    assert_eq!(v["pip_image_missing"], serde_json::Value::Null);
+}
+
+#[test]
+fn create_json_prints_one_object_per_environment() {
+    let Some(py) = python(12) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let out = run(rvenv().env("RVENV_CACHE_DIR", tmp.path().join("cache")).args(["create", "--json", "--python"]).arg(&py).arg(&a).arg(&b));
+    ok(&out, "create --json");
+    assert!(out.stderr.is_empty(), "human output mixed in: {}", text(&out));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    for (v, env) in lines.iter().zip([&a, &b]) {
+        assert_eq!(v["path"], env.to_str().unwrap());
+        assert_eq!(v["interpreter"]["implementation"], "CPython");
+        assert!(v["interpreter"]["version"].as_str().unwrap().starts_with("3.12."));
+        assert!(v["pip"].as_str().is_some_and(|p| !p.is_empty()), "{v}");
+        assert!(v["timings_ms"]["create"].as_f64().unwrap() > 0.0);
+        assert!(env.join("pyvenv.cfg").is_file());
+    }
+}
+
+#[test]
+fn completions_are_valid_scripts_for_each_shell() {
+    for (shell, check) in [("bash", vec!["-n"]), ("zsh", vec!["-n"]), ("fish", vec!["--no-execute"])] {
+        let out = run(rvenv().args(["completions", shell]));
+        ok(&out, shell);
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(script.contains("create") && script.contains("without-pip"), "{shell}: {script}");
+        let Some(binary) = common::shell(shell) else { continue };
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &script).unwrap();
+        let out = run(Command::new(binary).args(&check).arg(file.path()));
+        ok(&out, &format!("{shell} parses its completion script"));
+    }
+}
