@@ -13,6 +13,10 @@ pub struct ActivationContext<'a> {
     /// The prompt name without decoration: `--prompt` if given, else the env directory's name.
     /// `VIRTUAL_ENV_PROMPT` is set to exactly this; the shell prompt shows `(prompt) `.
     pub prompt: &'a str,
+    /// `--relocatable`: scripts find the environment from their own location where their shell
+    /// can tell a sourced script where it is, and fall back to `env_dir` where it cannot
+    /// (dash and other plain `sh`, csh/tcsh).
+    pub relocatable: bool,
 }
 
 const POSIX: &str = include_str!("../templates/activate");
@@ -33,16 +37,27 @@ const PROMPT_PREFIX: &str = "__PROMPT_PREFIX__";
 
 /// Every activation script as (file name inside `bin_name`, contents).
 pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
-    let with = |template: &str, quote: fn(&str) -> String| {
-        fill(
-            template,
-            &[
-                (ENV_DIR, quote(ctx.env_dir)),
-                (PROMPT, quote(ctx.prompt)),
-                (BIN_NAME, quote(ctx.bin_name)),
-            ],
-        )
+    let with = |template: &str, quote: fn(&str) -> String, located: Option<String>| {
+        let env_dir = match (ctx.relocatable, located) {
+            (true, Some(expression)) => expression,
+            _ => quote(ctx.env_dir),
+        };
+        fill(template, &[(ENV_DIR, env_dir), (PROMPT, quote(ctx.prompt)), (BIN_NAME, quote(ctx.bin_name))])
     };
+    // `--relocatable`: expressions, in each shell's syntax, for the directory above the one the
+    // script is in. bash and zsh name the sourced file; plain sh cannot, so it falls back to
+    // the path the environment was made at.
+    let posix = format!(
+        "\"$(if [ -n \"${{BASH_VERSION-}}\" ]; then _h=\"${{BASH_SOURCE[0]}}\"; \
+         elif [ -n \"${{ZSH_VERSION-}}\" ]; then _h=\"${{(%):-%x}}\"; else _h=; fi; \
+         if [ -n \"$_h\" ] && CDPATH= cd -- \"$(dirname -- \"$_h\")/..\" 2>/dev/null; then pwd; \
+         else printf '%s\\n' {}; fi)\"",
+        quote::posix(ctx.env_dir)
+    );
+    let fish = "(builtin realpath -s -- (status dirname)/..)".to_owned();
+    let nu = "($env.FILE_PWD | path dirname)".to_owned();
+    let xonsh = "__import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.abspath(__file__)))".to_owned();
+    let powershell = "(Split-Path -Parent $PSScriptRoot)".to_owned();
     let csh_prefix = quote::csh(&quote::csh_prompt_text(&format!("({}) ", ctx.prompt)));
     let csh = fill(
         CSH,
@@ -54,12 +69,12 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
         ],
     );
     vec![
-        ("activate", with(POSIX, quote::posix)),
-        ("activate.fish", with(FISH, quote::fish)),
+        ("activate", with(POSIX, quote::posix, Some(posix))),
+        ("activate.fish", with(FISH, quote::fish, Some(fish))),
         ("activate.csh", csh),
-        ("activate.nu", with(NU, quote::nu)),
-        ("activate.xsh", with(XONSH, quote::xonsh)),
-        ("Activate.ps1", with(POWERSHELL, quote::powershell)),
+        ("activate.nu", with(NU, quote::nu, Some(nu))),
+        ("activate.xsh", with(XONSH, quote::xonsh, Some(xonsh))),
+        ("Activate.ps1", with(POWERSHELL, quote::powershell, Some(powershell))),
     ]
 }
 
@@ -105,6 +120,24 @@ mod tests {
             env_dir: "/tmp/x __BIN_NAME__ __VIRTUAL_ENV_PROMPT__",
             bin_name: "bin",
             prompt: "p __VIRTUAL_ENV__",
+            relocatable: false,
+        }
+    }
+
+    #[test]
+    fn relocatable_scripts_compute_the_path_except_where_the_shell_cannot() {
+        let ctx = ActivationContext { env_dir: "/made/at", bin_name: "bin", prompt: "p", relocatable: true };
+        for (name, text) in render(&ctx) {
+            let fixed = text.matches("/made/at").count();
+            match name {
+                // sh falls back to the path it was made at; csh cannot locate a sourced script.
+                "activate" => {
+                    assert_eq!(fixed, 1, "{name}");
+                    assert!(text.contains("BASH_SOURCE[0]") && text.contains("%x"), "{name}");
+                }
+                "activate.csh" => assert_eq!(fixed, 1, "{name}"),
+                _ => assert_eq!(fixed, 0, "{name} holds the creation path:\n{text}"),
+            }
         }
     }
 
@@ -117,7 +150,7 @@ mod tests {
     #[test]
     fn no_placeholder_is_left_and_values_are_not_rescanned() {
         for (name, text) in
-            render(&ActivationContext { env_dir: "/e", bin_name: "bin", prompt: "p" })
+            render(&ActivationContext { env_dir: "/e", bin_name: "bin", prompt: "p", relocatable: false })
         {
             assert!(!text.contains("__VIRTUAL_ENV"), "{name} keeps a placeholder");
             assert!(!text.contains("__BIN_NAME__"), "{name} keeps a placeholder");
@@ -136,7 +169,7 @@ mod tests {
     #[test]
     fn every_template_uses_the_values() {
         for (name, text) in
-            render(&ActivationContext { env_dir: "/e/n/v", bin_name: "bin", prompt: "pr0mpt" })
+            render(&ActivationContext { env_dir: "/e/n/v", bin_name: "bin", prompt: "pr0mpt", relocatable: false })
         {
             assert!(text.contains("/e/n/v"), "{name} lacks the env dir");
             assert!(text.contains("pr0mpt"), "{name} lacks the prompt");

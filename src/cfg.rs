@@ -18,6 +18,8 @@ pub struct Config<'a> {
     pub real_executable: &'a Path,
     /// The rvenv command line that recreates the environment.
     pub command: &'a str,
+    /// `--relocatable`: recorded as `relocatable = true`, the key uv writes for the same promise.
+    pub relocatable: bool,
 }
 
 impl Config<'_> {
@@ -38,6 +40,9 @@ impl Config<'_> {
         }
         if at_least(11) {
             key("executable", &self.real_executable.display());
+        }
+        if self.relocatable {
+            key("relocatable", &true);
         }
         key("command", &self.command);
         key("rvenv", &env!("CARGO_PKG_VERSION"));
@@ -124,6 +129,7 @@ mod tests {
             prompt,
             real_executable: &exe,
             command: "rvenv create /e",
+            relocatable: false,
         }
         .render()
     }

@@ -142,6 +142,11 @@ pub struct CreateArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Make an environment that can be moved: activation scripts (bash, zsh, fish, nushell,
+    /// xonsh, PowerShell) and pip's console scripts find it from their own location.
+    #[arg(long)]
+    pub relocatable: bool,
+
     /// Print one JSON object per environment created on stdout (path, interpreter, pip,
     /// timings), for scripts; the human messages are left out.
     #[arg(long)]

@@ -83,12 +83,13 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             scm_ignore_files: req.scm_ignore_files,
             on_existing: req.on_existing,
             command: &command,
+            relocatable: req.relocatable,
         };
         let mut plan = plan::plan(target, interp, &layout, &opts);
         if let Some(image) = &image
             && !(req.on_existing == request::OnExisting::Upgrade && seed::has_pip(target, &layout))
         {
-            plan.add_before_config(seed::entries(image, target, &layout, req.hardlink)?);
+            plan.add_before_config(seed::entries(image, target, &layout, req.hardlink, req.relocatable)?);
         }
         if req.dry_run {
             on_event(Event::Planned { plan: &plan, pip_pending: pip_pending.as_deref() });
@@ -131,6 +132,9 @@ fn recreate_command(req: &CreateRequest, interp: &Interpreter, target: &Path) ->
     }
     if !req.scm_ignore_files {
         words.push("--without-scm-ignore-files".into());
+    }
+    if req.relocatable {
+        words.push("--relocatable".into());
     }
     words.push(target.display().to_string());
     words.iter().map(|w| quote::posix(w)).collect::<Vec<_>>().join(" ")

@@ -65,6 +65,8 @@ pub struct Options<'a> {
     pub on_existing: OnExisting,
     /// The rvenv command line recorded in `pyvenv.cfg`.
     pub command: &'a str,
+    /// `--relocatable`: scripts find the environment from where they are.
+    pub relocatable: bool,
 }
 
 /// `.gitignore` content: ignore the whole environment.
@@ -111,6 +113,7 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
             env_dir: env_text,
             bin_name: &layout.bin,
             prompt: opts.prompt.display_name(env_text),
+            relocatable: opts.relocatable,
         };
         entries.extend(activate::render(&ctx).into_iter().map(|(name, text)| Entry::File {
             path: bin.join(name),
@@ -134,6 +137,7 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
         prompt,
         real_executable: &interp.real_executable,
         command: opts.command,
+        relocatable: opts.relocatable,
     };
     entries.push(Entry::File { path: "pyvenv.cfg".into(), contents: config.render().into_bytes(), mode: 0o644 });
     Plan { env_dir: env_dir.to_path_buf(), entries }
@@ -155,6 +159,7 @@ mod tests {
             scm_ignore_files: scm,
             on_existing,
             command: "rvenv create /e/.venv",
+            relocatable: false,
         };
         plan(Path::new("/e/.venv"), &interp, &layout, &opts)
     }

@@ -84,6 +84,8 @@ pub struct CreateRequest {
     pub upgrade_deps: bool,
     pub scm_ignore_files: bool,
     pub quiet: bool,
+    /// `--relocatable`.
+    pub relocatable: bool,
     /// Plan and report, write nothing.
     pub dry_run: bool,
     /// Where cached interpreter facts and pip images live (or bypassed).
@@ -123,6 +125,7 @@ impl CreateRequest {
             scm_ignore_files: !args.without_scm_ignore_files,
             quiet: args.quiet,
             dry_run: args.dry_run,
+            relocatable: args.relocatable,
             cache: if args.dry_run { Cache::from_env(args.no_cache).read_only() } else { Cache::from_env(args.no_cache) },
             hardlink: args.link_mode == LinkModeArg::Hardlink,
         })

@@ -22,7 +22,7 @@ use crate::plan::Entry;
 /// The entries that put pip (from `image`) into the environment at `env_dir`: site-packages
 /// directories and files linked from the image, console scripts, one `RECORD` per dist, and
 /// the wheel copies some distributions' ensurepip makes. Pure: the image is only named.
-pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool) -> Result<Vec<Entry>> {
+pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool, relocatable: bool) -> Result<Vec<Entry>> {
     let manifest = &image.manifest;
     let site = image.site();
     let purelib = PathBuf::from(&layout.purelib);
@@ -36,7 +36,12 @@ pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool) -
     for dist in &manifest.dists {
         let mut rows = dist.rows.clone();
         for script in &dist.scripts {
-            let contents = manifest.style.render(script, python).map_err(|detail| Error::PipImage {
+            let rendered = if relocatable {
+                manifest.style.render_relocatable(script, &layout.executable)
+            } else {
+                manifest.style.render(script, python)
+            };
+            let contents = rendered.map_err(|detail| Error::PipImage {
                 wheel: image.dir.clone(),
                 detail,
             })?;

@@ -2,7 +2,8 @@
 //! environments whose directory names and prompts are drawn from hostile alphabets (quotes, `$`,
 //! `$(…)`, backticks, `;&|!\%#{}[]*?~`, spaces, tabs, unicode, emoji, and hidden commands) are
 //! activated in every real shell: `VIRTUAL_ENV` and `VIRTUAL_ENV_PROMPT` must come back byte for
-//! byte, `deactivate` must restore PATH, and no hidden command may ever run.
+//! byte, `deactivate` must restore PATH, and no hidden command may ever run. Every fourth
+//! environment is `--relocatable`, so the scripts that compute their own location are tried too.
 //!
 //! Seeded and reproducible: `RVENV_PROPERTY_SEED=N` picks another seed, `RVENV_PROPERTY_CASES=N`
 //! another count; the seed is printed with every failure.
@@ -77,9 +78,12 @@ fn cases(root: &Path) -> Vec<Case> {
             let name = if name.starts_with('.') || name.len() > 200 { format!("x{}", &name[..name.len().min(100)]) } else { name };
             let prompt = hostile(&mut rng, 10);
             let env = root.join(format!("{i:03}")).join(&name);
+            // Every fourth environment is relocatable: its scripts compute the path instead.
+            let relocatable: &[&str] = if i % 4 == 3 { &["--relocatable"] } else { &[] };
             let out = common::rvenv()
                 .args(["create", "--without-pip", "-q", "--python"])
                 .arg(&python)
+                .args(relocatable)
                 .arg("--prompt")
                 .arg(&prompt)
                 .arg(&env)

@@ -263,3 +263,61 @@ fn completions_are_valid_scripts_for_each_shell() {
         ok(&out, &format!("{shell} parses its completion script"));
     }
 }
+
+/// `--relocatable`: moved to a new path, the environment activates there in every shell that
+/// can tell a sourced script where it is, its pip runs there, and `check` calls it healthy.
+#[test]
+fn relocatable_env_works_after_a_move() {
+    let Some(py) = python(12) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let made = tmp.path().join("made here");
+    create(&tmp.path().join("cache"), &py, &made, &["--relocatable", "--prompt", "rel"]);
+    let cfg = std::fs::read_to_string(made.join("pyvenv.cfg")).unwrap();
+    assert!(cfg.contains("\nrelocatable = true\n"), "{cfg}");
+    let moved = tmp.path().join("moved 'there' $x");
+    std::fs::rename(&made, &moved).unwrap();
+    let env = moved.to_str().unwrap();
+
+    let out = run(Command::new(moved.join("bin/pip")).arg("--version"));
+    ok(&out, "pip --version after the move");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("from {env}/lib/")), "{}", text(&out));
+
+    let quoted = rvenv::quote::posix(env);
+    let posix = format!(". {quoted}/bin/activate && printf '%s\\n' \"$VIRTUAL_ENV\" \"$(command -v python)\" && pip --version");
+    let shells: Vec<(&str, Vec<String>)> = vec![
+        ("bash", vec!["-c".into(), posix.clone()]),
+        ("zsh", vec!["-f".into(), "-c".into(), posix.clone()]),
+        ("fish", vec!["--no-config".into(), "-c".into(), format!(
+            "source {}/bin/activate.fish; and printf '%s\\n' $VIRTUAL_ENV (command -v python); and pip --version",
+            rvenv::quote::fish(env)
+        )]),
+        ("nu", vec!["-n".into(), "-c".into(), format!(
+            "overlay use {}; print $env.VIRTUAL_ENV; print (which python | get path.0); ^pip --version",
+            rvenv::quote::nu(&format!("{env}/bin/activate.nu"))
+        )]),
+        ("xonsh", vec!["--no-rc".into(), "-c".into(), format!(
+            "source @({}); print($VIRTUAL_ENV); print(__import__('shutil').which('python')); pip --version",
+            rvenv::quote::xonsh(&format!("{env}/bin/activate.xsh"))
+        )]),
+    ];
+    for (name, args) in shells {
+        let Some(shell) = common::shell(name) else { continue };
+        let mut cmd = Command::new(shell);
+        scrub(&mut cmd);
+        let out = run(cmd.args(&args).env("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        ok(&out, name);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.first().copied(), Some(env), "{name}: VIRTUAL_ENV\n{}", text(&out));
+        assert_eq!(lines.get(1).copied(), Some(format!("{env}/bin/python").as_str()), "{name}: python\n{}", text(&out));
+        assert!(stdout.contains(&format!("from {env}/lib/")), "{name}: pip\n{}", text(&out));
+    }
+
+    // dash cannot tell a sourced script where it is: it falls back to the path it was made at.
+    if let Some(dash) = common::shell("dash") {
+        let out = run(Command::new(dash).args(["-c", &format!(". {quoted}/bin/activate && printf '%s' \"$VIRTUAL_ENV\"")]));
+        ok(&out, "dash");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), made.to_str().unwrap());
+    }
+    assert_eq!(check(&moved), (0, vec![]), "a moved relocatable env is healthy");
+}

@@ -735,6 +735,7 @@ fn created_env_carries_rendered_scripts() {
             env_dir: env.dir_str(),
             bin_name: "bin",
             prompt: &env.prompt,
+            relocatable: false,
         };
         for (name, text) in rvenv::activate::render(&ctx) {
             let on_disk = std::fs::read(env.script(name)).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -78,13 +78,30 @@ impl Style {
         }
     }
 
-    /// The whole script file for `script`, run by `executable`.
-    pub fn render(&self, script: &Script, executable: &str) -> Result<Vec<u8>, String> {
+    /// The script for `--relocatable`: run by `python_name` found beside the script itself
+    /// (wherever the environment has moved), through `/bin/sh`, in the form distlib uses for
+    /// long paths: a line that is an `exec` for sh and the start of a string for Python.
+    pub fn render_relocatable(&self, script: &Script, python_name: &str) -> Result<Vec<u8>, String> {
+        let body = self.body(script)?;
+        let exec = format!(
+            "'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/{} \"$0\" \"$@\"",
+            crate::quote::posix(python_name)
+        );
+        Ok(format!("#!/bin/sh\n{exec}\n' '''\n{body}").into_bytes())
+    }
+
+    /// The Python part of a script: pip's template filled in.
+    fn body(&self, script: &Script) -> Result<String, String> {
         let import_name = script.func.split('.').next().unwrap_or(&script.func);
-        let body = percent_format(
+        percent_format(
             &self.template,
             &[("module", &script.module), ("import_name", import_name), ("func", &script.func)],
-        )?;
+        )
+    }
+
+    /// The whole script file for `script`, run by `executable`.
+    pub fn render(&self, script: &Script, executable: &str) -> Result<Vec<u8>, String> {
+        let body = self.body(script)?;
         let mut shebang = self.shebang(executable);
         match self.join {
             Join::Always => shebang.push('\n'),
@@ -259,6 +276,15 @@ mod tests {
         assert!(text.contains("' '''\n# -*- coding: utf-8 -*-\n"), "{text}");
         let text = String::from_utf8(newer.render(&pip_main(), "/ab/python").unwrap()).unwrap();
         assert!(text.starts_with("#!/ab/python\n# -*-"), "{text}");
+    }
+
+    #[test]
+    fn relocatable_scripts_find_python_beside_themselves() {
+        let style = Style::from_sources(None, DISTLIB_036).unwrap();
+        let text = String::from_utf8(style.render_relocatable(&pip_main(), "python3.12").unwrap()).unwrap();
+        let head = "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/python3.12 \"$0\" \"$@\"\n' '''\n# -*- coding";
+        assert!(text.starts_with(head), "{text}");
+        assert!(text.contains("from pip._internal.cli.main import main\n"));
     }
 
     #[test]
