@@ -28,15 +28,25 @@ header() {
     echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $(date -u +%Y-%m-%d)"
 }
 
-# rounds TAG RUNS PREPARE NAME CMD [NAME CMD]...: ROUNDS rounds of hyperfine over the commands
-# (each run in a fresh directory: PREPARE runs before every run), JSON kept per round.
+# rounds TAG RUNS PREPARE NAME CMD [NAME CMD]...: ROUNDS rounds of hyperfine over the commands,
+# JSON kept per round. PREPARE runs before every run (each run gets a fresh directory), then
+# `sync`, so the file system's deferred work from deleting the last run's files is not charged
+# to whichever command happens to run next. Every other round runs the commands in reverse order.
 rounds() {
-    local tag="$1" runs="$2" prepare="$3" round
+    local tag="$1" runs="$2" prepare="$3" round i
     shift 3
-    local args=()
-    while [ "$#" -gt 0 ]; do args+=(-n "$1" "$2"); shift 2; done
+    local pairs=()
+    while [ "$#" -gt 0 ]; do pairs+=("$1" "$2"); shift 2; done
     for round in $(seq "$ROUNDS"); do
-        hyperfine -N --style none --warmup 1 --runs "$runs" --prepare "$prepare" \
+        local args=()
+        for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+            if [ $((round % 2)) -eq 1 ]; then
+                args+=(-n "${pairs[$i]}" "${pairs[$((i + 1))]}")
+            else
+                args=(-n "${pairs[$i]}" "${pairs[$((i + 1))]}" "${args[@]}")
+            fi
+        done
+        hyperfine -N --style none --warmup 1 --runs "$runs" --prepare "sh -c '$prepare; sync'" \
             --export-json "$WORK/$tag-$round.json" "${args[@]}" >/dev/null 2>&1
     done
 }

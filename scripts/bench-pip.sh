@@ -16,9 +16,13 @@ ENV="$WORK/env"
 header
 echo "Rounds: $ROUNDS; warm commands $RUNS runs, python -m venv and cold rvenv $COLD_RUNS runs per round."
 for round in $(seq "$ROUNDS"); do
-    ROUNDS=1 rounds "warm$round" "$RUNS" "rm -rf $ENV" \
-        rvenv "$RVENV create -q -p $PY $ENV" \
-        uv-seed-offline "$UV venv -q --seed --offline --python $PY $ENV"
+    # (rounds alternates the order by ROUNDS' parity: flip it by hand for these one-round calls)
+    if [ $((round % 2)) -eq 1 ]; then
+        a=(rvenv "$RVENV create -q -p $PY $ENV") b=(uv-seed-offline "$UV venv -q --seed --offline --python $PY $ENV")
+    else
+        b=(rvenv "$RVENV create -q -p $PY $ENV") a=(uv-seed-offline "$UV venv -q --seed --offline --python $PY $ENV")
+    fi
+    ROUNDS=1 rounds "warm$round" "$RUNS" "rm -rf $ENV" "${a[@]}" "${b[@]}"
     ROUNDS=1 rounds "slow$round" "$COLD_RUNS" "rm -rf $ENV $RVENV_CACHE_DIR/pip" \
         rvenv-cold-cache "$RVENV create -q -p $PY $ENV" \
         python-venv "$PY -m venv $ENV"
