@@ -225,53 +225,51 @@ fn link_in_parallel(root: &Path, links: &[Entry], first: usize) -> Result<()> {
 }
 
 fn write_entry(root: &Path, written: usize, entry: &Entry, in_place: bool) -> Result<()> {
-    {
-        fault_point(format_args!("entry:{written}"));
-        check()?;
-        let path = root.join(entry.path());
-        match entry {
-            Entry::Dir { .. } if !in_place => fs::create_dir(&path)?,
-            Entry::Dir { .. } => {
-                if path.symlink_metadata().map(|m| !m.is_dir()).unwrap_or(false) {
-                    return Err(Error::NotADirectory { path });
-                }
-                fs::create_dir_all(&path)?;
+    fault_point(format_args!("entry:{written}"));
+    check()?;
+    let path = root.join(entry.path());
+    match entry {
+        Entry::Dir { .. } if !in_place => fs::create_dir(&path)?,
+        Entry::Dir { .. } => {
+            if path.symlink_metadata().map(|m| !m.is_dir()).unwrap_or(false) {
+                return Err(Error::NotADirectory { path });
             }
-            Entry::Symlink { target, .. } => {
-                if in_place {
-                    match path.symlink_metadata() {
-                        // venv leaves an existing directory (a real lib64) as it is.
-                        Ok(meta) if meta.is_dir() => return Ok(()),
-                        Ok(_) if fs::read_link(&path).ok().as_deref() == Some(target.as_path()) => return Ok(()),
-                        Ok(_) => {
-                            replace_with(&path, |tmp| Ok(fs::os::unix::fs::symlink(target, tmp)?))?;
-                            return Ok(());
-                        }
-                        Err(_) => {}
+            fs::create_dir_all(&path)?;
+        }
+        Entry::Symlink { target, .. } => {
+            if in_place {
+                match path.symlink_metadata() {
+                    // venv leaves an existing directory (a real lib64) as it is.
+                    Ok(meta) if meta.is_dir() => return Ok(()),
+                    Ok(_) if fs::read_link(&path).ok().as_deref() == Some(target.as_path()) => return Ok(()),
+                    Ok(_) => {
+                        replace_with(&path, |tmp| Ok(fs::os::unix::fs::symlink(target, tmp)?))?;
+                        return Ok(());
                     }
+                    Err(_) => {}
                 }
-                fs::os::unix::fs::symlink(target, &path)?;
             }
-            Entry::Copy { from, mode, .. } => {
-                let write = |dest: &Path| -> Result<()> {
-                    fs::copy(from, dest)?;
-                    fs::set_permissions(dest, std::fs::Permissions::from_mode(*mode))?;
-                    Ok(())
-                };
-                if in_place { replace_with(&path, write)? } else { write(&path)? }
-            }
-            Entry::Link { from, hardlink, .. } => {
-                let write = |dest: &Path| link_or_copy(from, dest, *hardlink);
-                if in_place { replace_with(&path, write)? } else { write(&path)? }
-            }
-            Entry::File { contents, mode, .. } => {
-                let write = |dest: &Path| -> Result<()> {
-                    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(*mode).open(dest)?;
-                    file.write_all(contents)?;
-                    Ok(())
-                };
-                if in_place { replace_with(&path, write)? } else { write(&path)? }
-            }
+            fs::os::unix::fs::symlink(target, &path)?;
+        }
+        Entry::Copy { from, mode, .. } => {
+            let write = |dest: &Path| -> Result<()> {
+                fs::copy(from, dest)?;
+                fs::set_permissions(dest, std::fs::Permissions::from_mode(*mode))?;
+                Ok(())
+            };
+            if in_place { replace_with(&path, write)? } else { write(&path)? }
+        }
+        Entry::Link { from, hardlink, .. } => {
+            let write = |dest: &Path| link_or_copy(from, dest, *hardlink);
+            if in_place { replace_with(&path, write)? } else { write(&path)? }
+        }
+        Entry::File { contents, mode, .. } => {
+            let write = |dest: &Path| -> Result<()> {
+                let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(*mode).open(dest)?;
+                file.write_all(contents)?;
+                Ok(())
+            };
+            if in_place { replace_with(&path, write)? } else { write(&path)? }
         }
     }
     Ok(())

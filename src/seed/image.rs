@@ -120,9 +120,13 @@ pub fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
     let Some(dest) = cache.path("pip", &name) else {
         let dir = cache::temp_sibling(&std::env::temp_dir().join(format!("rvenv-pip-{name}")), "nocache");
         fs::create_dir(&dir)?;
-        let mut image = Image { dir, manifest: empty_manifest(), temporary: true };
-        image.manifest = fill(&image.dir, interp, &wheels, &key_text)?;
-        return Ok(image);
+        return match fill(&dir, interp, &wheels, &key_text) {
+            Ok(manifest) => Ok(Image { dir, manifest, temporary: true }),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                Err(e)
+            }
+        };
     };
     if let Some(manifest) = load(&dest, &key_text) {
         return Ok(Image { dir: dest, manifest, temporary: false });
@@ -142,17 +146,6 @@ pub fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
         )
     })?;
     Ok(Image { dir: dest, manifest, temporary: false })
-}
-
-fn empty_manifest() -> Manifest {
-    Manifest {
-        key: String::new(),
-        dirs: vec![],
-        files: vec![],
-        dists: vec![],
-        style: Style { template: String::new(), join: scripts::Join::Never, sh_fallback: false },
-        copies: vec![],
-    }
 }
 
 fn load(dir: &Path, key_text: &str) -> Option<Manifest> {
