@@ -296,7 +296,7 @@ fn relocatable_env_works_after_a_move() {
             rvenv::quote::nu(&format!("{env}/bin/activate.nu"))
         )]),
         ("xonsh", vec!["--no-rc".into(), "-c".into(), format!(
-            "source @({}); print($VIRTUAL_ENV); print(__import__('shutil').which('python')); pip --version",
+            "source @({}); print($VIRTUAL_ENV); print(__import__('shutil').which('python', path=__import__('os').pathsep.join($PATH))); pip --version",
             rvenv::quote::xonsh(&format!("{env}/bin/activate.xsh"))
         )]),
     ];
