@@ -23,8 +23,9 @@ pub fn posix(s: &str) -> String {
         return "''".to_owned();
     }
     // A word of these characters means itself anywhere a word can stand (no `~`, so no tilde
-    // expansion even after `=` or `:` in an assignment): leave it readable.
-    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b)) {
+    // expansion even after `=` or `:` in an assignment; not starting with `=`, which zsh expands
+    // to a command's path, even as an assignment's value): leave it readable.
+    if !s.starts_with('=') && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b)) {
         return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 2);
@@ -208,6 +209,8 @@ mod tests {
         "\"double\"",
         "it's",
         "#'; touch pwned; '",
+        "=,",
+        "=ls",
         "##'#",
         "$HOME",
         "${HOME}",
