@@ -143,7 +143,8 @@ pub struct CreateArgs {
     pub quiet: bool,
 
     /// Make an environment that can be moved: activation scripts (bash, zsh, fish, nushell,
-    /// xonsh, PowerShell) and pip's console scripts find it from their own location.
+    /// xonsh, PowerShell) and pip's console scripts find it from their own location (plain sh
+    /// and csh cannot, and use the path it was made at). The base interpreter cannot move.
     #[arg(long)]
     pub relocatable: bool,
 
