@@ -94,6 +94,29 @@ pub fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
     path.with_file_name(format!(".{name}.{purpose}-{}-{n}-{nanos:x}", std::process::id()))
 }
 
+/// Whether the process `pid` still exists (the owner of a temporary name).
+pub fn process_alive(pid: libc::pid_t) -> bool {
+    // SAFETY: kill(2) with signal 0 only asks whether the process exists.
+    let answer = unsafe { libc::kill(pid, 0) };
+    answer == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Remove what killed processes left beside `path` under `purpose` (see [`temp_sibling`]):
+/// names whose process is gone.
+fn remove_stale_siblings(path: &Path, purpose: &str) {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return };
+    let prefix = format!(".{name}.{purpose}-");
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<libc::pid_t>().ok()) else { continue };
+        if !process_alive(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Write `contents` to `path` whole: a temporary file beside it, then a rename over it.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent() {
@@ -119,6 +142,8 @@ pub fn fill_dir_atomic(dest: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> R
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
+    // A run killed while filling left its temporary directory: take it away.
+    remove_stale_siblings(dest, "fill");
     let tmp = temp_sibling(dest, "fill");
     fs::create_dir(&tmp)?;
     let result = fill(&tmp).and_then(|()| match std::fs::rename(&tmp, dest) {

@@ -37,7 +37,8 @@ pub fn check() -> Result<()> {
 /// A test hook: `RVENV_FAULT=<point>` makes the process send itself SIGKILL (or, for
 /// `<point>:TERM` and `<point>:INT`, SIGTERM and SIGINT) when it reaches that point, so tests can check what a kill at each
 /// step leaves behind. Points: `entry:N` (after writing N entries), `placed` (after the rename or
-/// swap, before the old environment is removed).
+/// swap, before the old environment is removed), `pip-image:unpacked` and `pip-image:compiled`
+/// (while filling pip's cache image).
 pub fn fault_point(point: std::fmt::Arguments) {
     static FAULT: OnceLock<Option<String>> = OnceLock::new();
     let Some(fault) = FAULT.get_or_init(|| std::env::var("RVENV_FAULT").ok()) else { return };

@@ -157,9 +157,7 @@ impl Staging {
             let file_name = entry.file_name();
             let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
             let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<libc::pid_t>().ok()) else { continue };
-            // SAFETY: kill(2) with signal 0 only asks whether the process exists.
-            let alive = unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-            if !alive {
+            if !crate::cache::process_alive(pid) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }

@@ -393,3 +393,64 @@ fn upgrade_deps_offline_fails_clearly_and_leaves_a_working_env() {
     assert!(err.contains("--upgrade-deps") && err.contains(env.to_str().unwrap()), "{err}");
     ok(&in_env(&env.join("bin/pip")).arg("--version").output().unwrap(), "pip after a failed upgrade");
 }
+
+/// Killed while filling pip's cache image, or at points all through linking pip into a new
+/// environment: the target is absent, no torn image is ever used, and the next run cleans up
+/// what was left and makes a whole environment whose pip works.
+#[test]
+fn killed_while_seeding_leaves_nothing_half_made() {
+    use std::os::unix::process::ExitStatusExt;
+    let interp = common::any_python();
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let envs = tmp.path().join("envs");
+    std::fs::create_dir(&envs).unwrap();
+    let env = envs.join("env");
+    let with_fault = |fault: &str| {
+        rvenv()
+            .env("RVENV_CACHE_DIR", &cache)
+            .env("RVENV_FAULT", fault)
+            .args(["create", "-q", "--python"])
+            .arg(&interp.path)
+            .arg(&env)
+            .output()
+            .unwrap()
+    };
+    let images = || -> Vec<String> {
+        std::fs::read_dir(cache.join("pip"))
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default()
+    };
+
+    for point in ["pip-image:unpacked", "pip-image:compiled"] {
+        let out = with_fault(point);
+        assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{point}: {out:?}");
+        assert!(!env.exists(), "{point}: the target exists");
+        assert!(images().iter().all(|name| name.starts_with('.')), "{point}: an image in place: {:?}", images());
+    }
+    ok(&create(&cache, &interp.path, &env, &[]), "create after the kills");
+    assert_eq!(images().len(), 1, "the killed fills' directories outlived the next fill: {:?}", images());
+    std::fs::remove_dir_all(&env).unwrap();
+
+    // The number of entries, from the plan; kill at ten points spread over the whole of it.
+    let plan = rvenv()
+        .env("RVENV_CACHE_DIR", &cache)
+        .args(["create", "--dry-run", "--json", "--python"])
+        .arg(&interp.path)
+        .arg(&env)
+        .output()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let total = plan["entries"].as_array().unwrap().len();
+    assert!(total > 500, "pip's files are in the plan: {total} entries");
+    for k in 0..10 {
+        let step = k * (total - 1) / 9;
+        let out = with_fault(&format!("entry:{step}"));
+        assert_eq!(out.status.signal(), Some(libc::SIGKILL), "entry:{step} of {total}: {out:?}");
+        assert!(!env.exists(), "killed at entry {step} of {total}, the target exists");
+    }
+    ok(&create(&cache, &interp.path, &env, &[]), "create after the kills");
+    let left: Vec<_> = std::fs::read_dir(&envs).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["env"], "staging directories outlived the next run");
+    ok(&in_env(&env.join("bin/pip")).arg("--version").output().unwrap(), "pip --version");
+}

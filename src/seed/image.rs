@@ -167,6 +167,7 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
         let out = wheel::unpack(wheel, &site).map_err(|e| failed(&wheel.path, e))?;
         unpacked.push((*wheel, out));
     }
+    crate::interrupt::fault_point(format_args!("pip-image:unpacked"));
     // The installing pip is the one being installed; its sources say how it writes scripts and
     // whether it marks a dist as REQUESTED.
     let (pip_wheel, pip) = unpacked
@@ -183,6 +184,7 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
     // Compile every `.py` with the target interpreter, once for all dists.
     let sources: Vec<&str> = unpacked.iter().flat_map(|(_, u)| u.sources.iter().map(String::as_str)).collect();
     let compiled = compile(interp, &site, &sources)?;
+    crate::interrupt::fault_point(format_args!("pip-image:compiled"));
 
     let mut dists = Vec::new();
     let mut dirs = std::collections::BTreeSet::new();
