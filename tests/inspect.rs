@@ -6,18 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{pyenv_python, rvenv, scrub};
+use common::{ok, pyenv_python, rvenv, scrub, text};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!("exit {:?}\nstdout: {}\nstderr: {}", out.status.code(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn ok(out: &Output, what: &str) {
-    assert!(out.status.success(), "{what}: {}", text(out));
 }
 
 fn python(minor: u32) -> Option<PathBuf> {

@@ -7,17 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{Interp, interpreters, rvenv, scrub};
+use common::{Interp, interpreters, ok, rvenv, scrub};
 
-fn ok(out: &Output, what: &str) {
-    assert!(
-        out.status.success(),
-        "{what}: exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A command for a program inside an environment, with a clean, offline-friendly environment.
 fn in_env(program: &Path) -> Command {

@@ -158,3 +158,18 @@ pub fn shell(name: &str) -> Option<PathBuf> {
 /// A path and prompt fragment that every activation script must carry through untouched,
 /// in the spirit of virtualenv's activation tests.
 pub const HOSTILE: &str = "'\";&&e-$ èрт🚒♞中片-j $(touch pwned) `touch pwned` !x \\n";
+
+/// A finished command's exit code and both outputs, for failure messages.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Assert that a command succeeded, saying `what` it was and what it printed if not.
+pub fn ok(out: &std::process::Output, what: &str) {
+    assert!(out.status.success(), "{what}: {}", text(out));
+}
