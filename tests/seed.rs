@@ -445,3 +445,28 @@ fn killed_while_seeding_leaves_nothing_half_made() {
     assert_eq!(left, ["env"], "staging directories outlived the next run");
     ok(&in_env(&env.join("bin/pip")).arg("--version").output().unwrap(), "pip --version");
 }
+
+/// A cache that cannot be written (here its path is a file) costs speed, not the environment:
+/// pip comes from a temporary image, which is removed afterwards.
+#[test]
+fn an_unwritable_cache_still_gives_pip() {
+    let interp = common::any_python();
+    let tmp = tempfile::tempdir().unwrap();
+    let scratch = tmp.path().join("tmp");
+    std::fs::create_dir(&scratch).unwrap();
+    let not_a_dir = tmp.path().join("cache-file");
+    std::fs::write(&not_a_dir, "not a directory").unwrap();
+    let env = tmp.path().join("env");
+    let out = rvenv()
+        .env("RVENV_CACHE_DIR", &not_a_dir)
+        .env("TMPDIR", &scratch)
+        .args(["create", "-q", "--python"])
+        .arg(&interp.path)
+        .arg(&env)
+        .output()
+        .unwrap();
+    ok(&out, "create with an unwritable cache");
+    assert_eq!(std::fs::read_to_string(&not_a_dir).unwrap(), "not a directory");
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0, "temporary image left behind");
+    ok(&in_env(&env.join("bin/pip")).arg("--version").output().unwrap(), "pip --version");
+}

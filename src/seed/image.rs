@@ -112,40 +112,52 @@ fn wheels(interp: &Interpreter) -> Result<Vec<(&BundledWheel, WheelStat)>> {
         .collect()
 }
 
-/// The image for `interp`: from the cache when a good one is there, else made (into the cache, or
-/// into a temporary directory when the cache is bypassed).
+/// The image for `interp`: from the cache when a good one is there, else made into the cache. When
+/// the cache is bypassed, or cannot be written (a read-only home, a cache path that is a file),
+/// the image is made in a temporary directory for this run only: a cache only costs speed.
 pub fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
     let wheels = wheels(interp)?;
     let (key_text, name) = key::key(interp, &wheels);
-    let Some(dest) = cache.path("pip", &name) else {
-        let dir = cache::temp_sibling(&std::env::temp_dir().join(format!("rvenv-pip-{name}")), "nocache");
-        fs::create_dir(&dir)?;
-        return match fill(&dir, interp, &wheels, &key_text) {
-            Ok(manifest) => Ok(Image { dir, manifest, temporary: true }),
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                Err(e)
-            }
-        };
-    };
+    let Some(dest) = cache.path("pip", &name) else { return temporary(&name, interp, &wheels, &key_text) };
     if let Some(manifest) = load(&dest, &key_text) {
         return Ok(Image { dir: dest, manifest, temporary: false });
     }
+    match fill_cache(&dest, interp, &wheels, &key_text) {
+        Err(Error::Fs(_) | Error::Io { .. }) => temporary(&name, interp, &wheels, &key_text),
+        other => other,
+    }
+}
+
+/// Make the image in the cache at `dest`, replacing one there that does not read back.
+fn fill_cache(dest: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
     if dest.exists() {
         // An image that does not read back whole (torn by hand, or from a bug): replace it.
-        let aside = cache::temp_sibling(&dest, "stale");
-        if std::fs::rename(&dest, &aside).is_ok() {
+        let aside = cache::temp_sibling(dest, "stale");
+        if std::fs::rename(dest, &aside).is_ok() {
             let _ = std::fs::remove_dir_all(&aside);
         }
     }
-    cache::fill_dir_atomic(&dest, |tmp| fill(tmp, interp, &wheels, &key_text).map(|_| ()))?;
-    let manifest = load(&dest, &key_text).ok_or_else(|| {
+    cache::fill_dir_atomic(dest, |tmp| fill(tmp, interp, wheels, key_text).map(|_| ()))?;
+    let manifest = load(dest, key_text).ok_or_else(|| {
         Error::io(
             format!("the pip image just made in `{}` does not read back", dest.display()),
             std::io::Error::other("manifest missing or different"),
         )
     })?;
-    Ok(Image { dir: dest, manifest, temporary: false })
+    Ok(Image { dir: dest.to_path_buf(), manifest, temporary: false })
+}
+
+/// Make the image in a temporary directory, removed when the [`Image`] is dropped.
+fn temporary(name: &str, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
+    let dir = cache::temp_sibling(&std::env::temp_dir().join(format!("rvenv-pip-{name}")), "nocache");
+    fs::create_dir(&dir)?;
+    match fill(&dir, interp, wheels, key_text) {
+        Ok(manifest) => Ok(Image { dir, manifest, temporary: true }),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            Err(e)
+        }
+    }
 }
 
 fn load(dir: &Path, key_text: &str) -> Option<Manifest> {
