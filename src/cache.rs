@@ -95,15 +95,15 @@ pub fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
 }
 
 /// Whether the process `pid` still exists (the owner of a temporary name).
-pub fn process_alive(pid: libc::pid_t) -> bool {
+fn process_alive(pid: libc::pid_t) -> bool {
     // SAFETY: kill(2) with signal 0 only asks whether the process exists.
     let answer = unsafe { libc::kill(pid, 0) };
     answer == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Remove what killed processes left beside `path` under `purpose` (see [`temp_sibling`]):
-/// names whose process is gone.
-fn remove_stale_siblings(path: &Path, purpose: &str) {
+/// Remove what killed processes left beside `path` under `purpose` (named as [`temp_sibling`]
+/// names them, `.NAME.PURPOSE-PID-…`): those whose process is gone.
+pub fn remove_stale_siblings(path: &Path, purpose: &str) {
     let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return };
     let prefix = format!(".{name}.{purpose}-");
     let Ok(entries) = std::fs::read_dir(parent) else { return };

@@ -90,7 +90,7 @@ pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
         Placement::InPlace => write_entries(target, plan, true),
         Placement::Stage | Placement::Swap => {
             let parent = target.parent().expect("targets are never the root");
-            Staging::remove_stale(parent, target);
+            Staging::remove_stale(target);
             let staging = Staging::create(parent, target)?;
             write_entries(&staging.path, plan, false).map_err(|e| match e {
                 Error::Fs(source) => Error::io(format!("cannot make the environment at `{}`", shown(target)), source),
@@ -127,7 +127,9 @@ struct Staging {
 }
 
 impl Staging {
-    const MARK: &'static str = ".rvenv-staging-";
+    /// Staging directories are `.NAME.rvenv-staging-PID-NANOS` beside the target: named as
+    /// [`crate::cache::temp_sibling`] names its own, so the same cleanup recognises them.
+    const PURPOSE: &'static str = "rvenv-staging";
 
     fn create(parent: &Path, target: &Path) -> Result<Staging> {
         let name = target.file_name().expect("targets have a name").to_string_lossy();
@@ -135,7 +137,7 @@ impl Staging {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let path = parent.join(format!(".{name}{}{}-{nanos:08x}", Self::MARK, std::process::id()));
+        let path = parent.join(format!(".{name}.{}-{}-{nanos:08x}", Self::PURPOSE, std::process::id()));
         if let Err(e) = std::fs::create_dir(&path) {
             // The parent is made only when it is missing, so the usual case is one mkdir.
             if e.kind() != std::io::ErrorKind::NotFound {
@@ -149,18 +151,8 @@ impl Staging {
 
     /// Remove staging directories for `target` left by runs that were killed: ours by name, and
     /// whose process is gone.
-    fn remove_stale(parent: &Path, target: &Path) {
-        let Some(name) = target.file_name().and_then(|n| n.to_str()) else { return };
-        let prefix = format!(".{name}{}", Self::MARK);
-        let Ok(entries) = std::fs::read_dir(parent) else { return };
-        for entry in entries.flatten() {
-            let file_name = entry.file_name();
-            let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
-            let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<libc::pid_t>().ok()) else { continue };
-            if !crate::cache::process_alive(pid) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
+    fn remove_stale(target: &Path) {
+        crate::cache::remove_stale_siblings(target, Self::PURPOSE);
     }
 
     fn disarm(mut self) {
