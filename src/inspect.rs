@@ -135,13 +135,7 @@ pub fn read(path: &Path) -> Result<EnvInfo> {
             if b.to_string_lossy().contains("pypy") { "PyPy".to_owned() } else { "CPython".to_owned() }
         })
     });
-    let pip = site_packages(path).and_then(|site| {
-        std::fs::read_dir(site).ok()?.flatten().find_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let version = name.strip_prefix("pip-")?.strip_suffix(".dist-info")?;
-            Some(version.to_owned())
-        })
-    });
+    let pip = site_packages(path).and_then(|site| crate::seed::pip_version_in(&site));
     Ok(EnvInfo {
         path: path.to_path_buf(),
         tool: tool.to_owned(),
@@ -197,7 +191,7 @@ fn base_executable(
     if at.starts_with(env) {
         // A copy (or nothing): name the home's interpreter for that version.
         let home = home?;
-        let short = version.map(|v| v.split('.').take(2).collect::<Vec<_>>().join(".")).unwrap_or_default();
+        let short = version.map(major_minor).unwrap_or_default();
         return [format!("python{short}"), "python3".into(), "pypy3".into()]
             .iter()
             .map(|name| home.join(name))
@@ -205,6 +199,11 @@ fn base_executable(
             .or_else(|| Some(home.join(format!("python{short}"))));
     }
     Some(at)
+}
+
+/// `3.12` from `3.12.1` (or from virtualenv's `3.12.1.final.0`).
+fn major_minor(version: &str) -> String {
+    version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
 /// Run the environment's python once: its version and `sys.prefix`.
@@ -362,9 +361,7 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         }),
         Some(_) => {}
     }
-    let python_arg = |v: &Option<String>| {
-        v.as_ref().map(|v| format!(" --python {}", v.split('.').take(2).collect::<Vec<_>>().join("."))).unwrap_or_default()
-    };
+    let python_arg = |v: &Option<String>| v.as_deref().map(|v| format!(" --python {}", major_minor(v))).unwrap_or_default();
     if !info.base_exists {
         let base = info.base_executable.as_ref().map(|b| b.display().to_string()).unwrap_or_else(|| "(unknown)".into());
         out.push(Problem {
@@ -375,18 +372,17 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     }
     match &info.runs {
         Ok(running) => {
-            let short = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
             if let Some(recorded) = &info.version
-                && short(recorded) != short(&running.version)
+                && major_minor(recorded) != major_minor(&running.version)
             {
                 out.push(Problem {
                     code: "version-mismatch",
                     message: format!(
                         "pyvenv.cfg says Python {recorded}, but bin/python now runs Python {} (its packages were installed for {})",
                         running.version,
-                        short(recorded)
+                        major_minor(recorded)
                     ),
-                    fix: recreate(&format!(" --python {}", short(recorded))),
+                    fix: recreate(&python_arg(&info.version)),
                 });
             }
         }

@@ -55,14 +55,9 @@ pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool, r
         out.push(Entry::File { path: purelib.join(record_path), contents: record::render(&rows), mode: 0o644 });
     }
 
-    let mut made = std::collections::BTreeSet::new();
     for (name, to) in &manifest.copies {
         let to = Path::new(to);
-        for dir in to.ancestors().collect::<Vec<_>>().into_iter().rev().skip(1) {
-            if made.insert(dir.to_path_buf()) {
-                out.push(Entry::Dir { path: dir.to_path_buf() });
-            }
-        }
+        crate::plan::push_dir(&mut out, to);
         out.push(Entry::Link { path: to.join(name), from: image.dir.join("wheels").join(name), hardlink });
     }
     Ok(out)
@@ -71,15 +66,20 @@ pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool, r
 /// Whether the environment at `env_dir` already has pip (some `pip-*.dist-info` in its
 /// site-packages): `--upgrade` then leaves it be, as `ensurepip --upgrade` would not downgrade it.
 pub fn has_pip(env_dir: &Path, layout: &Layout) -> bool {
-    std::fs::read_dir(env_dir.join(&layout.purelib))
-        .map(|dir| {
-            dir.flatten().any(|e| {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                name.starts_with("pip-") && name.ends_with(".dist-info")
-            })
-        })
-        .unwrap_or(false)
+    pip_version_in(&env_dir.join(&layout.purelib)).is_some()
+}
+
+/// The version of the pip installed in the site-packages directory `site`, if any.
+pub fn pip_version_in(site: &Path) -> Option<String> {
+    std::fs::read_dir(site)
+        .ok()?
+        .flatten()
+        .find_map(|e| pip_dist_version(&e.file_name().to_string_lossy()).map(str::to_owned))
+}
+
+/// `23.2.1` from pip's dist-info directory name `pip-23.2.1.dist-info`; None for other names.
+pub fn pip_dist_version(dist_info: &str) -> Option<&str> {
+    dist_info.strip_prefix("pip-")?.strip_suffix(".dist-info")
 }
 
 /// The packages venv upgrades with `--upgrade-deps` for this version: pip, and setuptools

@@ -76,7 +76,7 @@ impl Image {
 
     /// The version of pip in the image.
     pub fn pip_version(&self) -> Option<&str> {
-        self.manifest.dists.iter().find_map(|d| d.dist_info.strip_prefix("pip-")?.strip_suffix(".dist-info"))
+        self.manifest.dists.iter().find_map(|d| super::pip_dist_version(&d.dist_info))
     }
 }
 
