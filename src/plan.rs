@@ -72,22 +72,24 @@ pub struct Options<'a> {
 /// `.gitignore` content: ignore the whole environment.
 const GITIGNORE: &str = "# This virtual environment was made by rvenv; keep it out of version control.\n*\n";
 
+/// Add `path` and its parents to `entries`, parents first, each directory once: every one is
+/// then a single mkdir.
+pub fn push_dir(entries: &mut Vec<Entry>, path: &Path) {
+    for ancestor in path.ancestors().collect::<Vec<_>>().into_iter().rev().skip(1) {
+        let entry = Entry::Dir { path: ancestor.to_path_buf() };
+        if !entries.contains(&entry) {
+            entries.push(entry);
+        }
+    }
+}
+
 pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Options) -> Plan {
     let env_text = env_dir.to_str().expect("targets are checked to be UTF-8");
     let bin = PathBuf::from(&layout.bin);
     let mut entries = Vec::new();
-    // Every directory, parents first, once: each is then one mkdir.
-    let mut dir = |path: &Path| {
-        for ancestor in path.ancestors().collect::<Vec<_>>().into_iter().rev().skip(1) {
-            let entry = Entry::Dir { path: ancestor.to_path_buf() };
-            if !entries.contains(&entry) {
-                entries.push(entry);
-            }
-        }
-    };
-    dir(Path::new(&layout.include));
-    dir(Path::new(&layout.purelib));
-    dir(&bin);
+    push_dir(&mut entries, Path::new(&layout.include));
+    push_dir(&mut entries, Path::new(&layout.purelib));
+    push_dir(&mut entries, &bin);
     if layout.lib64_link {
         entries.push(Entry::Symlink { path: "lib64".into(), target: "lib".into() });
     }
