@@ -95,7 +95,7 @@ pub fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
 }
 
 /// Whether the process `pid` still exists (the owner of a temporary name).
-fn process_alive(pid: libc::pid_t) -> bool {
+pub(crate) fn process_alive(pid: libc::pid_t) -> bool {
     // SAFETY: kill(2) with signal 0 only asks whether the process exists.
     let answer = unsafe { libc::kill(pid, 0) };
     answer == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)

@@ -15,7 +15,7 @@ use fs_err as fs;
 
 use crate::error::{Error, Result, shown};
 use crate::interrupt::{check, fault_point};
-use crate::plan::{Entry, Plan};
+use crate::plan::{Entry, Plan, Removal};
 use crate::request::OnExisting;
 
 /// What is at the target path now.
@@ -87,15 +87,15 @@ pub fn decide(target: &Path, state: &TargetState, on_existing: OnExisting) -> Re
 pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
     let target = &plan.env_dir;
     match placement {
-        Placement::InPlace => write_entries(target, plan, true),
+        Placement::InPlace => {
+            remove_stale_temporaries(target);
+            write_entries(target, plan, true)
+        }
         Placement::Stage | Placement::Swap => {
             let parent = target.parent().expect("targets are never the root");
             Staging::remove_stale(target);
             let staging = Staging::create(parent, target)?;
-            write_entries(&staging.path, plan, false).map_err(|e| match e {
-                Error::Fs(source) => Error::io(format!("cannot make the environment at `{}`", shown(target)), source),
-                other => other,
-            })?;
+            write_entries(&staging.path, plan, false).map_err(|e| staging.in_terms_of_target(e, target))?;
             check()?;
             if placement == Placement::Stage {
                 rename_noreplace(&staging.path, target).map_err(|e| {
@@ -138,14 +138,16 @@ impl Staging {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
         let path = parent.join(format!(".{name}.{}-{}-{nanos:08x}", Self::PURPOSE, std::process::id()));
-        if let Err(e) = std::fs::create_dir(&path) {
-            // The parent is made only when it is missing, so the usual case is one mkdir.
+        // The parent is made only when it is missing, so the usual case is one mkdir. Errors name
+        // the path the user gave, not the staging name.
+        let made = std::fs::create_dir(&path).or_else(|e| {
             if e.kind() != std::io::ErrorKind::NotFound {
-                return Err(Error::io(format!("cannot make a directory beside `{}`", shown(target)), e));
+                return Err(e);
             }
-            fs::create_dir_all(parent)?;
-            fs::create_dir(&path)?;
-        }
+            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir(&path)
+        });
+        made.map_err(|e| Error::io(format!("cannot make the environment at `{}`", shown(target)), e))?;
         Ok(Staging { path, armed: true })
     }
 
@@ -153,6 +155,21 @@ impl Staging {
     /// whose process is gone.
     fn remove_stale(target: &Path) {
         crate::cache::remove_stale_siblings(target, Self::PURPOSE);
+    }
+
+    /// An error from writing into the staging directory, told with the path the user gave: the
+    /// staging name is ours, and is gone by the time the message is read.
+    fn in_terms_of_target(&self, error: Error, target: &Path) -> Error {
+        let staging = self.path.to_string_lossy();
+        let user = shown(target);
+        let retold = |source: std::io::Error| {
+            std::io::Error::new(source.kind(), source.to_string().replace(staging.as_ref(), &user))
+        };
+        match error {
+            Error::Fs(source) => Error::io(format!("cannot make the environment at `{user}`"), retold(source)),
+            Error::Io { context, source } => Error::io(context.replace(staging.as_ref(), &user), retold(source)),
+            other => other,
+        }
     }
 
     fn disarm(mut self) {
@@ -250,12 +267,21 @@ fn write_entry(root: &Path, written: usize, entry: &Entry, in_place: bool) -> Re
             if in_place { replace_with(&path, write)? } else { write(&path)? }
         }
         Entry::Link { from, hardlink, .. } => {
+            // A re-run over files linked from the same image: already in place.
+            if in_place && *hardlink && same_file(from, &path) {
+                return Ok(());
+            }
             let write = |dest: &Path| link_or_copy(from, dest, *hardlink);
             if in_place { replace_with(&path, write)? } else { write(&path)? }
         }
+        Entry::Remove { what, .. } => remove(&path, *what)?,
         Entry::File { contents, mode, .. } => {
             let write = |dest: &Path| -> Result<()> {
                 let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(*mode).open(dest)?;
+                // open(2) takes the umask off; a mode the plan wants whole is set again.
+                if mode & umask() != 0 {
+                    file.set_permissions(std::fs::Permissions::from_mode(*mode))?;
+                }
                 file.write_all(contents)?;
                 Ok(())
             };
@@ -272,24 +298,95 @@ fn link_or_copy(from: &Path, dest: &Path, hardlink: bool) -> Result<()> {
         return Ok(());
     }
     fs::copy(from, dest)?;
-    let modified = fs::metadata(from)?.modified()?;
+    let meta = fs::metadata(from)?;
     let file = fs::OpenOptions::new().write(true).open(dest)?;
-    file.file().set_modified(modified).map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
+    file.file().set_modified(meta.modified()?).map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
+    // A copy is the environment's own file: its mode follows the umask, as pip's installer gives
+    // it (the cache image's mode is only the cache's).
+    let wanted = if meta.permissions().mode() & 0o111 != 0 { 0o777 } else { 0o666 };
+    file.set_permissions(std::fs::Permissions::from_mode(wanted & !umask()))?;
     Ok(())
 }
+
+/// The process's umask, read once from `/proc/self/status` (setting it to read it back would
+/// race with the threads that write files); 022 where that cannot be read.
+pub fn umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+                u32::from_str_radix(line.trim(), 8).ok()
+            })
+            .unwrap_or(0o022)
+    })
+}
+
+/// Whether `a` and `b` are one file (hard links to the same inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Remove what is at `path` as `what` says; nothing there is fine.
+fn remove(path: &Path, what: Removal) -> Result<()> {
+    let result = match what {
+        Removal::File => std::fs::remove_file(path),
+        // remove_dir_all removes a symbolic link itself, never what it points to.
+        Removal::Tree => std::fs::remove_dir_all(path),
+        Removal::IfEmpty => match std::fs::remove_dir(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => Ok(()),
+            other => other,
+        },
+    };
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(Error::io(format!("cannot remove `{}` from the environment", shown(path)), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The suffix of the temporary name [`replace_with`] writes beside a file: `.rvenv-tmp-PID`.
+const TEMP_SUFFIX: &str = ".rvenv-tmp-";
 
 /// Write something at a temporary name beside `path`, then rename it over `path`, so a reader
 /// never sees a half-written file.
 fn replace_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".rvenv-tmp-{}", std::process::id()));
+    tmp.push(format!("{TEMP_SUFFIX}{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let _ = std::fs::remove_file(&tmp);
     let result = write(&tmp).and_then(|()| Ok(fs::rename(&tmp, path)?));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    // Gone after a rename, except where it and `path` were already one file: rename(2) then
+    // does nothing and succeeds, leaving the temporary name behind.
+    let _ = std::fs::remove_file(&tmp);
     result
+}
+
+/// Remove the temporary files that runs killed while writing into `root` in place left beside
+/// the files they were replacing (`NAME.rvenv-tmp-PID`, whose process is gone). Symbolic links
+/// are not followed.
+fn remove_stale_temporaries(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            remove_stale_temporaries(&entry.path());
+            continue;
+        }
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.rsplit_once(TEMP_SUFFIX)).map(|(_, pid)| pid) else { continue };
+        if let Ok(pid) = pid.parse::<i32>()
+            && !crate::cache::process_alive(pid)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn c_path(path: &Path) -> std::io::Result<CString> {
