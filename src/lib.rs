@@ -84,12 +84,16 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             on_existing: req.on_existing,
             command: &command,
             relocatable: req.relocatable,
+            umask: req.umask,
         };
         let mut plan = plan::plan(target, interp, &layout, &opts);
-        if let Some(image) = &image
-            && !(req.on_existing == request::OnExisting::Upgrade && seed::has_pip(target, &layout))
-        {
-            plan.add_before_config(seed::entries(image, target, &layout, req.hardlink, req.relocatable)?);
+        if let Some(image) = &image {
+            // A re-run treats the pip already there as `ensurepip --upgrade` does.
+            let existing = match placement {
+                materialize::Placement::InPlace => seed::installed(&target.join(&layout.purelib), image),
+                materialize::Placement::Stage | materialize::Placement::Swap => Vec::new(),
+            };
+            plan.add_before_config(seed::entries(image, target, &layout, req.hardlink, req.relocatable, &existing, req.umask)?);
         }
         if req.dry_run {
             on_event(Event::Planned { plan: &plan, pip_pending: pip_pending.as_deref() });
@@ -104,7 +108,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             path: target,
             bin_name: &layout.bin,
             interpreter: interp,
-            pip: image.as_ref().and_then(|i| i.pip_version()),
+            pip: image.as_ref().and_then(|_| seed::pip_version_in(&target.join(&layout.purelib))).as_deref(),
             elapsed: started.elapsed(),
         });
     }

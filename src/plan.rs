@@ -21,8 +21,23 @@ pub enum Entry {
     /// The file at `from` (a cache image), hard-linked when `hardlink` and the filesystem allows,
     /// else copied with its mode and modification time (compiled `.pyc` files check the latter).
     Link { path: PathBuf, from: PathBuf, hardlink: bool },
-    /// A file with these contents and `mode`.
+    /// A file with these contents and exactly this `mode` (the plan has applied the umask where
+    /// the file's maker would).
     File { path: PathBuf, contents: Vec<u8>, mode: u32 },
+    /// Remove what is at `path`, if anything: a re-run taking out an older distribution before
+    /// the new one is written (never needed in a new environment).
+    Remove { path: PathBuf, what: Removal },
+}
+
+/// What an [`Entry::Remove`] removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removal {
+    /// A file or a symbolic link.
+    File,
+    /// A directory and everything in it (a distribution's own `.dist-info`).
+    Tree,
+    /// A directory, only if it is empty (one a removed distribution's files leave behind).
+    IfEmpty,
 }
 
 impl Entry {
@@ -32,7 +47,8 @@ impl Entry {
             | Entry::Symlink { path, .. }
             | Entry::Copy { path, .. }
             | Entry::Link { path, .. }
-            | Entry::File { path, .. } => path,
+            | Entry::File { path, .. }
+            | Entry::Remove { path, .. } => path,
         }
     }
 }
@@ -67,6 +83,8 @@ pub struct Options<'a> {
     pub command: &'a str,
     /// `--relocatable`: scripts find the environment from where they are.
     pub relocatable: bool,
+    /// The process's umask, which files made as Python's `open()` makes them honour.
+    pub umask: u32,
 }
 
 /// `.gitignore` content: ignore the whole environment.
@@ -120,11 +138,12 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
         entries.extend(activate::render(&ctx).into_iter().map(|(name, text)| Entry::File {
             path: bin.join(name),
             contents: text.into_bytes(),
+            // venv copies its templates' mode, whatever the umask.
             mode: 0o644,
         }));
     }
     if opts.scm_ignore_files {
-        entries.push(Entry::File { path: ".gitignore".into(), contents: GITIGNORE.into(), mode: 0o644 });
+        entries.push(Entry::File { path: ".gitignore".into(), contents: GITIGNORE.into(), mode: 0o666 & !opts.umask });
     }
 
     let home = interp.base_executable.parent().unwrap_or(Path::new("/"));
@@ -141,7 +160,9 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
         command: opts.command,
         relocatable: opts.relocatable,
     };
-    entries.push(Entry::File { path: "pyvenv.cfg".into(), contents: config.render().into_bytes(), mode: 0o644 });
+    // Made as Python's open() makes venv's: the umask applies.
+    let mode = 0o666 & !opts.umask;
+    entries.push(Entry::File { path: "pyvenv.cfg".into(), contents: config.render().into_bytes(), mode });
     Plan { env_dir: env_dir.to_path_buf(), entries }
 }
 
@@ -162,6 +183,7 @@ mod tests {
             on_existing,
             command: "rvenv create /e/.venv",
             relocatable: false,
+            umask: 0o022,
         };
         plan(Path::new("/e/.venv"), &interp, &layout, &opts)
     }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use rvenv::Event;
 use rvenv::inspect::{EnvInfo, Problem};
-use rvenv::plan::{Entry, Plan};
+use rvenv::plan::{Entry, Plan, Removal};
 use rvenv::quote;
 
 pub struct Human<'a> {
@@ -118,6 +118,15 @@ fn entry_json(root: &Path, entry: &Entry) -> serde_json::Value {
         Entry::File { contents, mode, .. } => serde_json::json!({
             "kind": "file", "path": path, "bytes": contents.len(), "mode": format!("{mode:04o}"),
         }),
+        Entry::Remove { what, .. } => serde_json::json!({ "kind": "remove", "path": path, "what": removal_name(*what) }),
+    }
+}
+
+fn removal_name(what: Removal) -> &'static str {
+    match what {
+        Removal::File => "file",
+        Removal::Tree => "tree",
+        Removal::IfEmpty => "if-empty",
     }
 }
 
@@ -136,6 +145,7 @@ fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
                 println!("  {}  {path} <- {}", if *hardlink { "hardlink" } else { "copy    " }, from.display())
             }
             Entry::File { contents, mode, .. } => println!("  file     {path} ({} bytes, {mode:04o})", contents.len()),
+            Entry::Remove { what, .. } => println!("  remove   {path} ({})", removal_name(*what)),
         }
     }
     if let Some(version) = pip_pending {

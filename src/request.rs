@@ -92,6 +92,8 @@ pub struct CreateRequest {
     pub cache: Cache,
     /// Hard-link cached files into the environment (else copy them).
     pub hardlink: bool,
+    /// The process's umask: the modes of the files the environment's makers would create.
+    pub umask: u32,
 }
 
 impl CreateRequest {
@@ -128,6 +130,7 @@ impl CreateRequest {
             relocatable: args.relocatable,
             cache: if args.dry_run { Cache::from_env(args.no_cache).read_only() } else { Cache::from_env(args.no_cache) },
             hardlink: args.link_mode == LinkModeArg::Hardlink,
+            umask: crate::materialize::umask(),
         })
     }
 }

@@ -8,32 +8,133 @@ pub mod image;
 pub mod key;
 pub mod record;
 pub mod scripts;
+mod version;
 pub mod wheel;
 
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub use image::{Image, find, prepare};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use crate::plan::Entry;
+use crate::plan::{Entry, Removal};
+
+/// A distribution of a package the image holds, already installed in the environment (a re-run).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Installed {
+    /// `pip-24.0.dist-info`.
+    pub dist_info: String,
+    /// The files its RECORD names, as written there (relative to site-packages); None when it has
+    /// no readable RECORD.
+    pub record: Option<Vec<String>>,
+}
+
+impl Installed {
+    fn name(&self) -> &str {
+        dist_name_version(&self.dist_info).map_or("", |(name, _)| name)
+    }
+
+    fn version(&self) -> &str {
+        dist_name_version(&self.dist_info).map_or("", |(_, version)| version)
+    }
+}
+
+/// `("pip", "24.0")` from `pip-24.0.dist-info` (wheel names escape `-` in both parts).
+fn dist_name_version(dist_info: &str) -> Option<(&str, &str)> {
+    dist_info.strip_suffix(".dist-info")?.split_once('-')
+}
+
+/// The distributions in the site-packages directory `site` of the packages the image holds, with
+/// their RECORDs: what a re-run must keep or replace. Empty for a new environment.
+pub fn installed(site: &Path, image: &Image) -> Vec<Installed> {
+    let names: Vec<&str> = image.manifest.dists.iter().filter_map(|d| dist_name_version(&d.dist_info)).map(|(n, _)| n).collect();
+    let Ok(entries) = std::fs::read_dir(site) else { return vec![] };
+    let mut found: Vec<Installed> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|dist_info| dist_name_version(dist_info).is_some_and(|(name, _)| names.contains(&name)))
+        .map(|dist_info| {
+            let record = std::fs::read(site.join(&dist_info).join("RECORD")).ok().map(|bytes| record::paths(&bytes));
+            Installed { dist_info, record }
+        })
+        .collect();
+    found.sort_by(|a, b| a.dist_info.cmp(&b.dist_info));
+    found
+}
+
+/// What a re-run does with one of the image's distributions, as `ensurepip --upgrade` would.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Action<'a> {
+    /// Not installed: install it.
+    Install,
+    /// Installed at the bundled version or newer (the user upgraded it): leave it as it is.
+    Keep,
+    /// Installed older (or more than once, which no installer leaves): take out every installed
+    /// copy as its RECORD lists it, then install it.
+    Replace(Vec<&'a Installed>),
+}
+
+fn action<'a>(bundled_version: &str, installed: Vec<&'a Installed>) -> Action<'a> {
+    match installed.as_slice() {
+        [] => Action::Install,
+        // A version we cannot compare is the user's business: never take it out.
+        [one] if version::at_least(one.version(), bundled_version).unwrap_or(true) => Action::Keep,
+        _ => Action::Replace(installed),
+    }
+}
 
 /// The entries that put pip (from `image`) into the environment at `env_dir`: site-packages
 /// directories and files linked from the image, console scripts, one `RECORD` per dist, and
-/// the wheel copies some distributions' ensurepip makes. Pure: the image is only named.
-pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool, relocatable: bool) -> Result<Vec<Entry>> {
+/// the wheel copies some distributions' ensurepip makes. On a re-run, `existing` (from
+/// [`installed`]) decides per distribution: an equal or newer one is kept, an older one is taken
+/// out first. Pure: the image is only named.
+pub fn entries(
+    image: &Image,
+    env_dir: &Path,
+    layout: &Layout,
+    hardlink: bool,
+    relocatable: bool,
+    existing: &[Installed],
+    umask: u32,
+) -> Result<Vec<Entry>> {
     let manifest = &image.manifest;
     let site = image.site();
     let purelib = PathBuf::from(&layout.purelib);
     let bin = PathBuf::from(&layout.bin);
     let mut out = Vec::with_capacity(manifest.dirs.len() + manifest.files.len() + 16);
-    out.extend(manifest.dirs.iter().map(|d| Entry::Dir { path: purelib.join(d) }));
-    out.extend(manifest.files.iter().map(|f| Entry::Link { path: purelib.join(f), from: site.join(f), hardlink }));
+
+    let mut wanted = Vec::new();
+    for dist in &manifest.dists {
+        let Some((name, version)) = dist_name_version(&dist.dist_info) else { continue };
+        match action(version, existing.iter().filter(|i| i.name() == name).collect()) {
+            Action::Keep => continue,
+            Action::Install => {}
+            Action::Replace(old) => old.iter().for_each(|old| out.extend(removal(old, layout))),
+        }
+        wanted.push(dist);
+    }
+    if wanted.len() == manifest.dists.len() {
+        out.extend(manifest.dirs.iter().map(|d| Entry::Dir { path: purelib.join(d) }));
+        out.extend(manifest.files.iter().map(|f| Entry::Link { path: purelib.join(f), from: site.join(f), hardlink }));
+    } else {
+        // Some are kept: only the files (and their directories) of the others.
+        let files: HashSet<&str> = wanted.iter().flat_map(|d| d.rows.iter().map(|r| r.path.as_str())).collect();
+        let dirs: HashSet<&Path> = files.iter().flat_map(|f| Path::new(f).ancestors().skip(1)).collect();
+        out.extend(manifest.dirs.iter().filter(|d| dirs.contains(Path::new(d))).map(|d| Entry::Dir { path: purelib.join(d) }));
+        out.extend(
+            manifest
+                .files
+                .iter()
+                .filter(|f| files.contains(f.as_str()))
+                .map(|f| Entry::Link { path: purelib.join(f), from: site.join(f), hardlink }),
+        );
+    }
 
     let python = env_dir.join(&layout.bin).join(&layout.executable);
     let python = python.to_str().expect("targets are checked to be UTF-8");
-    for dist in &manifest.dists {
+    for dist in wanted {
         let mut rows = dist.rows.clone();
         for script in &dist.scripts {
             let rendered = if relocatable {
@@ -48,11 +149,12 @@ pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool, r
             let path = bin.join(&script.name);
             let rel = record::relative(&layout.purelib, path.to_str().expect("UTF-8 layout"));
             rows.push(record::Row::of(rel, &contents));
-            out.push(Entry::File { path, contents, mode: 0o755 });
+            // pip's script maker: a new file's mode, plus read and execute for everyone.
+            out.push(Entry::File { path, contents, mode: (0o666 & !umask) | 0o555 });
         }
         let record_path = format!("{}/RECORD", dist.dist_info);
         rows.push(record::Row::bare(record_path.clone()));
-        out.push(Entry::File { path: purelib.join(record_path), contents: record::render(&rows), mode: 0o644 });
+        out.push(Entry::File { path: purelib.join(record_path), contents: record::render(&rows), mode: 0o666 & !umask });
     }
 
     for (name, to) in &manifest.copies {
@@ -63,10 +165,44 @@ pub fn entries(image: &Image, env_dir: &Path, layout: &Layout, hardlink: bool, r
     Ok(out)
 }
 
-/// Whether the environment at `env_dir` already has pip (some `pip-*.dist-info` in its
-/// site-packages): `--upgrade` then leaves it be, as `ensurepip --upgrade` would not downgrade it.
-pub fn has_pip(env_dir: &Path, layout: &Layout) -> bool {
-    pip_version_in(&env_dir.join(&layout.purelib)).is_some()
+/// The entries that take `old` out of the environment as pip's uninstall would: every file its
+/// RECORD names (paths that would leave the environment are passed over), its `.dist-info`, then
+/// each directory those files leave empty, deepest first. Without a RECORD, the `.dist-info` only.
+fn removal(old: &Installed, layout: &Layout) -> Vec<Entry> {
+    let purelib = Path::new(&layout.purelib);
+    let mut out = Vec::new();
+    let mut parents = std::collections::BTreeSet::new();
+    for listed in old.record.iter().flatten() {
+        let Some(path) = inside_env(&purelib.join(listed)) else { continue };
+        if path.starts_with(purelib.join(&old.dist_info)) {
+            continue;
+        }
+        let mut parent = path.parent();
+        while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && *d != purelib && *d != Path::new(&layout.bin)) {
+            parents.insert(dir.to_path_buf());
+            parent = dir.parent();
+        }
+        out.push(Entry::Remove { path, what: Removal::File });
+    }
+    out.push(Entry::Remove { path: purelib.join(&old.dist_info), what: Removal::Tree });
+    let mut parents: Vec<PathBuf> = parents.into_iter().collect();
+    parents.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    out.extend(parents.into_iter().map(|path| Entry::Remove { path, what: Removal::IfEmpty }));
+    out
+}
+
+/// `path` (relative to the environment, possibly with `..`) normalised, if it stays inside.
+fn inside_env(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir if out.pop() => {}
+            _ => return None,
+        }
+    }
+    (!out.as_os_str().is_empty()).then_some(out)
 }
 
 /// The version of the pip installed in the site-packages directory `site`, if any.

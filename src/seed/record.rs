@@ -78,6 +78,35 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
     out
 }
 
+/// The paths a RECORD lists (its first column), read as Python's `csv` module writes it: a field
+/// in double quotes may hold `,` and doubled `""`. Rows with no path are passed over.
+pub fn paths(record: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(record);
+    text.lines()
+        .filter_map(|line| {
+            let path = match line.strip_prefix('"') {
+                Some(quoted) => {
+                    let mut path = String::new();
+                    let mut chars = quoted.chars().peekable();
+                    while let Some(c) = chars.next() {
+                        match (c, chars.peek()) {
+                            ('"', Some('"')) => {
+                                path.push('"');
+                                chars.next();
+                            }
+                            ('"', _) => break,
+                            _ => path.push(c),
+                        }
+                    }
+                    path
+                }
+                None => line.split(',').next().unwrap_or("").to_owned(),
+            };
+            (!path.is_empty()).then_some(path)
+        })
+        .collect()
+}
+
 /// `to` (relative to the environment) as seen from the directory `from` (also relative to the
 /// environment), as `os.path.relpath` gives it: `../../../bin/pip` from `lib/python3.12/site-packages`.
 pub fn relative(from: &str, to: &str) -> String {
@@ -121,6 +150,13 @@ mod tests {
         assert_eq!(lines[3], "pip-23.2.1.dist-info/RECORD,,");
         assert_eq!(lines[4], "pip/__pycache__/__init__.cpython-312.pyc,,");
         assert!(text.ends_with("\r\n"));
+    }
+
+    #[test]
+    fn paths_read_back_what_render_writes() {
+        let rows = vec![Row::of("odd,name\"", b""), Row::bare("pip/__init__.py"), Row::of("../../../bin/pip", b"x")];
+        assert_eq!(paths(&render(&rows)), ["../../../bin/pip", "odd,name\"", "pip/__init__.py"]);
+        assert_eq!(paths(b"a.py,sha256=x,1\n\nb.py,,\n"), ["a.py", "b.py"]);
     }
 
     #[test]
