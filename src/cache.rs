@@ -9,30 +9,48 @@ use fs_err as fs;
 
 use crate::error::Result;
 
-/// Where cached things live; `None` inside when the cache is bypassed (`--no-cache`).
+/// Where cached things live; `None` inside when the cache is bypassed (`--no-cache`, or a root
+/// that is not the user's own).
 #[derive(Clone, Debug)]
 pub struct Cache {
     root: Option<PathBuf>,
     /// False for `--dry-run`: entries are read, never written.
     writable: bool,
+    /// Why the cache from the environment is not used, when it is not the user's own.
+    distrusted: Option<String>,
 }
 
 impl Cache {
-    /// The cache root from the environment, or a bypassed cache when `no_cache`.
+    /// The cache root from the environment, or a bypassed cache when `no_cache`. A root that
+    /// someone else could have filled (owned or writable by another user, or no home to put it
+    /// in) is not used: interpreter facts and pip's files from it would go into environments.
+    /// Such a run works as with `--no-cache`, and [`Cache::distrusted`] says why.
     pub fn from_env(no_cache: bool) -> Cache {
         if no_cache {
-            return Cache { root: None, writable: false };
+            return Cache::disabled();
         }
-        Cache { root: Some(default_root()), writable: true }
+        let Some(root) = default_root() else {
+            let why = "no cache is used: neither RVENV_CACHE_DIR, XDG_CACHE_HOME nor HOME is set".to_owned();
+            return Cache { distrusted: Some(why), ..Cache::disabled() };
+        };
+        match distrust(&root) {
+            Some(why) => Cache { distrusted: Some(why), ..Cache::disabled() },
+            None => Cache::at(root),
+        }
     }
 
     /// A cache rooted at `root` (tests).
     pub fn at(root: impl Into<PathBuf>) -> Cache {
-        Cache { root: Some(root.into()), writable: true }
+        Cache { root: Some(root.into()), writable: true, distrusted: None }
     }
 
     pub fn disabled() -> Cache {
-        Cache { root: None, writable: false }
+        Cache { root: None, writable: false, distrusted: None }
+    }
+
+    /// Why the cache the environment names is not used, if it is not.
+    pub fn distrusted(&self) -> Option<&str> {
+        self.distrusted.as_deref()
     }
 
     /// The same cache, read but never written.
@@ -69,16 +87,39 @@ impl Cache {
     }
 }
 
-/// The default cache root, from the environment.
-pub fn default_root() -> PathBuf {
+/// The default cache root, from the environment; None without a home to put it in.
+pub fn default_root() -> Option<PathBuf> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if let Some(dir) = var("RVENV_CACHE_DIR") {
-        return dir;
+    var("RVENV_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|dir| dir.join("rvenv")))
+        .or_else(|| var("HOME").map(|home| home.join(".cache").join("rvenv")))
+}
+
+/// Why `root` cannot be trusted as this user's cache, or None when it can: it, and every
+/// directory above it that exists, must belong to this user or to root; none may be writable by
+/// another user (through its group or for everyone), except that a directory above the root may
+/// be a sticky one like `/tmp`, where others cannot move or remove what is ours.
+fn distrust(root: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid and getegid take no arguments and cannot fail.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    for (depth, dir) in root.ancestors().enumerate() {
+        let Ok(meta) = std::fs::symlink_metadata(dir) else { continue };
+        let sticky = meta.mode() & 0o1000 != 0 && depth > 0;
+        let others_write = meta.mode() & 0o002 != 0 || (meta.mode() & 0o020 != 0 && meta.gid() != gid);
+        let problem = if meta.uid() != uid && meta.uid() != 0 {
+            format!("`{}` belongs to another user (uid {})", dir.display(), meta.uid())
+        } else if others_write && !sticky {
+            format!("`{}` can be written by other users (mode {:o})", dir.display(), meta.mode() & 0o7777)
+        } else {
+            continue;
+        };
+        return Some(format!(
+            "not using the cache at `{}`: {problem}; this run works without it (set RVENV_CACHE_DIR to a directory of your own)",
+            root.display()
+        ));
     }
-    if let Some(dir) = var("XDG_CACHE_HOME") {
-        return dir.join("rvenv");
-    }
-    var("HOME").unwrap_or_else(|| PathBuf::from("/tmp")).join(".cache").join("rvenv")
+    None
 }
 
 /// A name beside `path` that no other process will pick.

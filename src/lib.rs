@@ -102,7 +102,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         materialize::materialize(&plan, placement)?;
         if image.is_some() && req.upgrade_deps {
             let python = target.join(&layout.bin).join(&layout.executable);
-            seed::upgrade_deps(target, &python, interp.version)?;
+            seed::upgrade_deps(target, &python, &target.join(&layout.purelib), interp.version)?;
         }
         on_event(Event::Created {
             path: target,

@@ -30,6 +30,12 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
     match cli.command {
         Command::Create(args) => {
             let req = CreateRequest::from_args(&args, &cwd)?;
+            if let Some(why) = req.cache.distrusted()
+                && !args.quiet
+                && !args.json
+            {
+                eprintln!("warning: {why}");
+            }
             if args.json {
                 let mut out = report::Json::default();
                 rvenv::create(&req, &cwd, |event| out.event(event))?;
@@ -60,13 +66,16 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
             Ok(0)
         }
         Command::Cache { command: CacheCommand::Dir } => {
-            println!("{}", rvenv::cache::default_root().display());
+            match rvenv::cache::default_root() {
+                Some(root) => println!("{}", root.display()),
+                None => return Err(rvenv::Error::Usage("no cache directory: set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into())),
+            }
             Ok(0)
         }
         Command::Cache { command: CacheCommand::Clean } => {
             match Cache::from_env(false).clean()? {
                 Some(root) => eprintln!("Removed {}", root.display()),
-                None => eprintln!("Nothing to remove at {}", rvenv::cache::default_root().display()),
+                None => eprintln!("Nothing to remove"),
             }
             Ok(0)
         }

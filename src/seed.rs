@@ -20,6 +20,7 @@ pub use image::{Image, find, prepare};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::plan::{Entry, Removal};
+use crate::quote;
 
 /// A distribution of a package the image holds, already installed in the environment (a re-run).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -224,18 +225,41 @@ pub fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
     if (version.0, version.1) >= (3, 12) { &["pip"] } else { &["pip", "setuptools"] }
 }
 
+/// Whether `python -m pip --version` runs.
+fn runs_pip(python: &Path) -> bool {
+    Command::new(python)
+        .args(["-m", "pip", "--version"])
+        .env_remove("PYTHONHOME")
+        .env_remove("PYTHONPATH")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// `--upgrade-deps`: the environment's pip upgrades the core packages from the package index,
 /// run as venv runs it: `VIRTUAL_ENV` set, `PYTHONHOME` and `PYTHONPATH` removed, in the
 /// environment's directory. pip's own settings (`PIP_INDEX_URL`, a mirror in pip.conf) stay: this
 /// fetches from the user's index. pip reports an unreachable index only as a warning and exits 0
 /// ("Requirement already satisfied"); that is a failure here, as nothing was upgraded.
-pub fn upgrade_deps(env_dir: &Path, python: &Path, version: (u32, u32, u32)) -> Result<()> {
+pub fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: (u32, u32, u32)) -> Result<()> {
     let mut args = vec!["-m", "pip", "install", "--upgrade"];
     args.extend(core_deps(version));
-    let failed = |detail: String| Error::Pip {
-        env: env_dir.to_path_buf(),
-        what: "upgrading pip from the package index (--upgrade-deps)".into(),
-        detail: format!("{detail} (the environment is made and usable, with ensurepip's pip)"),
+    // What the environment is left with, told as it is: asked of its pip, not assumed.
+    let failed = |detail: String| {
+        let state = match pip_version_in(site) {
+            Some(version) if runs_pip(python) => format!("the environment is made, with pip {version}, not upgraded"),
+            _ => format!(
+                "the environment is made, but its pip does not run: `rvenv create --clear {}` makes it again",
+                quote::posix(&env_dir.to_string_lossy())
+            ),
+        };
+        Error::Pip {
+            env: env_dir.to_path_buf(),
+            what: "upgrading pip from the package index (--upgrade-deps)".into(),
+            detail: format!("{detail} ({state})"),
+        }
     };
     let output = Command::new(python)
         .args(&args)
