@@ -70,7 +70,8 @@ pub fn installed(site: &Path, image: &Image) -> Vec<Installed> {
 enum Action<'a> {
     /// Not installed: install it.
     Install,
-    /// Installed at the bundled version or newer (the user upgraded it): leave it as it is.
+    /// Installed whole (its RECORD, which an installer writes last, is there) at the bundled
+    /// version or newer (the user upgraded it): leave it as it is.
     Keep,
     /// Installed older (or more than once, which no installer leaves): take out every installed
     /// copy as its RECORD lists it, then install it.
@@ -81,7 +82,9 @@ fn action<'a>(bundled_version: &str, installed: Vec<&'a Installed>) -> Action<'a
     match installed.as_slice() {
         [] => Action::Install,
         // A version we cannot compare is the user's business: never take it out.
-        [one] if version::at_least(one.version(), bundled_version).unwrap_or(true) => Action::Keep,
+        [one] if one.record.is_some() && version::at_least(one.version(), bundled_version).unwrap_or(true) => {
+            Action::Keep
+        }
         _ => Action::Replace(installed),
     }
 }
@@ -167,8 +170,9 @@ pub fn entries(
 }
 
 /// The entries that take `old` out of the environment as pip's uninstall would: every file its
-/// RECORD names (paths that would leave the environment are passed over), its `.dist-info`, then
-/// each directory those files leave empty, deepest first. Without a RECORD, the `.dist-info` only.
+/// RECORD names (paths that would leave the environment are passed over), each directory those
+/// files leave empty, deepest first, and last its `.dist-info` — so a run killed half-way still
+/// finds it there, and takes out the rest. Without a RECORD, the `.dist-info` only.
 fn removal(old: &Installed, layout: &Layout) -> Vec<Entry> {
     let purelib = Path::new(&layout.purelib);
     let mut out = Vec::new();
@@ -185,10 +189,10 @@ fn removal(old: &Installed, layout: &Layout) -> Vec<Entry> {
         }
         out.push(Entry::Remove { path, what: Removal::File });
     }
-    out.push(Entry::Remove { path: purelib.join(&old.dist_info), what: Removal::Tree });
     let mut parents: Vec<PathBuf> = parents.into_iter().collect();
     parents.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     out.extend(parents.into_iter().map(|path| Entry::Remove { path, what: Removal::IfEmpty }));
+    out.push(Entry::Remove { path: purelib.join(&old.dist_info), what: Removal::Tree });
     out
 }
 
@@ -282,4 +286,57 @@ pub fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: (u32, u
         return Err(failed(format!("the package index could not be reached: {line}")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dist(dist_info: &str, record: Option<&[&str]>) -> Installed {
+        Installed { dist_info: dist_info.into(), record: record.map(|r| r.iter().map(|p| p.to_string()).collect()) }
+    }
+
+    #[test]
+    fn keeps_whole_equal_or_newer_and_replaces_the_rest() {
+        let newer = dist("pip-24.2.dist-info", Some(&["pip/__init__.py"]));
+        let same = dist("pip-23.2.1.dist-info", Some(&[]));
+        let older = dist("pip-23.0.1.dist-info", Some(&[]));
+        let torn = dist("pip-24.2.dist-info", None);
+        let odd = dist("pip-local_build.dist-info", Some(&[]));
+        assert_eq!(action("23.2.1", vec![]), Action::Install);
+        assert_eq!(action("23.2.1", vec![&newer]), Action::Keep);
+        assert_eq!(action("23.2.1", vec![&same]), Action::Keep);
+        assert_eq!(action("23.2.1", vec![&odd]), Action::Keep, "a version it cannot read is never removed");
+        assert_eq!(action("23.2.1", vec![&older]), Action::Replace(vec![&older]));
+        assert_eq!(action("23.2.1", vec![&torn]), Action::Replace(vec![&torn]), "no RECORD: not installed whole");
+        assert_eq!(action("23.2.1", vec![&newer, &older]), Action::Replace(vec![&newer, &older]));
+    }
+
+    #[test]
+    fn removal_stays_inside_and_takes_the_dist_info_last() {
+        let layout = crate::layout::Layout::for_interpreter(&crate::layout::tests::cpython(12)).unwrap();
+        let old = dist(
+            "pip-23.0.1.dist-info",
+            Some(&["pip/__init__.py", "pip/_vendor/x/y.py", "../../../bin/pip", "../../../../../etc/passwd", "/etc/shadow",
+                "pip-23.0.1.dist-info/METADATA"]),
+        );
+        let site = "lib/python3.12/site-packages";
+        let got: Vec<(String, Removal)> = removal(&old, &layout)
+            .into_iter()
+            .map(|e| match e {
+                Entry::Remove { path, what } => (path.display().to_string(), what),
+                other => panic!("not a removal: {other:?}"),
+            })
+            .collect();
+        let want = [
+            (format!("{site}/pip/__init__.py"), Removal::File),
+            (format!("{site}/pip/_vendor/x/y.py"), Removal::File),
+            ("bin/pip".into(), Removal::File),
+            (format!("{site}/pip/_vendor/x"), Removal::IfEmpty),
+            (format!("{site}/pip/_vendor"), Removal::IfEmpty),
+            (format!("{site}/pip"), Removal::IfEmpty),
+            (format!("{site}/pip-23.0.1.dist-info"), Removal::Tree),
+        ];
+        assert_eq!(got, want);
+    }
 }
