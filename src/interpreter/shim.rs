@@ -58,8 +58,9 @@ impl Fallback {
             [] => String::new(),
             others => format!("; also in {}", others.join(", ")),
         };
+        let (versions, has) = if self.selected.len() == 1 { ("version", "has") } else { ("versions", "have") };
         format!(
-            "pyenv's selected version {} (set by {}), which has no `{command}`: using {}, the newest installed \
+            "pyenv's selected {versions} {} (set by {}), which {has} no `{command}`: using {}, the newest installed \
              pyenv version that has it{also}",
             self.selected.join(":"),
             self.origin,
@@ -152,7 +153,7 @@ impl Pyenv {
                     .then_some((name, exe))
             })
             .collect();
-        found.sort_by(|(a, _), (b, _)| newness(b).cmp(&newness(a)));
+        found.sort_by_key(|(name, _)| std::cmp::Reverse(newness(name)));
         found
     }
 
