@@ -260,6 +260,15 @@ fn pyenv_commands_the_selection_lacks_come_from_the_installed_versions_without_b
             assert!(note.contains(&selected) && note.contains(&format!("using {version312}")), "{note}");
         }
     }
+    // A copy of the shim outside the root's shims/ (it names its root itself) is resolved the same way.
+    let copied = user.tmp.path().join("copied-shims/python3.12");
+    std::fs::create_dir(copied.parent().unwrap()).unwrap();
+    std::fs::copy(pyenv_root().join("shims/python3.12"), &copied).unwrap();
+    let env = user.tmp.path().join("from-copy");
+    let out = user.create(copied.to_str().unwrap(), &plain, Some(&selected), &env);
+    common::ok(&out, "-p with a copied shim");
+    assert!(!user.sentinel.exists(), "a copied shim was run");
+    assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), py312);
 }
 
 #[test]

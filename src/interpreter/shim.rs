@@ -82,20 +82,30 @@ impl Pyenv {
         self.root.join("shims")
     }
 
-    /// Resolve `path` if it is one of this root's shims.
+    /// Resolve `path` if it is a pyenv shim: one in this root's `shims/`, or one elsewhere (another
+    /// root's, or a copy) that names its root as pyenv's shims do.
     pub fn resolve(&self, path: &Path) -> Shim {
-        let shims = self.shims();
-        if path.parent() != Some(shims.as_path()) {
-            return Shim::Plain;
-        }
         let Some(command) = path.file_name() else { return Shim::Plain };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if dir == self.shims() {
+            return self.resolve_command(command, None);
+        }
+        match shim_root(path) {
+            // Such a shim sets PYENV_ROOT itself, and pyenv leaves its directory out of the system's PATH.
+            Some(root) => Pyenv { root, ..self.clone() }.resolve_command(command, Some(dir)),
+            None => Shim::Plain,
+        }
+    }
+
+    /// What pyenv runs for the shim of `command`; `shim_dir`, a shim directory besides the root's.
+    fn resolve_command(&self, command: &OsStr, shim_dir: Option<&Path>) -> Shim {
         let (versions, origin) = self.selected();
         // As `pyenv which`: each selected version in turn (one not installed is passed over), then
         // the system's own command; the first that has the command wins.
         let mut not_installed = Vec::new();
         for version in versions.iter().map(String::as_str).chain(["system"]) {
             if version == "system" {
-                if let Some(exe) = self.system_command(command) {
+                if let Some(exe) = self.system_command(command, shim_dir) {
                     return Shim::Resolved(exe);
                 }
                 continue;
@@ -158,13 +168,28 @@ impl Pyenv {
     }
 
     /// `command` on PATH with pyenv's shims left out: what pyenv's `system` version runs.
-    fn system_command(&self, command: &OsStr) -> Option<PathBuf> {
+    fn system_command(&self, command: &OsStr, shim_dir: Option<&Path>) -> Option<PathBuf> {
         let shims = self.shims();
         std::env::split_paths(self.path.as_ref()?)
-            .filter(|dir| *dir != shims)
+            .filter(|dir| *dir != shims && Some(dir.as_path()) != shim_dir)
             .map(|dir| dir.join(command))
             .find(|p| is_executable(p))
     }
+}
+
+/// The root a pyenv shim names (`export PYENV_ROOT="…"`, and a line that execs `…/libexec/pyenv
+/// exec`), read from the file's first 4 KiB; None for anything else, such as an interpreter.
+fn shim_root(path: &Path) -> Option<PathBuf> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path).ok()?.take(4096).read_to_end(&mut head).ok()?;
+    let text = std::str::from_utf8(head.strip_prefix(b"#!")?).ok()?;
+    let lines = || text.lines().map(str::trim);
+    let root = lines().find_map(|l| l.strip_prefix("export PYENV_ROOT=\"")?.strip_suffix('"'))?;
+    let runs_pyenv = lines().any(|l| l.starts_with("exec ") && l.contains("/libexec/pyenv\" exec "));
+    // A value bash would expand differently from its text is not one we can read.
+    let plain = !root.is_empty() && !root.contains(['"', '$', '`', '\\']);
+    (runs_pyenv && plain).then(|| PathBuf::from(root))
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -390,6 +415,37 @@ mod tests {
         let pyenv = root.pyenv(Some("3.99.1"));
         let want = Shim::NotInstalled { version: "3.99.1".into(), origin: "PYENV_VERSION environment variable".into() };
         assert_eq!(pyenv.resolve(&root.shim("python3.12")), want);
+    }
+
+    #[test]
+    fn a_shim_outside_the_root_is_resolved_by_the_root_it_names() {
+        let root = Root::new(&[("3.11.7", &["python3"]), ("3.12.1", &["python3.12"])]);
+        let elsewhere = root.tmp.path().join("other-shims");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let shim = |root: &Path| {
+            format!(
+                "#!/usr/bin/env bash\nset -e\nprogram=\"${{0##*/}}\"\n\nexport PYENV_ROOT=\"{root}\"\n\
+                 exec \"/opt/pyenv/libexec/pyenv\" exec \"$program\" \"$@\"\n",
+                root = root.display()
+            )
+        };
+        let copy = elsewhere.join("python3.12");
+        std::fs::write(&copy, shim(&root.path())).unwrap();
+        // The lookup's own root is another one: the shim's wins, as it sets PYENV_ROOT itself.
+        let pyenv = Pyenv { root: root.tmp.path().join("unused"), ..root.pyenv(Some("3.12.1")) };
+        assert_eq!(pyenv.resolve(&copy), Shim::Resolved(root.exe("3.12.1", "python3.12")));
+        // With that shim's directory on PATH, pyenv's `system` does not find the shim itself.
+        let path = std::env::join_paths([elsewhere.clone(), root.tmp.path().join("usr-bin")]).unwrap();
+        let pyenv = Pyenv { path: Some(path), ..root.pyenv(Some("3.11.7")) };
+        let Shim::Fallback(fallback) = pyenv.resolve(&copy) else { panic!("the shim's own directory was searched") };
+        assert_eq!(fallback.exe, root.exe("3.12.1", "python3.12"));
+        // Not shims: a script that only mentions pyenv, a binary, a root bash would expand.
+        std::fs::write(&copy, "#!/bin/sh\nexport PYENV_ROOT=\"/x\"\necho libexec/pyenv\n").unwrap();
+        assert_eq!(pyenv.resolve(&copy), Shim::Plain);
+        std::fs::write(&copy, b"\x7fELF\x02\x01\x01\0").unwrap();
+        assert_eq!(pyenv.resolve(&copy), Shim::Plain);
+        std::fs::write(&copy, shim(Path::new("$HOME/.pyenv"))).unwrap();
+        assert_eq!(pyenv.resolve(&copy), Shim::Plain);
     }
 
     #[test]
