@@ -24,6 +24,9 @@ pub enum Error {
     #[error("`{}` is a pyenv shim for version `{version}` (set by {origin}), which is not installed: run `pyenv install {version}`, or pass --python", shown(.shim))]
     PyenvNotInstalled { shim: PathBuf, version: String, origin: String },
 
+    #[error("`{}` is a pyenv shim, but no installed pyenv version has `{command}` (pyenv's selection: {selected}, set by {origin}): install one that has it with `pyenv install`, or pass --python /path/to/python", shown(.shim))]
+    PyenvNoCommand { shim: PathBuf, command: String, selected: String, origin: String },
+
     #[error("`{}` did not answer as a Python interpreter: {detail}", shown(.path))]
     NotAPython { path: PathBuf, detail: String },
 

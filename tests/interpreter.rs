@@ -178,3 +178,108 @@ fn corrupted_cache_entries_are_ignored_and_rewritten() {
         assert_eq!(std::fs::read(&entry).unwrap(), good, "the entry was not rewritten");
     }
 }
+
+/// The real pyenv as its user has it, with a `bash` first on PATH that leaves a sentinel file when it
+/// runs (pyenv's shims start with `#!/usr/bin/env bash`): rvenv must find interpreters without it.
+struct PyenvUser {
+    tmp: tempfile::TempDir,
+    sentinel: PathBuf,
+    path: String,
+}
+
+impl PyenvUser {
+    /// None (after `missing`) unless pyenv with a 3.11 and a 3.12 is installed.
+    fn new() -> Option<(PyenvUser, String, PathBuf)> {
+        let shims = pyenv_root().join("shims");
+        let (Some(py311), Some(py312)) = (pyenv_python(11), pyenv_python(12)) else {
+            missing("pyenv CPython 3.11 and 3.12");
+            return None;
+        };
+        if !shims.join("python3.12").exists() {
+            missing("pyenv's python3.12 shim");
+            return None;
+        }
+        // The 3.11 version's directory name (`3.11.7`), to select it.
+        let selected = py311.parent()?.parent()?.file_name()?.to_str()?.to_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = tmp.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let sentinel = tmp.path().join("bash-ran");
+        let bash = bin.join("bash");
+        std::fs::write(&bash, format!("#!/bin/sh\ntouch '{}'\nexec /bin/bash \"$@\"\n", sentinel.display())).unwrap();
+        std::fs::set_permissions(&bash, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let path = format!("{}:{}:/usr/local/bin:/usr/bin:/bin", bin.display(), shims.display());
+        Some((PyenvUser { tmp, sentinel, path }, selected, py312))
+    }
+
+    /// `program` run as this user, from `cwd`, with `PYENV_VERSION` as given.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>, cwd: &Path, pyenv_version: Option<&str>) -> Command {
+        let mut cmd = Command::new(program);
+        common::scrub(&mut cmd);
+        cmd.env("PATH", &self.path).env("PYENV_ROOT", pyenv_root()).env_remove("PYENV_DIR").current_dir(cwd);
+        cmd.env("RVENV_CACHE_DIR", self.tmp.path().join("cache"));
+        if let Some(v) = pyenv_version {
+            cmd.env("PYENV_VERSION", v);
+        }
+        cmd
+    }
+
+    fn create(&self, spec: &str, cwd: &Path, pyenv_version: Option<&str>, env: &Path) -> Output {
+        let mut cmd = self.command(env!("CARGO_BIN_EXE_rvenv"), cwd, pyenv_version);
+        cmd.args(["create", "--without-pip", "-p", spec]).arg(env).output().unwrap()
+    }
+}
+
+#[test]
+fn pyenv_commands_the_selection_lacks_come_from_the_installed_versions_without_bash() {
+    let Some((user, selected, py312)) = PyenvUser::new() else { return };
+    let version312 = py312.parent().unwrap().parent().unwrap().file_name().unwrap().to_str().unwrap().to_owned();
+    // Two ways to select 3.11: the variable, and a `.python-version` in the current directory.
+    let pinned = user.tmp.path().join("project");
+    std::fs::create_dir(&pinned).unwrap();
+    std::fs::write(pinned.join(".python-version"), format!("{selected}\n")).unwrap();
+    let plain = user.tmp.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    for (cwd, pyenv_version) in [(&plain, Some(selected.as_str())), (&pinned, None)] {
+        // What rvenv works around: the shim itself refuses (and the sentinel shows bash is seen).
+        let mut shim = user.command(pyenv_root().join("shims/python3.12"), cwd, pyenv_version);
+        let refused = shim.args(["-c", "pass"]).output().unwrap();
+        assert_eq!(refused.status.code(), Some(127), "the shim did not refuse: {}", common::text(&refused));
+        assert!(user.sentinel.exists(), "the bash sentinel does not work");
+        std::fs::remove_file(&user.sentinel).unwrap();
+        for spec in ["python3.12", "3.12"] {
+            let env = tempfile::tempdir_in(user.tmp.path()).unwrap().keep().join("env");
+            let out = user.create(spec, cwd, pyenv_version, &env);
+            common::ok(&out, &format!("-p {spec} with {selected} selected from {}", cwd.display()));
+            assert!(!user.sentinel.exists(), "-p {spec} started bash");
+            assert_eq!(cfg_version(&env), version312);
+            assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), py312);
+            // The user is told pyenv's selection was not used.
+            let err = String::from_utf8_lossy(&out.stderr);
+            let note = err.lines().find(|l| l.starts_with("note:")).unwrap_or_else(|| panic!("no note: {err}"));
+            assert!(note.contains(&selected) && note.contains(&format!("using {version312}")), "{note}");
+        }
+    }
+    // A copy of the shim outside the root's shims/ (it names its root itself) is resolved the same way.
+    let copied = user.tmp.path().join("copied-shims/python3.12");
+    std::fs::create_dir(copied.parent().unwrap()).unwrap();
+    std::fs::copy(pyenv_root().join("shims/python3.12"), &copied).unwrap();
+    let env = user.tmp.path().join("from-copy");
+    let out = user.create(copied.to_str().unwrap(), &plain, Some(&selected), &env);
+    common::ok(&out, "-p with a copied shim");
+    assert!(!user.sentinel.exists(), "a copied shim was run");
+    assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), py312);
+}
+
+#[test]
+fn pyenv_command_no_version_has_is_one_clear_line() {
+    let Some((user, selected, _)) = PyenvUser::new() else { return };
+    let env = user.tmp.path().join("env");
+    let out = user.create("python3.99", user.tmp.path(), Some(&selected), &env);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("`python3.99`") && err.contains("no installed pyenv version"), "{err}");
+    assert!(!user.sentinel.exists(), "bash was started");
+    assert!(!env.exists());
+}

@@ -1,12 +1,13 @@
-//! From a `--python` spec to an interpreter: a path, a command name on PATH, or a version looked
-//! for on PATH and in pyenv's versions folder. Each candidate is probed; one that fails is skipped
-//! with a note, and the first that answers (with the right version) wins.
+//! From a `--python` spec to an interpreter: a path, a command name on PATH (else in pyenv's
+//! installed versions), or a version looked for on PATH and in pyenv's versions folder. pyenv shims
+//! are resolved without running them. Each candidate is probed; one that fails is skipped with a
+//! note, and the first that answers (with the right version) wins.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::shim::{self, Shim};
+use super::shim::{Pyenv, Shim};
 use super::{Interpreter, probe_cached};
 use crate::cache::Cache;
 use crate::error::{Error, Result};
@@ -15,6 +16,8 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub path: PathBuf,
+    /// Said to the user when this candidate is used (how it was found, if that is not obvious).
+    pub note: Option<String>,
 }
 
 /// What `--python` asked for.
@@ -53,15 +56,29 @@ pub struct Found {
 pub fn find(spec: Option<&OsStr>, cwd: &Path, cache: &Cache) -> Result<Found> {
     let spec_text = spec.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "python3".into());
     let spec = Spec::parse(spec.unwrap_or(OsStr::new("python3")));
-    let candidates = candidates(&spec, cwd);
+    let pyenv = Pyenv::from_env(cwd);
+    let candidates = candidates(&spec, cwd, &pyenv);
     let mut skipped = Vec::new();
     let mut last_error = None;
     for candidate in &candidates {
-        let path = match shim::resolve(&candidate.path, cwd) {
-            Shim::Plain | Shim::Unresolved => candidate.path.clone(),
+        let mut note = candidate.note.clone();
+        let shim = candidate.path.clone();
+        let path = match pyenv.resolve(&candidate.path) {
+            Shim::Plain => candidate.path.clone(),
             Shim::Resolved(real) => real,
+            Shim::Fallback(fallback) => {
+                let command = shim.file_name().unwrap_or_default().to_string_lossy();
+                note = Some(fallback.note(&command));
+                fallback.exe
+            }
             Shim::NotInstalled { version, origin } => {
-                let e = Error::PyenvNotInstalled { shim: candidate.path.clone(), version, origin };
+                let e = Error::PyenvNotInstalled { shim, version, origin };
+                skipped.push(e.to_string());
+                last_error = Some(e);
+                continue;
+            }
+            Shim::Missing { command, selected, origin } => {
+                let e = Error::PyenvNoCommand { shim, command, selected: selected.join(":"), origin };
                 skipped.push(e.to_string());
                 last_error = Some(e);
                 continue;
@@ -79,6 +96,7 @@ pub fn find(spec: Option<&OsStr>, cwd: &Path, cache: &Cache) -> Result<Found> {
                     ));
                     continue;
                 }
+                skipped.extend(note);
                 return Ok(Found { interpreter, path, skipped });
             }
             Err(e) => {
@@ -92,25 +110,39 @@ pub fn find(spec: Option<&OsStr>, cwd: &Path, cache: &Cache) -> Result<Found> {
         return Err(e);
     }
     let tried = if candidates.is_empty() {
-        describe_search(&spec)
+        describe_search(&spec, &pyenv.root)
     } else {
         skipped.join("; ")
     };
     Err(Error::InterpreterNotFound { spec: spec_text, tried })
 }
 
-fn candidates(spec: &Spec, cwd: &Path) -> Vec<Candidate> {
-    let found = |path: PathBuf| Candidate { path };
+fn candidates(spec: &Spec, cwd: &Path, pyenv: &Pyenv) -> Vec<Candidate> {
+    let found = |path: PathBuf| Candidate { path, note: None };
     match spec {
         Spec::Path(path) => {
             let path = cwd.join(path);
             if path.exists() { vec![found(path)] } else { vec![] }
         }
-        Spec::Name(name) => on_path(name).into_iter().map(found).collect(),
+        Spec::Name(name) => {
+            let on_path: Vec<Candidate> = on_path(name).into_iter().map(found).collect();
+            if !on_path.is_empty() {
+                return on_path;
+            }
+            // Not on PATH (pyenv's shims not on it, or not yet rehashed): the installed versions.
+            // Newest first, so the note of the one used says why it was chosen over the rest.
+            let versions = pyenv.versions_with(name);
+            let all: Vec<&str> = versions.iter().map(|(v, _)| v.as_str()).collect();
+            let note = |version: &str| {
+                let name = name.to_string_lossy();
+                format!("PATH, which has no `{name}`: using pyenv's {version} (installed with it: {})", all.join(", "))
+            };
+            versions.iter().map(|(version, path)| Candidate { path: path.clone(), note: Some(note(version)) }).collect()
+        }
         Spec::Version(parts) => {
             let name = version_command(parts);
             let mut out: Vec<Candidate> = on_path(OsStr::new(&name)).into_iter().map(found).collect();
-            out.extend(pyenv_versions(parts).into_iter().map(found));
+            out.extend(pyenv_versions(&pyenv.root, parts).into_iter().map(found));
             out.dedup();
             out
         }
@@ -126,15 +158,18 @@ fn version_command(parts: &[u32]) -> String {
     }
 }
 
-fn describe_search(spec: &Spec) -> String {
+fn describe_search(spec: &Spec, pyenv_root: &Path) -> String {
+    let versions = pyenv_root.join("versions");
     match spec {
         Spec::Path(path) => format!("{} does not exist", path.display()),
-        Spec::Name(name) => format!("`{}` is not on PATH", name.to_string_lossy()),
-        Spec::Version(parts) => format!(
-            "`{}` is not on PATH, and no matching version under {}",
-            version_command(parts),
-            pyenv_root().join("versions").display()
+        Spec::Name(name) => format!(
+            "`{}` is not on PATH, and no installed pyenv version (under {}) has it",
+            name.to_string_lossy(),
+            versions.display()
         ),
+        Spec::Version(parts) => {
+            format!("`{}` is not on PATH, and no matching version under {}", version_command(parts), versions.display())
+        }
     }
 }
 
@@ -156,8 +191,8 @@ pub(crate) fn pyenv_root() -> PathBuf {
 }
 
 /// Interpreters in pyenv's versions folder whose version starts with `parts`, newest first.
-fn pyenv_versions(parts: &[u32]) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(pyenv_root().join("versions")) else { return vec![] };
+fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root.join("versions")) else { return vec![] };
     let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {

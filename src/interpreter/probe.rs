@@ -60,9 +60,7 @@ pub fn probe(path: &Path) -> Result<Interpreter> {
     let out = String::from_utf8_lossy(&out);
     let json = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
     if !status.success() || json.is_empty() {
-        let err = String::from_utf8_lossy(&err);
-        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-        return Err(not_python(format!("{status}: {}", last.trim())));
+        return Err(not_python(failure(status, &String::from_utf8_lossy(&err))));
     }
     let version: VersionOnly = serde_json::from_str(json).map_err(|e| not_python(format!("unreadable answer: {e}")))?;
     if version.version.as_slice() < [3, 6].as_slice() {
@@ -70,6 +68,48 @@ pub fn probe(path: &Path) -> Result<Interpreter> {
         return Err(Error::UnsupportedPython { path: path.to_path_buf(), version: v.join(".") });
     }
     serde_json::from_str(json).map_err(|e| not_python(format!("unreadable answer: {e}")))
+}
+
+/// Why a run gave no answer, in words: how it ended, and what it said on stderr, whole.
+fn failure(status: std::process::ExitStatus, stderr: &str) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let ended = match (status.code(), status.signal()) {
+        (Some(0), _) => "it exited without printing an answer".to_owned(),
+        (Some(code), _) => format!("it exited with code {code}"),
+        (None, Some(signal)) => format!("it was killed by signal {signal}"),
+        (None, None) => "it stopped without an exit code".to_owned(),
+    };
+    match fold(stderr) {
+        said if said.is_empty() => format!("{ended}, and printed nothing on stderr"),
+        said => format!("{ended}, saying: {said}"),
+    }
+}
+
+/// Longest stderr text kept in a message; a longer one keeps its end (a traceback's last line).
+const SAID_MAX: usize = 1000;
+
+/// Several lines of text as one: blank lines dropped, a line that continues the one before (it is
+/// indented, or the one before ends in `:`) joined with a space, others with ` / `; control
+/// characters escaped, so the message stays one line.
+fn fold(text: &str) -> String {
+    let mut out = String::new();
+    let mut after_colon = false;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if !out.is_empty() {
+            let continues = after_colon || line.starts_with(char::is_whitespace);
+            out.push_str(if continues { " " } else { " / " });
+        }
+        let line = line.trim();
+        after_colon = line.ends_with(':');
+        for c in line.chars() {
+            if c.is_control() { out.extend(c.escape_debug()) } else { out.push(c) }
+        }
+    }
+    if out.chars().count() > SAID_MAX {
+        let tail: String = out.chars().rev().take(SAID_MAX).collect::<Vec<_>>().into_iter().rev().collect();
+        return format!("…{tail}");
+    }
+    out
 }
 
 /// What a cached probe answer is valid for: the path as invoked (it decides `sys.executable` and
@@ -139,6 +179,36 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_shown_whole_on_one_line() {
+        // pyenv's refusal, as its shim prints it.
+        let said = "pyenv: python3.12: command not found\n\nThe `python3.12' command exists in these Python \
+                    versions:\n  3.12.1\n  3.12.0\n\nNote: See 'pyenv help global' for tips on allowing \
+                    multiple\n      Python versions to be found at the same time.\n";
+        assert_eq!(
+            fold(said),
+            "pyenv: python3.12: command not found / The `python3.12' command exists in these Python versions: 3.12.1 \
+             3.12.0 / Note: See 'pyenv help global' for tips on allowing multiple Python versions to be found at the \
+             same time."
+        );
+        assert_eq!(fold("a\x1b[31mred\r\n"), "a\\u{1b}[31mred");
+        let long = format!("{}\nValueError: the end", "x".repeat(3000));
+        assert!(fold(&long).ends_with("/ ValueError: the end") && fold(&long).chars().count() == SAID_MAX + 1);
+    }
+
+    #[test]
+    fn failures_are_told_in_words() {
+        let tmp = tempfile::tempdir().unwrap();
+        let script = tmp.path().join("python3");
+        std::fs::write(&script, "#!/bin/sh\necho 'first line' >&2\necho '  and more' >&2\nexit 127\n").unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let e = probe(&script).unwrap_err().to_string();
+        assert!(e.ends_with("it exited with code 127, saying: first line and more"), "{e}");
+        std::fs::write(&script, "#!/bin/sh\nkill -9 $$\n").unwrap();
+        let e = probe(&script).unwrap_err().to_string();
+        assert!(e.ends_with("it was killed by signal 9, and printed nothing on stderr"), "{e}");
+    }
 
     #[test]
     fn keys_change_with_the_file() {
