@@ -146,6 +146,25 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The warning for an environment whose path xonsh would change: xonsh expands `$NAME` and
+/// `${'NAME'}` (of any variable that is set) in every `$PATH` entry, both when activate.xsh adds
+/// the entry and whenever it is read, and has no escape for a literal `$` there; a `pathlib.Path`
+/// is turned into a string first. So no spelling of such a path survives (measured with xonsh
+/// 0.25), and xonsh finds the base interpreter instead of the environment's. `None` for any
+/// other path.
+pub fn xonsh_path_warning(env_dir: &str) -> Option<String> {
+    let expands = env_dir.match_indices('$').any(|(at, _)| {
+        let rest = &env_dir[at + 1..];
+        let rest = rest.strip_prefix("{'").or_else(|| rest.strip_prefix("{\"")).unwrap_or(rest);
+        rest.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
+    });
+    expands.then(|| {
+        "xonsh expands the `$NAME` in this path inside PATH, so after `source activate.xsh` it finds another python \
+         (rename the directory, or set $EXPAND_ENV_VARS = False in xonsh)"
+            .to_owned()
+    })
+}
+
 /// Replace each placeholder occurrence in one left-to-right pass, so text coming from a value
 /// is never looked at again (a path containing `__BIN_NAME__` stays as it is).
 fn fill(template: &str, values: &[(&str, String)]) -> String {
@@ -224,6 +243,7 @@ mod tests {
             assert!(!text.contains("__VIRTUAL_ENV"), "{name} keeps a placeholder");
             assert!(!text.contains("__BIN_NAME__"), "{name} keeps a placeholder");
             assert!(!text.contains("__PROMPT_PREFIX__"), "{name} keeps a placeholder");
+            assert!(!text.contains("__SET_PROMPT_VAR") && !text.contains("__PS1_"), "{name} keeps a placeholder");
         }
         // Values that look like placeholders come out verbatim (quoted), not substituted again.
         for (name, text) in render(&ctx()) {
@@ -249,6 +269,27 @@ mod tests {
             assert!(text.contains("/e/n/v"), "{name} lacks the env dir");
             assert!(text.contains("pr0mpt"), "{name} lacks the prompt");
         }
+    }
+
+    #[test]
+    fn xonsh_warning_only_where_xonsh_expands() {
+        for path in ["/a/$HOME/e", "/a/x$PATH", "/a/${'HOME'}/e", "/a/$_x", "/a/$é"] {
+            assert!(xonsh_path_warning(path).is_some(), "{path}");
+        }
+        for path in ["/a/e", "/a/$/e", "/a/e$", "/a/$ x", "/a/${HOME}", "/a/$-x", "/a/$(x)"] {
+            assert!(xonsh_path_warning(path).is_none(), "{path}");
+        }
+    }
+
+    #[test]
+    fn prompt_variable_per_version() {
+        use PromptVar::*;
+        assert_eq!(PromptVar::for_python((3, 6), "n", false), Unset);
+        assert_eq!(PromptVar::for_python((3, 9), "n", true), Unset);
+        assert_eq!(PromptVar::for_python((3, 10), "n", false), IfShown("(n) ".into()));
+        assert_eq!(PromptVar::for_python((3, 12), "n", true), IfShown("n".into()));
+        assert_eq!(PromptVar::for_python((3, 13), "n", false), Always("n".into()));
+        assert_eq!(PromptVar::for_python((3, 15), "n", true), Always("n".into()));
     }
 
     #[test]

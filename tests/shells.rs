@@ -875,3 +875,59 @@ fn printed_activation_command_works_in_each_shell() {
         );
     }
 }
+
+/// xonsh expands `$NAME` inside PATH entries and has no way to keep a literal one, so an
+/// environment under a directory named `$HOME` is not found after `source activate.xsh`:
+/// `rvenv create` says so, and only for such a path. The xonsh runs check that the warning
+/// is true (if a later xonsh stops expanding, this fails and the warning can go) and that
+/// the way out it names works.
+#[test]
+fn xonsh_dollar_in_path_is_warned_about() {
+    let Some(xonsh) = xonsh() else { return };
+    let tmp = tempfile::Builder::new().prefix("rvenv-xonsh-dollar-").tempdir().unwrap();
+    let make = |dir: &Path| {
+        let out = common::rvenv().args(["create", "--without-pip", "--python"]).arg(python()).arg(dir).output().unwrap();
+        common::ok(&out, "rvenv create");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let plain = tmp.path().join("plain");
+    assert!(!make(&plain).contains("warning:"), "a plain path gets no warning");
+    let env = tmp.path().join("$HOME").join("env");
+    std::fs::create_dir_all(env.parent().unwrap()).unwrap();
+    let stderr = make(&env);
+    let warnings: Vec<_> = stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert!(warnings.len() == 1 && warnings[0].contains("xonsh"), "{stderr}");
+
+    // The path reaches xonsh through a variable, since xonsh would expand it in a literal too.
+    let script = r#"import os
+$EXPAND_ENV_VARS = $RVENV_EXPAND == '1'
+source @(os.path.join($RVENV_ENV, 'bin', 'activate.xsh'))
+which python
+python -c 'import sys; print(sys.prefix)'
+"#;
+    let file = tmp.path().join("check.xsh");
+    std::fs::write(&file, script).unwrap();
+    let run = |expand: &str| {
+        let mut cmd = Command::new(&xonsh);
+        common::scrub(&mut cmd);
+        let out = cmd
+            .arg("--no-rc")
+            .arg(&file)
+            .env("RVENV_ENV", &env)
+            .env("RVENV_EXPAND", expand)
+            .env("XONSH_HISTORY_BACKEND", "dummy")
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", tmp.path().join("home"))
+            .output()
+            .unwrap();
+        // With the expansion, `python` may not be found at all, and xonsh then fails.
+        if expand == "0" {
+            common::ok(&out, "xonsh");
+        }
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let want = format!("{}\n{}\n", env.join("bin/python").display(), env.display());
+    let expanded = run("1");
+    assert_ne!(expanded, want, "xonsh now finds the env under `$HOME`: drop xonsh_path_warning");
+    assert_eq!(run("0"), want, "with $EXPAND_ENV_VARS = False xonsh should find the env");
+}
