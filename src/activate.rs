@@ -11,8 +11,10 @@ pub struct ActivationContext<'a> {
     /// The scripts directory relative to `env_dir`: `bin` on POSIX.
     pub bin_name: &'a str,
     /// The prompt name without decoration: `--prompt` if given, else the env directory's name.
-    /// `VIRTUAL_ENV_PROMPT` is set to exactly this; the shell prompt shows `(prompt) `.
+    /// The shell prompt shows `(prompt) `; `VIRTUAL_ENV_PROMPT` is set as `python`'s venv sets it.
     pub prompt: &'a str,
+    /// The interpreter's `(major, minor)` version, which decides `VIRTUAL_ENV_PROMPT`.
+    pub python: (u32, u32),
     /// `--relocatable`: scripts find the environment from their own location where their shell
     /// can tell a sourced script where it is, and fall back to `env_dir` where it cannot
     /// (dash and other plain `sh`, csh/tcsh).
@@ -34,16 +36,83 @@ const PROMPT: &str = "__VIRTUAL_ENV_PROMPT__";
 const BIN_NAME: &str = "__BIN_NAME__";
 /// Placeholder for the prompt prefix `(prompt) `, escaped for the shell's prompt syntax.
 const PROMPT_PREFIX: &str = "__PROMPT_PREFIX__";
+/// Placeholders for the statement setting `VIRTUAL_ENV_PROMPT` on activation, and the one
+/// setting it only where the prompt is decorated (see [`PromptVar`]).
+const SET_PROMPT_VAR: &str = "__SET_PROMPT_VAR__";
+const SET_PROMPT_VAR_IF_SHOWN: &str = "__SET_PROMPT_VAR_IF_SHOWN__";
+/// Placeholders for the name as `PS1` text in each dialect of `quote::ps1_text`.
+const PS1_SH: &str = "__PS1_SH__";
+const PS1_BASH: &str = "__PS1_BASH__";
+const PS1_BASH_NOVARS: &str = "__PS1_BASH_NOVARS__";
+const PS1_ZSH: &str = "__PS1_ZSH__";
+const PS1_ZSH_SUBST: &str = "__PS1_ZSH_SUBST__";
+
+/// How venv of a given Python sets `VIRTUAL_ENV_PROMPT` (read from each version's own scripts,
+/// 3.6 to 3.13): not at all before 3.10; from 3.10 to 3.12 only when it decorates the prompt
+/// (`VIRTUAL_ENV_DISABLE_PROMPT` unset), as `(name) ` in sh, csh and fish but as the bare name
+/// in PowerShell; from 3.13 always, as the bare name. nushell and xonsh, for which venv has no
+/// script, follow sh.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PromptVar {
+    Unset,
+    IfShown(String),
+    Always(String),
+}
+
+impl PromptVar {
+    pub fn for_python(python: (u32, u32), prompt: &str, powershell: bool) -> PromptVar {
+        match python {
+            (3, ..=9) | (..=2, _) => PromptVar::Unset,
+            (3, 10..=12) if powershell => PromptVar::IfShown(prompt.to_owned()),
+            (3, 10..=12) => PromptVar::IfShown(format!("({prompt}) ")),
+            _ => PromptVar::Always(prompt.to_owned()),
+        }
+    }
+
+    /// The two statements for [`SET_PROMPT_VAR`] and [`SET_PROMPT_VAR_IF_SHOWN`]: `set` turns a
+    /// value into the shell's statement setting the variable (the value goes through the
+    /// shell's quote function there); `nothing` is the shell's statement doing nothing.
+    fn statements(&self, set: impl Fn(&str) -> String, nothing: &str) -> [(&'static str, String); 2] {
+        let (always, if_shown) = match self {
+            PromptVar::Unset => (nothing.to_owned(), nothing.to_owned()),
+            PromptVar::IfShown(value) => (nothing.to_owned(), set(value)),
+            PromptVar::Always(value) => (set(value), nothing.to_owned()),
+        };
+        [(SET_PROMPT_VAR, always), (SET_PROMPT_VAR_IF_SHOWN, if_shown)]
+    }
+}
 
 /// Every activation script as (file name inside `bin_name`, contents).
 pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
-    let with = |template: &str, quote: fn(&str) -> String, located: Option<String>| {
+    let with = |template: &str, quote: fn(&str) -> String, located: Option<String>, extra: Vec<(&str, String)>| {
         let env_dir = match (ctx.relocatable, located) {
             (true, Some(expression)) => expression,
             _ => quote(ctx.env_dir),
         };
-        fill(template, &[(ENV_DIR, env_dir), (PROMPT, quote(ctx.prompt)), (BIN_NAME, quote(ctx.bin_name))])
+        let mut values = vec![(ENV_DIR, env_dir), (PROMPT, quote(ctx.prompt)), (BIN_NAME, quote(ctx.bin_name))];
+        values.extend(extra);
+        fill(template, &values)
     };
+    let var = PromptVar::for_python(ctx.python, ctx.prompt, false);
+    const UNSET: &str = "VIRTUAL_ENV_PROMPT is not set by venv for this Python";
+    let posix_extra = {
+        let ps1 = |dialect| quote::posix(&quote::ps1_text(ctx.prompt, dialect));
+        let mut extra = vec![
+            (PS1_SH, ps1(quote::Ps1Dialect::Sh)),
+            (PS1_BASH, ps1(quote::Ps1Dialect::Bash { promptvars: true })),
+            (PS1_BASH_NOVARS, ps1(quote::Ps1Dialect::Bash { promptvars: false })),
+            (PS1_ZSH, ps1(quote::Ps1Dialect::Zsh { subst: false })),
+            (PS1_ZSH_SUBST, ps1(quote::Ps1Dialect::Zsh { subst: true })),
+        ];
+        extra.extend(var.statements(|v| format!("export VIRTUAL_ENV_PROMPT={}", quote::posix(v)), &format!(": {UNSET}")));
+        extra
+    };
+    let fish_extra = var.statements(|v| format!("set -gx VIRTUAL_ENV_PROMPT {}", quote::fish(v)), &format!("# {UNSET}"));
+    let nu_extra = var.statements(|v| format!("$env.VIRTUAL_ENV_PROMPT = {}", quote::nu(v)), &format!("# {UNSET}"));
+    let xonsh_extra =
+        var.statements(|v| format!("env['VIRTUAL_ENV_PROMPT'] = {}", quote::xonsh(v)), &format!("pass  # {UNSET}"));
+    let powershell_extra = PromptVar::for_python(ctx.python, ctx.prompt, true)
+        .statements(|v| format!("$env:VIRTUAL_ENV_PROMPT = {}", quote::powershell(v)), &format!("# {UNSET}"));
     // `--relocatable`: expressions, in each shell's syntax, for the directory above the one the
     // script is in. bash and zsh name the sourced file; plain sh cannot, so it falls back to
     // the path the environment was made at.
@@ -59,23 +128,41 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
     let xonsh = "__import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.abspath(__file__)))".to_owned();
     let powershell = "(Split-Path -Parent $PSScriptRoot)".to_owned();
     let csh_prefix = quote::csh(&quote::csh_prompt_text(&format!("({}) ", ctx.prompt)));
-    let csh = fill(
-        CSH,
-        &[
-            (ENV_DIR, quote::csh(ctx.env_dir)),
-            (PROMPT, quote::csh(ctx.prompt)),
-            (BIN_NAME, quote::csh(ctx.bin_name)),
-            (PROMPT_PREFIX, csh_prefix),
-        ],
-    );
+    let mut csh_values = vec![
+        (ENV_DIR, quote::csh(ctx.env_dir)),
+        (PROMPT, quote::csh(ctx.prompt)),
+        (BIN_NAME, quote::csh(ctx.bin_name)),
+        (PROMPT_PREFIX, csh_prefix),
+    ];
+    csh_values.extend(var.statements(|v| format!("setenv VIRTUAL_ENV_PROMPT {}", quote::csh(v)), &format!("# {UNSET}")));
+    let csh = fill(CSH, &csh_values);
     vec![
-        ("activate", with(POSIX, quote::posix, Some(posix))),
-        ("activate.fish", with(FISH, quote::fish, Some(fish))),
+        ("activate", with(POSIX, quote::posix, Some(posix), posix_extra)),
+        ("activate.fish", with(FISH, quote::fish, Some(fish), fish_extra.into())),
         ("activate.csh", csh),
-        ("activate.nu", with(NU, quote::nu, Some(nu))),
-        ("activate.xsh", with(XONSH, quote::xonsh, Some(xonsh))),
-        ("Activate.ps1", with(POWERSHELL, quote::powershell, Some(powershell))),
+        ("activate.nu", with(NU, quote::nu, Some(nu), nu_extra.into())),
+        ("activate.xsh", with(XONSH, quote::xonsh, Some(xonsh), xonsh_extra.into())),
+        ("Activate.ps1", with(POWERSHELL, quote::powershell, Some(powershell), powershell_extra.into())),
     ]
+}
+
+/// The warning for an environment whose path xonsh would change: xonsh expands `$NAME` and
+/// `${'NAME'}` (of any variable that is set) in every `$PATH` entry, both when activate.xsh adds
+/// the entry and whenever it is read, and has no escape for a literal `$` there; a `pathlib.Path`
+/// is turned into a string first. So no spelling of such a path survives (measured with xonsh
+/// 0.25), and xonsh finds the base interpreter instead of the environment's. `None` for any
+/// other path.
+pub fn xonsh_path_warning(env_dir: &str) -> Option<String> {
+    let expands = env_dir.match_indices('$').any(|(at, _)| {
+        let rest = &env_dir[at + 1..];
+        let rest = rest.strip_prefix("{'").or_else(|| rest.strip_prefix("{\"")).unwrap_or(rest);
+        rest.chars().next().is_some_and(|c| c.is_alphanumeric() || c == '_')
+    });
+    expands.then(|| {
+        "xonsh expands the `$NAME` in this path inside PATH, so after `source activate.xsh` it finds another python \
+         (rename the directory, or set $EXPAND_ENV_VARS = False in xonsh)"
+            .to_owned()
+    })
 }
 
 /// Replace each placeholder occurrence in one left-to-right pass, so text coming from a value
@@ -120,13 +207,14 @@ mod tests {
             env_dir: "/tmp/x __BIN_NAME__ __VIRTUAL_ENV_PROMPT__",
             bin_name: "bin",
             prompt: "p __VIRTUAL_ENV__",
+            python: (3, 13),
             relocatable: false,
         }
     }
 
     #[test]
     fn relocatable_scripts_compute_the_path_except_where_the_shell_cannot() {
-        let ctx = ActivationContext { env_dir: "/made/at", bin_name: "bin", prompt: "p", relocatable: true };
+        let ctx = ActivationContext { env_dir: "/made/at", bin_name: "bin", prompt: "p", python: (3, 13), relocatable: true };
         for (name, text) in render(&ctx) {
             let fixed = text.matches("/made/at").count();
             match name {
@@ -150,11 +238,12 @@ mod tests {
     #[test]
     fn no_placeholder_is_left_and_values_are_not_rescanned() {
         for (name, text) in
-            render(&ActivationContext { env_dir: "/e", bin_name: "bin", prompt: "p", relocatable: false })
+            render(&ActivationContext { env_dir: "/e", bin_name: "bin", prompt: "p", python: (3, 13), relocatable: false })
         {
             assert!(!text.contains("__VIRTUAL_ENV"), "{name} keeps a placeholder");
             assert!(!text.contains("__BIN_NAME__"), "{name} keeps a placeholder");
             assert!(!text.contains("__PROMPT_PREFIX__"), "{name} keeps a placeholder");
+            assert!(!text.contains("__SET_PROMPT_VAR") && !text.contains("__PS1_"), "{name} keeps a placeholder");
         }
         // Values that look like placeholders come out verbatim (quoted), not substituted again.
         for (name, text) in render(&ctx()) {
@@ -169,11 +258,38 @@ mod tests {
     #[test]
     fn every_template_uses_the_values() {
         for (name, text) in
-            render(&ActivationContext { env_dir: "/e/n/v", bin_name: "bin", prompt: "pr0mpt", relocatable: false })
+            render(&ActivationContext {
+                env_dir: "/e/n/v",
+                bin_name: "bin",
+                prompt: "pr0mpt",
+                python: (3, 13),
+                relocatable: false,
+            })
         {
             assert!(text.contains("/e/n/v"), "{name} lacks the env dir");
             assert!(text.contains("pr0mpt"), "{name} lacks the prompt");
         }
+    }
+
+    #[test]
+    fn xonsh_warning_only_where_xonsh_expands() {
+        for path in ["/a/$HOME/e", "/a/x$PATH", "/a/${'HOME'}/e", "/a/$_x", "/a/$é"] {
+            assert!(xonsh_path_warning(path).is_some(), "{path}");
+        }
+        for path in ["/a/e", "/a/$/e", "/a/e$", "/a/$ x", "/a/${HOME}", "/a/$-x", "/a/$(x)"] {
+            assert!(xonsh_path_warning(path).is_none(), "{path}");
+        }
+    }
+
+    #[test]
+    fn prompt_variable_per_version() {
+        use PromptVar::*;
+        assert_eq!(PromptVar::for_python((3, 6), "n", false), Unset);
+        assert_eq!(PromptVar::for_python((3, 9), "n", true), Unset);
+        assert_eq!(PromptVar::for_python((3, 10), "n", false), IfShown("(n) ".into()));
+        assert_eq!(PromptVar::for_python((3, 12), "n", true), IfShown("n".into()));
+        assert_eq!(PromptVar::for_python((3, 13), "n", false), Always("n".into()));
+        assert_eq!(PromptVar::for_python((3, 15), "n", true), Always("n".into()));
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub enum Event<'a> {
     /// `--dry-run`: what would be written at `plan.env_dir`. `pip_pending` names the pip version
     /// whose image is not cached yet (its files are then not listed).
     Planned { plan: &'a plan::Plan, pip_pending: Option<&'a str> },
+    /// Something about the environment at `path` that works, but not everywhere: one line.
+    Warning { path: &'a Path, message: String },
 }
 
 /// `rvenv create`: find the interpreter once, then make each target in turn, stopping at the
@@ -100,6 +102,9 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             continue;
         }
         materialize::materialize(&plan, placement)?;
+        if let Some(message) = target.to_str().and_then(activate::xonsh_path_warning) {
+            on_event(Event::Warning { path: target, message });
+        }
         if image.is_some() && req.upgrade_deps {
             let python = target.join(&layout.bin).join(&layout.executable);
             seed::upgrade_deps(target, &python, &target.join(&layout.purelib), interp.version)?;

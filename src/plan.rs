@@ -133,6 +133,7 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
             env_dir: env_text,
             bin_name: &layout.bin,
             prompt: opts.prompt.display_name(env_text),
+            python: (interp.version.0, interp.version.1),
             relocatable: opts.relocatable,
         };
         entries.extend(activate::render(&ctx).into_iter().map(|(name, text)| Entry::File {

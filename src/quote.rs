@@ -184,6 +184,58 @@ pub fn csh_prompt_text(s: &str) -> String {
     out
 }
 
+/// How a POSIX-family shell reads the `PS1` it shows, for [`ps1_text`]. The activate script picks
+/// the dialect from the running shell and its options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ps1Dialect {
+    /// dash and other plain `sh`, and zsh with `PROMPT_SUBST` but without `PROMPT_PERCENT`: `$`,
+    /// `` ` `` and `\` are read as in double quotes.
+    Sh,
+    /// bash: backslash escapes (`\u`, `\$`, `\[`…) are decoded first; with `promptvars` the result
+    /// is then expanded as in double quotes.
+    Bash { promptvars: bool },
+    /// zsh with `PROMPT_PERCENT`: `%` sequences, and with `PROMPT_SUBST` (`subst`) first `$`,
+    /// `` ` `` and `\` as in double quotes.
+    Zsh { subst: bool },
+}
+
+/// Text for a POSIX shell's `PS1` that the shell of `dialect` displays as exactly `s` (up to
+/// the `!` of bash's posix mode and zsh's `PROMPT_BANG`, which the activate script doubles
+/// itself), and that runs nothing in *any* of bash, zsh (with or without `PROMPT_SUBST`) and
+/// dash: activation exports `PS1`, as venv does, so a child shell of another kind re-reads it.
+///
+/// `$` and `` ` `` are the only ways a prompt runs code there. So every `$` from `s` is either
+/// followed by a character that starts no expansion in any of those shells, escaped by one
+/// backslash, or written as `${-+$}` (which expands to `$`: `$-` is always set); every `` ` ``
+/// is escaped by exactly one backslash. Runs of backslashes from `s` are always cut off from
+/// those escapes by a piece that shows nothing in `dialect` (`\[\]` in bash without
+/// `promptvars`, `%{%}` in zsh, `${-+}` where `$` is expanded), so no shell can pair them up
+/// differently and leave a `$` or `` ` `` live. Where `dialect` would show the escape itself (a
+/// `` ` `` in bash without `promptvars` or zsh without `PROMPT_SUBST`), it is shown: that is
+/// the price of a `PS1` that is safe in the other shells. The result still needs [`posix`]
+/// quoting.
+pub fn ps1_text(s: &str, dialect: Ps1Dialect) -> String {
+    let (backslash, dollar, backtick, percent) = match dialect {
+        Ps1Dialect::Sh => ("\\\\", "${-+}\\$", "${-+}\\`", "%"),
+        // Not `\[\]` here: bash drops those when line editing is off, and `$(` would meet again.
+        Ps1Dialect::Bash { promptvars: true } => ("\\\\\\\\", "${-+$}", "${-+}\\`", "%"),
+        Ps1Dialect::Bash { promptvars: false } => ("\\\\", "$\\[\\]", "\\[\\]\\`", "%"),
+        Ps1Dialect::Zsh { subst: true } => ("\\\\", "${-+}\\$", "${-+}\\`", "%%"),
+        Ps1Dialect::Zsh { subst: false } => ("\\", "$%{%}", "%{%}\\`", "%%"),
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str(backslash),
+            '$' => out.push_str(dollar),
+            '`' => out.push_str(backtick),
+            '%' => out.push_str(percent),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Text for xonsh's `$PROMPT` template that displays as exactly `s`: xonsh reads the prompt
 /// as a format template and then reads the result again for `{COLOR}` names, so each brace
 /// is doubled twice. The result still needs [`xonsh`] quoting.

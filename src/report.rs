@@ -28,6 +28,7 @@ impl<'a> Human<'a> {
         }
         match event {
             Event::Planned { .. } => {}
+            Event::Warning { message, .. } => eprintln!("warning: {message}"),
             Event::Interpreter { interpreter, skipped, .. } => {
                 for note in skipped {
                     eprintln!("note: skipped {note}");
@@ -78,6 +79,8 @@ fn ms(d: std::time::Duration) -> f64 {
 impl Json {
     pub fn event(&mut self, event: Event) {
         let object = match event {
+            // stdout holds one JSON object per environment; a warning goes to stderr.
+            Event::Warning { message, .. } => return eprintln!("warning: {message}"),
             Event::Interpreter { elapsed, .. } => {
                 self.interpreter_ms = ms(elapsed);
                 return;

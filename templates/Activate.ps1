@@ -37,7 +37,9 @@ deactivate -NonDestructive
 
 # Fixed when the environment was created. Single-quoted strings expand nothing.
 $env:VIRTUAL_ENV = __VIRTUAL_ENV__
-$env:VIRTUAL_ENV_PROMPT = __VIRTUAL_ENV_PROMPT__
+# VIRTUAL_ENV_PROMPT as this Python's venv sets it in PowerShell: unset before 3.10, the name
+# only with the prompt shown for 3.10-3.12, the name always from 3.13.
+__SET_PROMPT_VAR__
 
 # Put the environment's bin directory first on the search path (plain string joining, which
 # unlike Join-Path never looks at drives or wildcards).
@@ -58,4 +60,7 @@ if ((-not $env:VIRTUAL_ENV_DISABLE_PROMPT) -and (Test-Path -LiteralPath 'Functio
         Write-Host -NoNewline ('(' + __VIRTUAL_ENV_PROMPT__ + ') ')
         _OLD_VIRTUAL_PROMPT
     }
+}
+if (-not $env:VIRTUAL_ENV_DISABLE_PROMPT) {
+    __SET_PROMPT_VAR_IF_SHOWN__
 }

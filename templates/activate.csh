@@ -16,7 +16,9 @@ alias deactivate 'if ($?_OLD_VIRTUAL_PATH) eval '\''setenv PATH "$_OLD_VIRTUAL_P
 deactivate nondestructive
 
 setenv VIRTUAL_ENV __VIRTUAL_ENV__
-setenv VIRTUAL_ENV_PROMPT __VIRTUAL_ENV_PROMPT__
+# VIRTUAL_ENV_PROMPT as this Python's venv sets it: unset before 3.10, "(name) " and only
+# with the prompt shown for 3.10-3.12, the bare name from 3.13.
+__SET_PROMPT_VAR__
 
 # Put the environment's bin directory first on the search path.
 if ($?PATH) then
@@ -35,13 +37,16 @@ endif
 # Show "(prompt) " before the prompt, only where there is a prompt (interactive shells) and
 # VIRTUAL_ENV_DISABLE_PROMPT is unset or empty. The prefix is escaped for the percent, bang,
 # caret and backslash sequences tcsh reads in a prompt.
-set _rvenv_decorate = $?prompt
+set _rvenv_decorate = 1
 if ($?VIRTUAL_ENV_DISABLE_PROMPT) then
     if ("$VIRTUAL_ENV_DISABLE_PROMPT:q" != "") set _rvenv_decorate = 0
 endif
 if ($_rvenv_decorate) then
-    set _OLD_VIRTUAL_PROMPT = "$prompt:q"
-    set prompt = __PROMPT_PREFIX__"$prompt:q"
+    __SET_PROMPT_VAR_IF_SHOWN__
+    if ($?prompt) then
+        set _OLD_VIRTUAL_PROMPT = "$prompt:q"
+        set prompt = __PROMPT_PREFIX__"$prompt:q"
+    endif
 endif
 unset _rvenv_decorate
 

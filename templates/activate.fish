@@ -34,7 +34,9 @@ end
 deactivate nondestructive
 
 set -gx VIRTUAL_ENV __VIRTUAL_ENV__
-set -gx VIRTUAL_ENV_PROMPT __VIRTUAL_ENV_PROMPT__
+# VIRTUAL_ENV_PROMPT as this Python's venv sets it: unset before 3.10, "(name) " and only
+# with the prompt shown for 3.10-3.12, the bare name from 3.13.
+__SET_PROMPT_VAR__
 
 # Put the environment's bin directory first on the search path.
 set -g _OLD_VIRTUAL_PATH $PATH
@@ -66,4 +68,5 @@ if test -z "$VIRTUAL_ENV_DISABLE_PROMPT"
             _rvenv_old_fish_prompt
         end
     end
+    __SET_PROMPT_VAR_IF_SHOWN__
 end

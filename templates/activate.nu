@@ -30,11 +30,14 @@ export-env {
 
     load-env {
         VIRTUAL_ENV: $virtual_env
-        VIRTUAL_ENV_PROMPT: $prompt_name
         PATH: ($path_list | prepend ($virtual_env | path join $bin_name))
         _RVENV_BASE_PATH: $base_path
         _RVENV_BASE_PROMPT: $base_prompt
     }
+
+    # VIRTUAL_ENV_PROMPT as this Python's venv sets it: unset before 3.10, "(name) " and only
+    # with the prompt shown for 3.10-3.12, the bare name from 3.13.
+    __SET_PROMPT_VAR__
 
     # A PYTHONHOME would point the environment's interpreter at another installation.
     hide-env -i PYTHONHOME
@@ -52,6 +55,7 @@ export-env {
             }
             $prefix + ($base | into string)
         }
+        __SET_PROMPT_VAR_IF_SHOWN__
     } else if not $first {
         $env.PROMPT_COMMAND = $base_prompt
     }

@@ -31,7 +31,9 @@ def _rvenv_activate(virtual_env, bin_name, prompt_name):
     aliases['deactivate'] = deactivate
 
     env['VIRTUAL_ENV'] = virtual_env
-    env['VIRTUAL_ENV_PROMPT'] = prompt_name
+    # VIRTUAL_ENV_PROMPT as this Python's venv sets it: unset before 3.10, "(name) " and only
+    # with the prompt shown for 3.10-3.12, the bare name from 3.13.
+    __SET_PROMPT_VAR__
 
     # Put the environment's bin directory first on the search path.
     saved['PATH'] = list(env['PATH'])
@@ -73,6 +75,7 @@ def _rvenv_activate(virtual_env, bin_name, prompt_name):
                 spec_part = ':' + spec if spec else ''
                 pieces.append('{' + field + conv_part + spec_part + '}')
             env['PROMPT'] = ''.join(pieces) if found else text + template
+        __SET_PROMPT_VAR_IF_SHOWN__
 
 
 _rvenv_activate(

@@ -104,6 +104,7 @@ fn check_shell(name: &str, cases: &[Case], run: impl FnOnce(&Path) -> Command) {
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut failures = Vec::new();
+    let minor = common::any_python().minor;
     let mut lines = stdout.split('\n');
     for (i, case) in cases.iter().enumerate() {
         let mut field = |key: &str| -> Option<String> {
@@ -112,7 +113,7 @@ fn check_shell(name: &str, cases: &[Case], run: impl FnOnce(&Path) -> Command) {
         };
         let (ve, vp, path_ok) = (field("VE"), field("VP"), field("PATH"));
         if ve.as_deref() != case.env.to_str()
-            || vp.as_deref() != Some(case.prompt.as_str())
+            || vp != common::venv_prompt_var(&case.prompt, minor)
             || path_ok.as_deref() != Some("restored")
         {
             failures.push(format!(

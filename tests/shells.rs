@@ -43,8 +43,12 @@ fn hostile_prompt() -> String {
 
 /// The base interpreter, looked up once per test binary.
 fn python() -> &'static Path {
-    static PY: OnceLock<PathBuf> = OnceLock::new();
-    PY.get_or_init(|| common::any_python().path)
+    &interp().path
+}
+
+fn interp() -> &'static common::Interp {
+    static PY: OnceLock<common::Interp> = OnceLock::new();
+    PY.get_or_init(common::any_python)
 }
 
 /// nushell or xonsh: `RVENV_TEST_<NAME>`, else the location `.ci/run` installs it to, else PATH.
@@ -248,6 +252,11 @@ impl<'a> Invocation<'a> {
 /// Run one shell process with a clean environment, a fresh empty working directory and a
 /// fresh dump directory in `$DUMP`.
 fn run_shell(fx: &Fixture, inv: Invocation, case: Case) -> Run {
+    run_shell_with(fx, inv, case, &[])
+}
+
+/// [`run_shell`], with `extra` variables set (after the usual ones, so they may replace them).
+fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std::ffi::OsString)]) -> Run {
     let n = fx.runs.get();
     fx.runs.set(n + 1);
     let base = fx.root.path().join(format!("run-{n}"));
@@ -276,6 +285,9 @@ fn run_shell(fx: &Fixture, inv: Invocation, case: Case) -> Run {
         .env("ACT_DIR2", case.second(fx).dir.join("bin"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    for (key, value) in extra {
+        cmd.env(key, value);
+    }
     if let Some(ph) = case.pythonhome() {
         cmd.env(if inv.pythonhome_in_env { "PYTHONHOME" } else { "RVENV_TEST_PH" }, ph);
     }
@@ -374,7 +386,8 @@ fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
         path.push(b':');
         path.extend_from_slice(&base_path);
         expect_var(run, &vars, "while active", "VIRTUAL_ENV", Some(env.dir.as_os_str().as_bytes()));
-        expect_var(run, &vars, "while active", "VIRTUAL_ENV_PROMPT", Some(env.prompt.as_bytes()));
+        let prompt_var = common::venv_prompt_var(&env.prompt, interp().minor);
+        expect_var(run, &vars, "while active", "VIRTUAL_ENV_PROMPT", prompt_var.as_deref().map(str::as_bytes));
         expect_var(run, &vars, "while active", "PATH", Some(&path));
         expect_var(run, &vars, "while active", "PYTHONHOME", None);
     }
@@ -408,6 +421,13 @@ fn decorated(env: &Env, base: &str) -> String {
     format!("({}) {base}", env.prompt)
 }
 
+/// The same, in a shell that shows the backslash escaping each `` ` `` (bash without
+/// promptvars, zsh without PROMPT_SUBST): the price of an exported PS1 that is inert in shells
+/// that do expand it.
+fn decorated_escaped(env: &Env, base: &str) -> String {
+    format!("({}) {base}", env.prompt.replace('`', "\\`"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // POSIX shells
 
@@ -436,7 +456,8 @@ type deactivate > /dev/null 2>&1 && echo defined > "$DUMP/deactivate_after"
 fn bash_activation() {
     let Some(bash) = common::shell("bash") else { return };
     let fx = fixture();
-    let render = |f: &str| format!(r#"printf '%s' "${{PS1@P}}" > "$DUMP/{f}""#);
+    // readline hides the \001 \002 that `\[` `\]` become, and so does this.
+    let render = |f: &str| format!(r#"printf '%s' "${{PS1@P}}" | tr -d '\001\002' > "$DUMP/{f}""#);
     for case in [Case::Plain, Case::Hostile] {
         let env = case.second(&fx);
         // Strict mode first; then the prompt again with promptvars off, in posix mode, and
@@ -457,7 +478,7 @@ fn bash_activation() {
         check_common(&mut run, &fx, case);
         run.expect_text("prompt", &decorated(env, "base> "));
         run.expect_text("prompt_after", "base> ");
-        run.expect_text("prompt_novars", &decorated(env, "base> "));
+        run.expect_text("prompt_novars", &decorated_escaped(env, "base> "));
         run.expect_text("prompt_posix", &decorated(env, "base> "));
         run.expect_text("prompt_disabled", "base> ");
         run.expect_text("done", "done\n");
@@ -485,7 +506,7 @@ fn zsh_activation() {
         );
         let mut run = run_shell(&fx, Invocation::new("zsh", &zsh, &["-f", "-c"], &script), case);
         check_common(&mut run, &fx, case);
-        run.expect_text("prompt", &decorated(env, "base> "));
+        run.expect_text("prompt", &decorated_escaped(env, "base> "));
         run.expect_text("prompt_after", "base> ");
         run.expect_text("prompt_subst", &decorated(env, "base> "));
         run.expect_text("prompt_subst_after", "base> ");
@@ -526,6 +547,74 @@ fn dash_activation() {
             run.errors.push(format!("stdout is {stdout:?}"));
         }
         run.finish();
+    }
+}
+
+/// Activation exports PS1 (as venv does), and a child shell re-reads it by its own rules: for
+/// each parent (bash, zsh with and without PROMPT_SUBST, dash), start bash, zsh (with and without
+/// PROMPT_SUBST) and dash as interactive children and take the prompt each shows. Nothing may
+/// run in any of them; a plain name, and one of quotes and unicode that no prompt language
+/// reads, must show as `(name) base> ` in every child; a hostile name shows exactly in a child
+/// that reads PS1 as its parent does.
+#[test]
+fn child_shells_show_the_exported_prompt_and_run_nothing() {
+    let (Some(bash), Some(zsh), Some(dash)) = (common::shell("bash"), common::shell("zsh"), common::shell("dash"))
+    else {
+        return;
+    };
+    let fx = fixture();
+    let quiet = create(fx.root.path(), "quiet-env", Some("ènv 🚒♞中 'q' \"d\" ;&|<> #~*?[] (x)"));
+    // Each child writes the prompt it shows into $DUMP/<parent>-<child>.
+    let children = |parent: &str| {
+        format!(
+            r#""$CHILD_BASH" --norc --noprofile -i -c 'printf %s "${{PS1@P}}"' 2>/dev/null | tr -d '\001\002' > "$DUMP/{parent}-bash"
+"$CHILD_ZSH" -f -i -c 'print -rn -- "${{(%%)PS1}}"' > "$DUMP/{parent}-zsh" 2>/dev/null
+"$CHILD_ZSH" -f -i -c 'setopt promptsubst; print -rn -- "${{(%%)PS1}}"' > "$DUMP/{parent}-zsh_subst" 2>/dev/null
+"$CHILD_DASH" -i < /dev/null 2> "$DUMP/{parent}-dash" > /dev/null
+"#
+        )
+    };
+    let parents: [(&str, &Path, &[&str], &str); 4] = [
+        ("bash", &bash, &["--norc", "--noprofile", "-c"], ""),
+        ("zsh", &zsh, &["-f", "-c"], ""),
+        ("zsh_subst", &zsh, &["-f", "-c"], "setopt promptsubst\n"),
+        ("dash", &dash, &["-c"], ""),
+    ];
+    for env in [&fx.plain, &quiet, &fx.hostile] {
+        for (parent, program, args, setup) in parents {
+            let script = format!("{setup}PS1='base> '\n. \"$ACT_DIR2/activate\"\n{}", children(parent));
+            let mut cmd_env = Invocation::new(parent, program, args, &script);
+            cmd_env.pythonhome_in_env = false;
+            // ACT_DIR2 is the case's second env: point it at the env under test.
+            let case = if std::ptr::eq(env, &fx.hostile) { Case::Hostile } else { Case::Plain };
+            let mut run = run_shell_with(&fx, cmd_env, case, &[
+                ("ACT_DIR2", env.dir.join("bin").into_os_string()),
+                ("CHILD_BASH", bash.clone().into_os_string()),
+                ("CHILD_ZSH", zsh.clone().into_os_string()),
+                ("CHILD_DASH", dash.clone().into_os_string()),
+            ]);
+            for child in ["bash", "zsh", "zsh_subst", "dash"] {
+                let Some(shown) = run.text(&format!("{parent}-{child}")) else { continue };
+                // dash -i writes a line about job control, its prompt, then a newline at end of input.
+                let shown = match child {
+                    "dash" => shown.trim_end_matches('\n').rsplit('\n').next().unwrap_or("").to_owned(),
+                    _ => shown,
+                };
+                let same = parent == child;
+                let want = if same && parent == "zsh" {
+                    decorated_escaped(env, "base> ")
+                } else {
+                    decorated(env, "base> ")
+                };
+                let exact = !std::ptr::eq(env, &fx.hostile) || same;
+                if exact && !shown.ends_with(&want) {
+                    run.errors.push(format!("{parent} -> {child}: shows {shown:?}, expected {want:?}"));
+                } else if !exact && !(shown.starts_with('(') && shown.ends_with(") base> ")) {
+                    run.errors.push(format!("{parent} -> {child}: shows {shown:?}"));
+                }
+            }
+            run.finish();
+        }
     }
 }
 
@@ -735,6 +824,7 @@ fn created_env_carries_rendered_scripts() {
             env_dir: env.dir_str(),
             bin_name: "bin",
             prompt: &env.prompt,
+            python: (3, interp().minor),
             relocatable: false,
         };
         for (name, text) in rvenv::activate::render(&ctx) {
@@ -784,4 +874,60 @@ fn printed_activation_command_works_in_each_shell() {
             String::from_utf8_lossy(&run.stderr)
         );
     }
+}
+
+/// xonsh expands `$NAME` inside PATH entries and has no way to keep a literal one, so an
+/// environment under a directory named `$HOME` is not found after `source activate.xsh`:
+/// `rvenv create` says so, and only for such a path. The xonsh runs check that the warning
+/// is true (if a later xonsh stops expanding, this fails and the warning can go) and that
+/// the way out it names works.
+#[test]
+fn xonsh_dollar_in_path_is_warned_about() {
+    let Some(xonsh) = xonsh() else { return };
+    let tmp = tempfile::Builder::new().prefix("rvenv-xonsh-dollar-").tempdir().unwrap();
+    let make = |dir: &Path| {
+        let out = common::rvenv().args(["create", "--without-pip", "--python"]).arg(python()).arg(dir).output().unwrap();
+        common::ok(&out, "rvenv create");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let plain = tmp.path().join("plain");
+    assert!(!make(&plain).contains("warning:"), "a plain path gets no warning");
+    let env = tmp.path().join("$HOME").join("env");
+    std::fs::create_dir_all(env.parent().unwrap()).unwrap();
+    let stderr = make(&env);
+    let warnings: Vec<_> = stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert!(warnings.len() == 1 && warnings[0].contains("xonsh"), "{stderr}");
+
+    // The path reaches xonsh through a variable, since xonsh would expand it in a literal too.
+    let script = r#"import os
+$EXPAND_ENV_VARS = $RVENV_EXPAND == '1'
+source @(os.path.join($RVENV_ENV, 'bin', 'activate.xsh'))
+which python
+python -c 'import sys; print(sys.prefix)'
+"#;
+    let file = tmp.path().join("check.xsh");
+    std::fs::write(&file, script).unwrap();
+    let run = |expand: &str| {
+        let mut cmd = Command::new(&xonsh);
+        common::scrub(&mut cmd);
+        let out = cmd
+            .arg("--no-rc")
+            .arg(&file)
+            .env("RVENV_ENV", &env)
+            .env("RVENV_EXPAND", expand)
+            .env("XONSH_HISTORY_BACKEND", "dummy")
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", tmp.path().join("home"))
+            .output()
+            .unwrap();
+        // With the expansion, `python` may not be found at all, and xonsh then fails.
+        if expand == "0" {
+            common::ok(&out, "xonsh");
+        }
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let want = format!("{}\n{}\n", env.join("bin/python").display(), env.display());
+    let expanded = run("1");
+    assert_ne!(expanded, want, "xonsh now finds the env under `$HOME`: drop xonsh_path_warning");
+    assert_eq!(run("0"), want, "with $EXPAND_ENV_VARS = False xonsh should find the env");
 }

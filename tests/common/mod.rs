@@ -173,3 +173,13 @@ pub fn text(out: &std::process::Output) -> String {
 pub fn ok(out: &std::process::Output, what: &str) {
     assert!(out.status.success(), "{what}: {}", text(out));
 }
+
+/// `VIRTUAL_ENV_PROMPT` as venv of Python 3.`minor` sets it in sh, csh and fish while the prompt
+/// is shown: unset before 3.10, `(prompt) ` for 3.10 to 3.12, the bare prompt from 3.13.
+pub fn venv_prompt_var(prompt: &str, minor: u32) -> Option<String> {
+    match minor {
+        ..=9 => None,
+        10..=12 => Some(format!("({prompt}) ")),
+        _ => Some(prompt.to_owned()),
+    }
+}
