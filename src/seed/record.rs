@@ -78,6 +78,44 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
     out
 }
 
+/// The paths a RECORD lists (its rows' first fields), read as Python's `csv.reader` reads them:
+/// a field in `"…"` may hold `,`, line breaks and `""` for a quote; `\r\n` and `\n` both end a row.
+pub fn paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while chars.peek().is_some() {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    '"' => break,
+                    c => field.push(c),
+                }
+            }
+        }
+        // The rest of the first field (if unquoted), then the rest of the row.
+        let mut first = true;
+        for c in chars.by_ref() {
+            match c {
+                '\n' => break,
+                ',' => first = false,
+                '\r' => {}
+                c if first => field.push(c),
+                _ => {}
+            }
+        }
+        if !field.is_empty() {
+            out.push(field);
+        }
+    }
+    out
+}
+
 /// `to` (relative to the environment) as seen from the directory `from` (also relative to the
 /// environment), as `os.path.relpath` gives it: `../../../bin/pip` from `lib/python3.12/site-packages`.
 pub fn relative(from: &str, to: &str) -> String {
@@ -121,6 +159,20 @@ mod tests {
         assert_eq!(lines[3], "pip-23.2.1.dist-info/RECORD,,");
         assert_eq!(lines[4], "pip/__pycache__/__init__.cpython-312.pyc,,");
         assert!(text.ends_with("\r\n"));
+    }
+
+    #[test]
+    fn reads_back_what_it_renders() {
+        let rows = vec![
+            Row::of("../../../bin/pip", b"x"),
+            Row::of("odd,name\"", b""),
+            Row::bare("pip/__pycache__/__init__.cpython-312.pyc"),
+        ];
+        let text = String::from_utf8(render(&rows)).unwrap();
+        assert_eq!(paths(&text), ["../../../bin/pip", "odd,name\"", "pip/__pycache__/__init__.cpython-312.pyc"]);
+        // `\n` line ends, a last row without one, and blank lines.
+        assert_eq!(paths("a/b.py,sha256=x,1\n\nc.py,,\n\"d\ne\",,"), ["a/b.py", "c.py", "d\ne"]);
+        assert!(paths("").is_empty());
     }
 
     #[test]
