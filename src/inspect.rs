@@ -70,8 +70,7 @@ pub struct Dist {
     pub path: PathBuf,
     pub name: String,
     pub version: String,
-    /// Files its RECORD lists that are not there (compiled `__pycache__/*.pyc` files aside:
-    /// Python makes those again).
+    /// Files its RECORD lists that are not there (compiled files aside: see [`is_compiled`]).
     pub missing: Vec<PathBuf>,
 }
 
@@ -418,11 +417,12 @@ fn dists(site: &Path) -> Vec<Dist> {
     out
 }
 
-/// A compiled file in a `__pycache__` directory: pip lists them, Python remakes them, and users
-/// and tools delete them freely.
+/// A compiled file (`*.pyc`), or anything in or named `__pycache__`: pip lists each
+/// `__pycache__/*.pyc` it compiled, virtualenv also the `__pycache__` directories and `.pyc` paths
+/// that it never writes (with `PYTHONDONTWRITEBYTECODE` set); Python makes them again when it may,
+/// and users and tools delete them freely. Not worth a problem.
 fn is_compiled(listed: &str) -> bool {
-    let mut parts = listed.rsplit('/');
-    parts.next().is_some_and(|file| file.ends_with(".pyc")) && parts.next() == Some("__pycache__")
+    listed.ends_with(".pyc") || listed.split('/').any(|part| part == "__pycache__")
 }
 
 /// Where the environment's scripts think it is: `VIRTUAL_ENV` in `bin/activate`, and the
@@ -716,11 +716,14 @@ mod tests {
     }
 
     #[test]
-    fn compiled_files_are_those_in_pycache() {
+    fn compiled_files_are_not_missing_files() {
         assert!(is_compiled("pip/__pycache__/__init__.cpython-312.pyc"));
         assert!(is_compiled("__pycache__/six.cpython-312.pyc"));
+        // As virtualenv's seeded RECORDs list them.
+        assert!(is_compiled("pip/_vendor/msgpack/__pycache__"));
+        assert!(is_compiled("pip/_internal/utils/misc.cpython-312.pyc"));
         assert!(!is_compiled("pip/__init__.py"));
-        assert!(!is_compiled("sourceless/mod.pyc"));
+        assert!(!is_compiled("pip/pycache.py"));
         assert!(!is_compiled("../../../bin/pip"));
     }
 
