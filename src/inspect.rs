@@ -284,11 +284,18 @@ fn run_limited(cmd: &mut Command, limit: Duration) -> std::result::Result<String
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// The last non-blank line of `text`, its runs of whitespace (and control characters) folded to
-/// one space, so it fits in a one-line message.
+/// The last line of `text` that is not indented, with the indented lines after it (a Python
+/// exception whose message spans lines), folded to one line: runs of whitespace and control
+/// characters made one space.
 fn last_line(text: &str) -> String {
-    let Some(line) = text.lines().rev().find(|l| !l.trim().is_empty()) else { return "no output".to_owned() };
-    line.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = lines.iter().rposition(|l| !l.starts_with([' ', '\t'])).unwrap_or(lines.len().saturating_sub(1));
+    let words: Vec<&str> = lines[start.min(lines.len())..]
+        .iter()
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c.is_control()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() { "no output".to_owned() } else { words.join(" ") }
 }
 
 /// Run the environment's python once: its version and `sys.prefix`.
@@ -773,11 +780,22 @@ mod tests {
             run_limited(Command::new("/bin/sh").args(["-c", script]), Duration::from_secs_f64(limit))
         };
         assert_eq!(sh("echo hi", 20.0), Ok("hi\n".to_owned()));
-        assert_eq!(sh("echo a >&2; printf '  b\\tc  \\n\\n' >&2; exit 3", 20.0), Err("exit 3: b c".to_owned()));
+        assert_eq!(sh("echo a >&2; printf 'b\\tc  \\n\\n' >&2; exit 3", 20.0), Err("exit 3: b c".to_owned()));
         let started = std::time::Instant::now();
         assert_eq!(sh("sleep 30", 0.3), Err("no answer within 0.3 s (killed)".to_owned()));
         assert!(started.elapsed() < Duration::from_secs(10));
         assert_eq!(sh("kill -9 $$", 20.0), Err("killed by signal 9: no output".to_owned()));
+    }
+
+    #[test]
+    fn folds_the_last_message_to_one_line() {
+        let traceback = "Traceback (most recent call last):\n  File \"<frozen runpy>\", line 189, in _run\n    \
+                         import pip\nImportError: broken\n  on purpose\n\n";
+        assert_eq!(last_line(traceback), "ImportError: broken on purpose");
+        assert_eq!(last_line("/e/bin/python: No module named pip\n"), "/e/bin/python: No module named pip");
+        assert_eq!(last_line("  only\n  indented\n"), "indented");
+        assert_eq!(last_line("a\x1b[1mb\r\n"), "a [1mb");
+        assert_eq!(last_line(" \n"), "no output");
     }
 
     fn healthy(path: &str) -> EnvInfo {
