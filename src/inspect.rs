@@ -5,8 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -47,6 +50,28 @@ pub struct EnvInfo {
     /// scripts' interpreters), with the file that says so.
     #[serde(skip)]
     pub recorded_paths: Vec<(PathBuf, PathBuf)>,
+    /// The distributions installed in site-packages (`*.dist-info`, `*.egg-info`).
+    #[serde(skip)]
+    pub dists: Vec<Dist>,
+    /// What killed or failed rvenv runs leave: `*.rvenv-tmp-*` entries inside the environment,
+    /// `.NAME.rvenv-staging-*` directories beside it. Sorted.
+    #[serde(skip)]
+    pub leftovers: Vec<PathBuf>,
+    /// What `bin/python -m pip --version` said (its first line), or why it failed. None when the
+    /// environment has no pip, or its python does not run at all.
+    #[serde(skip)]
+    pub pip_runs: Option<std::result::Result<String, String>>,
+}
+
+/// One installed distribution, as its metadata directory names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dist {
+    /// The `NAME-VERSION.dist-info` (or `.egg-info`) directory.
+    pub path: PathBuf,
+    pub name: String,
+    pub version: String,
+    /// Files its RECORD lists that are not there (compiled files aside: see [`is_compiled`]).
+    pub missing: Vec<PathBuf>,
 }
 
 /// What `bin/python` reported about itself.
@@ -60,7 +85,8 @@ pub struct Running {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Problem {
     /// Stable, for scripts: `no-pyvenv-cfg`, `malformed-pyvenv-cfg`, `base-missing`,
-    /// `version-mismatch`, `moved`, `python-not-runnable`.
+    /// `version-mismatch`, `moved`, `python-not-runnable`, `duplicate-distribution`, `missing-files`,
+    /// `leftover-temp-files`, `pip-not-runnable`.
     pub code: &'static str,
     pub message: String,
     pub fix: String,
@@ -104,8 +130,10 @@ fn parse_cfg(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
     (keys, bad)
 }
 
-/// Read everything `info` and `check` need. Fails only when `path` is not an environment.
-pub fn read(path: &Path) -> Result<EnvInfo> {
+/// Read everything `info` and `check` need; `run_pip`: also run the environment's pip, if it has
+/// one (`check` does; `info` has no use for the time it takes). Fails only when `path` is not an
+/// environment.
+pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     if !path.is_dir() || !looks_like_env(path) {
         return Err(Error::NotAnEnvironment { path: path.to_path_buf() });
     }
@@ -135,7 +163,14 @@ pub fn read(path: &Path) -> Result<EnvInfo> {
             if b.to_string_lossy().contains("pypy") { "PyPy".to_owned() } else { "CPython".to_owned() }
         })
     });
-    let pip = site_packages(path).and_then(|site| crate::seed::pip_version_in(&site));
+    let site = site_packages(path);
+    let pip = site.as_deref().and_then(crate::seed::pip_version_in);
+    let dists = site.as_deref().map(dists).unwrap_or_default();
+    let (disk_bytes, mut leftovers) = walk(path);
+    leftovers.extend(staging_dirs(path));
+    leftovers.sort();
+    let runs = run_python(path);
+    let pip_runs = (run_pip && pip.is_some() && runs.is_ok()).then(|| pip_version(path));
     Ok(EnvInfo {
         path: path.to_path_buf(),
         tool: tool.to_owned(),
@@ -150,11 +185,14 @@ pub fn read(path: &Path) -> Result<EnvInfo> {
         system_site_packages: get("include-system-site-packages").is_some_and(|v| v.eq_ignore_ascii_case("true")),
         relocatable: get("relocatable").is_some_and(|v| v.eq_ignore_ascii_case("true")),
         pip,
-        disk_bytes: disk_bytes(path),
-        runs: run_python(path),
+        disk_bytes,
+        runs,
         cfg,
         malformed,
         recorded_paths: recorded_paths(path),
+        dists,
+        leftovers,
+        pip_runs,
     })
 }
 
@@ -206,22 +244,70 @@ fn major_minor(version: &str) -> String {
     version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
+/// How long the environment's python may take to answer (it only starts and prints; pip imports
+/// itself) before `check` gives up on it and kills it.
+const RUN_LIMIT: Duration = Duration::from_secs(20);
+
+/// Run `cmd` with stdin null for at most `limit`, killing it on time-out: its stdout, or one line
+/// saying why not (it could not start, it timed out, or its exit and the last line of its stderr).
+fn run_limited(cmd: &mut Command, limit: Duration) -> std::result::Result<String, String> {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run it: {e}"))?;
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    // This thread reaps the child, draining both pipes together so neither can fill; on time-out
+    // the child is killed by pid and the thread then reaps it.
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(limit) {
+        Ok(output) => output.map_err(|e| e.to_string())?,
+        Err(_) => {
+            // SAFETY: kill(2) on a child its waiter has not reaped yet (it has not reported), so
+            // the pid still names it.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            return Err(format!("no answer within {} s (killed)", limit.as_secs_f64()));
+        }
+    };
+    if !output.status.success() {
+        let how = match (output.status.code(), output.status.signal()) {
+            (Some(code), _) => format!("exit {code}"),
+            (None, Some(signal)) => format!("killed by signal {signal}"),
+            (None, None) => output.status.to_string(),
+        };
+        return Err(format!("{how}: {}", last_line(&String::from_utf8_lossy(&output.stderr))));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The last line of `text` that is not indented, with the indented lines after it (a Python
+/// exception whose message spans lines), folded to one line: runs of whitespace and control
+/// characters made one space.
+fn last_line(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = lines.iter().rposition(|l| !l.starts_with([' ', '\t'])).unwrap_or(lines.len().saturating_sub(1));
+    let words: Vec<&str> = lines[start.min(lines.len())..]
+        .iter()
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c.is_control()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() { "no output".to_owned() } else { words.join(" ") }
+}
+
 /// Run the environment's python once: its version and `sys.prefix`.
 fn run_python(env: &Path) -> std::result::Result<Running, String> {
     let python = env.join("bin/python");
-    let output = Command::new(&python)
-        .args(["-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)"])
-        .env_remove("PYTHONHOME")
-        .env_remove("PYTHONPATH")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        let err = String::from_utf8_lossy(&output.stderr);
-        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-        return Err(format!("exit {}: {}", output.status.code().unwrap_or(-1), last.trim()));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = run_limited(
+        Command::new(&python)
+            .args(["-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)"])
+            .env_remove("PYTHONHOME")
+            .env_remove("PYTHONPATH"),
+        RUN_LIMIT,
+    )?;
     let mut lines = text.lines();
     match (lines.next(), lines.next()) {
         (Some(version), Some(prefix)) => Ok(Running { version: version.to_owned(), prefix: prefix.into() }),
@@ -229,24 +315,121 @@ fn run_python(env: &Path) -> std::result::Result<Running, String> {
     }
 }
 
-/// Bytes on disk below `root`, each inode once (as `du` counts hard links).
-fn disk_bytes(root: &Path) -> u64 {
+/// `python -m pip --version` in the environment: whether its pip can start at all. `-I` keeps the
+/// current directory (a `pip/` folder in it) and `PYTHON*` variables out, `-B` writes no bytecode,
+/// and the user's `PIP_*` variables are dropped, so the answer is the environment's own.
+fn pip_version(env: &Path) -> std::result::Result<String, String> {
+    let mut cmd = Command::new(env.join("bin/python"));
+    cmd.args(["-I", "-B", "-m", "pip", "--version"]).env("PYTHONDONTWRITEBYTECODE", "1");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PIP_") {
+            cmd.env_remove(name);
+        }
+    }
+    let out = run_limited(&mut cmd, RUN_LIMIT)?;
+    Ok(out.lines().next().unwrap_or("").trim().to_owned())
+}
+
+/// What rvenv names a file while it writes it (`NAME.rvenv-tmp-PID`); any suffix counts.
+const TEMP_MARK: &str = ".rvenv-tmp-";
+
+/// One pass over the environment (symlinks not followed): the bytes on disk, each inode once (as
+/// `du` counts hard links), and the entries named as rvenv's temporary files (not entered).
+fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
     let mut seen = std::collections::HashSet::new();
     let mut total = 0;
+    let mut temps = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
-            let Ok(meta) = entry.path().symlink_metadata() else { continue };
+            let path = entry.path();
+            let Ok(meta) = path.symlink_metadata() else { continue };
             if seen.insert((meta.dev(), meta.ino())) {
                 total += meta.blocks() * 512;
             }
-            if meta.is_dir() {
-                stack.push(entry.path());
+            if entry.file_name().to_string_lossy().contains(TEMP_MARK) {
+                temps.push(path);
+            } else if meta.is_dir() {
+                stack.push(path);
             }
         }
     }
-    total
+    (total, temps)
+}
+
+/// Staging directories of rvenv runs that never finished, beside the environment:
+/// `.NAME.rvenv-staging-…` in its parent.
+fn staging_dirs(env: &Path) -> Vec<PathBuf> {
+    let (Some(parent), Some(name)) = (env.parent(), env.file_name()) else { return Vec::new() };
+    let prefix = format!(".{}.rvenv-staging-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
+    entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
+}
+
+/// A project name as PEP 503 compares them: lowercase, each run of `-`, `_` and `.` one `-`.
+fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// (name, version) from a metadata directory's name: `NAME-VERSION.dist-info`, or setuptools'
+/// `NAME-VERSION[-pyX.Y].egg-info`. Names in these file names have no `-` (it is written `_`),
+/// and versions neither. None for anything else (pip's `~ip-…` leftovers of an uninstall too).
+fn dist_name(file_name: &str) -> Option<(&str, &str)> {
+    let stem = match file_name.strip_suffix(".dist-info") {
+        Some(stem) => stem,
+        None => {
+            let stem = file_name.strip_suffix(".egg-info")?;
+            match stem.rsplit_once("-py") {
+                Some((rest, tag)) if tag.chars().all(|c| c.is_ascii_digit() || c == '.') => rest,
+                _ => stem,
+            }
+        }
+    };
+    let (name, version) = stem.split_once('-')?;
+    (!name.is_empty() && !name.starts_with('~') && !version.is_empty()).then_some((name, version))
+}
+
+/// The distributions in `site`, sorted, each with the files its RECORD lists that are missing.
+/// RECORD paths are relative to `site` (`../../../bin/pip` for a script) or absolute.
+fn dists(site: &Path) -> Vec<Dist> {
+    let Ok(entries) = std::fs::read_dir(site) else { return Vec::new() };
+    let mut out: Vec<Dist> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let file_name = entry.file_name();
+            let (name, version) = dist_name(file_name.to_str()?)?;
+            let path = entry.path();
+            let record = std::fs::read(path.join("RECORD")).unwrap_or_default();
+            let missing = crate::seed::record::paths(&String::from_utf8_lossy(&record))
+                .iter()
+                .filter(|listed| !is_compiled(listed))
+                .map(|listed| crate::request::normalize(&site.join(listed)))
+                .filter(|file| file.symlink_metadata().is_err())
+                .collect();
+            Some(Dist { path, name: name.to_owned(), version: version.to_owned(), missing })
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// A compiled file (`*.pyc`), or anything in or named `__pycache__`: pip lists each
+/// `__pycache__/*.pyc` it compiled, virtualenv also the `__pycache__` directories and `.pyc` paths
+/// that it never writes (with `PYTHONDONTWRITEBYTECODE` set); Python makes them again when it may,
+/// and users and tools delete them freely. Not worth a problem.
+fn is_compiled(listed: &str) -> bool {
+    listed.ends_with(".pyc") || listed.split('/').any(|part| part == "__pycache__")
 }
 
 /// Where the environment's scripts think it is: `VIRTUAL_ENV` in `bin/activate`, and the
@@ -418,6 +601,71 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
             });
         }
     }
+    let quoted_env = crate::quote::posix(&env.to_string());
+    let file_name = |p: &Path| p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let mut by_name: BTreeMap<String, Vec<&Dist>> = BTreeMap::new();
+    for dist in &info.dists {
+        by_name.entry(normalize_name(&dist.name)).or_default().push(dist);
+    }
+    for (name, copies) in by_name.iter().filter(|(_, copies)| copies.len() > 1) {
+        let site = copies[0].path.parent().unwrap_or(&info.path).display();
+        let names: Vec<_> = copies.iter().map(|d| file_name(&d.path)).collect();
+        out.push(Problem {
+            code: "duplicate-distribution",
+            message: format!(
+                "{name} is installed {} times in {site}: {} (its files may be a mix of them)",
+                copies.len(),
+                names.join(", ")
+            ),
+            fix: format!(
+                "{}; or remove all but one of those directories and reinstall it with the env's pip: \
+                 {quoted_env}/bin/python -m pip install --force-reinstall {name}",
+                recreate("")
+            ),
+        });
+    }
+    for dist in info.dists.iter().filter(|d| !d.missing.is_empty()) {
+        let count = if dist.missing.len() == 1 { "1 file".to_owned() } else { format!("{} files", dist.missing.len()) };
+        out.push(Problem {
+            code: "missing-files",
+            message: format!(
+                "{} {} lacks {count} that {}/RECORD lists{} {}",
+                dist.name,
+                dist.version,
+                dist.path.display(),
+                if dist.missing.len() == 1 { ":" } else { ", the first" },
+                dist.missing[0].display()
+            ),
+            fix: format!(
+                "reinstall it with the env's pip: {quoted_env}/bin/python -m pip install --force-reinstall {}=={}; \
+                 or {}",
+                dist.name,
+                dist.version,
+                recreate("")
+            ),
+        });
+    }
+    if let Some(first) = info.leftovers.first() {
+        let count = info.leftovers.len();
+        out.push(Problem {
+            code: "leftover-temp-files",
+            message: format!(
+                "{count} temporary {} left by an rvenv run that was killed or failed, the first {}",
+                if count == 1 { "entry" } else { "entries" },
+                first.display()
+            ),
+            fix: format!(
+                "run `rvenv create {quoted_env}` again (it removes them), or `rvenv create --clear {quoted_env}`"
+            ),
+        });
+    }
+    if let Some(Err(why)) = &info.pip_runs {
+        out.push(Problem {
+            code: "pip-not-runnable",
+            message: format!("{env}/bin/python -m pip --version fails: {why}"),
+            fix: recreate(""),
+        });
+    }
     out
 }
 
@@ -452,5 +700,213 @@ mod tests {
         assert_eq!(script_interpreter(long), Some("/a b/bin/python".into()));
         assert_eq!(script_interpreter(b"#!/bin/bash\necho\n"), None);
         assert_eq!(script_interpreter(b"\x7fELF"), None);
+    }
+
+    #[test]
+    fn names_compare_as_pep_503_says() {
+        assert_eq!(normalize_name("Foo_Bar"), "foo-bar");
+        assert_eq!(normalize_name("foo.-_bar"), "foo-bar");
+        assert_eq!(normalize_name("zope.interface"), "zope-interface");
+        assert_eq!(normalize_name("pip"), "pip");
+    }
+
+    #[test]
+    fn reads_metadata_directory_names() {
+        assert_eq!(dist_name("pip-23.2.1.dist-info"), Some(("pip", "23.2.1")));
+        assert_eq!(dist_name("zope.interface-6.0.dist-info"), Some(("zope.interface", "6.0")));
+        assert_eq!(dist_name("setuptools-65.5.0-py3.11.egg-info"), Some(("setuptools", "65.5.0")));
+        assert_eq!(dist_name("foo_bar-1.0.egg-info"), Some(("foo_bar", "1.0")));
+        assert_eq!(dist_name("foo.egg-info"), None);
+        assert_eq!(dist_name("~ip-23.2.1.dist-info"), None);
+        assert_eq!(dist_name("pip"), None);
+        assert_eq!(dist_name("distutils-precedence.pth"), None);
+    }
+
+    #[test]
+    fn compiled_files_are_not_missing_files() {
+        assert!(is_compiled("pip/__pycache__/__init__.cpython-312.pyc"));
+        assert!(is_compiled("__pycache__/six.cpython-312.pyc"));
+        // As virtualenv's seeded RECORDs list them.
+        assert!(is_compiled("pip/_vendor/msgpack/__pycache__"));
+        assert!(is_compiled("pip/_internal/utils/misc.cpython-312.pyc"));
+        assert!(!is_compiled("pip/__init__.py"));
+        assert!(!is_compiled("pip/pycache.py"));
+        assert!(!is_compiled("../../../bin/pip"));
+    }
+
+    #[test]
+    fn finds_missing_record_files_relative_to_site_packages() {
+        let tmp = tempfile::tempdir().unwrap();
+        let site = tmp.path().join("lib/python3.12/site-packages");
+        let dist = site.join("demo-1.0.dist-info");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::create_dir_all(site.join("demo/__pycache__")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("bin")).unwrap();
+        std::fs::write(site.join("demo/__init__.py"), "").unwrap();
+        std::fs::write(tmp.path().join("bin/demo"), "").unwrap();
+        let record = "../../../bin/demo,sha256=x,1\r\n../../../bin/gone,sha256=x,1\r\n\
+                      demo-1.0.dist-info/RECORD,,\r\ndemo/__init__.py,sha256=x,0\r\n\
+                      demo/__pycache__/__init__.cpython-312.pyc,,\r\ndemo/lost.py,sha256=x,1\r\n";
+        std::fs::write(dist.join("RECORD"), record).unwrap();
+        std::fs::create_dir(site.join("other-2.0.dist-info")).unwrap(); // no RECORD: nothing to check
+        let found = dists(&site);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].name.as_str(), found[0].version.as_str()), ("demo", "1.0"));
+        assert_eq!(found[0].missing, [tmp.path().join("bin/gone"), site.join("demo/lost.py")]);
+        assert!(found[1].missing.is_empty());
+    }
+
+    #[test]
+    fn finds_leftovers_inside_and_beside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let env = tmp.path().join("env");
+        std::fs::create_dir_all(env.join("lib/site")).unwrap();
+        std::fs::write(env.join("lib/site/x.py"), "x").unwrap();
+        std::fs::write(env.join("lib/site/x.py.rvenv-tmp-999999"), "x").unwrap();
+        std::fs::create_dir(env.join("lib/d.rvenv-tmp-1-a")).unwrap();
+        std::fs::write(env.join("lib/d.rvenv-tmp-1-a/inner.rvenv-tmp-2"), "").unwrap(); // not entered
+        std::fs::create_dir(tmp.path().join(".env.rvenv-staging-999999-1-0")).unwrap();
+        std::fs::create_dir(tmp.path().join(".other.rvenv-staging-999999-1-0")).unwrap();
+        let (bytes, mut temps) = walk(&env);
+        temps.sort();
+        assert!(bytes > 0);
+        assert_eq!(temps, [env.join("lib/d.rvenv-tmp-1-a"), env.join("lib/site/x.py.rvenv-tmp-999999")]);
+        assert_eq!(staging_dirs(&env), [tmp.path().join(".env.rvenv-staging-999999-1-0")]);
+    }
+
+    #[test]
+    fn runs_with_a_time_limit_and_one_line_errors() {
+        let sh = |script: &str, limit: f64| {
+            run_limited(Command::new("/bin/sh").args(["-c", script]), Duration::from_secs_f64(limit))
+        };
+        assert_eq!(sh("echo hi", 20.0), Ok("hi\n".to_owned()));
+        assert_eq!(sh("echo a >&2; printf 'b\\tc  \\n\\n' >&2; exit 3", 20.0), Err("exit 3: b c".to_owned()));
+        let started = std::time::Instant::now();
+        assert_eq!(sh("sleep 30", 0.3), Err("no answer within 0.3 s (killed)".to_owned()));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(sh("kill -9 $$", 20.0), Err("killed by signal 9: no output".to_owned()));
+    }
+
+    #[test]
+    fn folds_the_last_message_to_one_line() {
+        let traceback = "Traceback (most recent call last):\n  File \"<frozen runpy>\", line 189, in _run\n    \
+                         import pip\nImportError: broken\n  on purpose\n\n";
+        assert_eq!(last_line(traceback), "ImportError: broken on purpose");
+        assert_eq!(last_line("/e/bin/python: No module named pip\n"), "/e/bin/python: No module named pip");
+        assert_eq!(last_line("  only\n  indented\n"), "indented");
+        assert_eq!(last_line("a\x1b[1mb\r\n"), "a [1mb");
+        assert_eq!(last_line(" \n"), "no output");
+    }
+
+    fn healthy(path: &str) -> EnvInfo {
+        EnvInfo {
+            path: path.into(),
+            tool: "venv".into(),
+            tool_version: None,
+            command: None,
+            implementation: Some("CPython".into()),
+            version: Some("3.12.1".into()),
+            home: Some("/usr/bin".into()),
+            base_executable: Some("/bin/sh".into()),
+            base_exists: true,
+            prompt: None,
+            system_site_packages: false,
+            relocatable: false,
+            pip: Some("24.2".into()),
+            disk_bytes: 0,
+            runs: Ok(Running { version: "3.12.1".into(), prefix: path.into() }),
+            cfg: Some(BTreeMap::from([("home".to_owned(), "/usr/bin".to_owned())])),
+            malformed: Vec::new(),
+            recorded_paths: Vec::new(),
+            dists: Vec::new(),
+            leftovers: Vec::new(),
+            pip_runs: Some(Ok("pip 24.2 from /e/lib/python3.12/site-packages/pip (python 3.12)".into())),
+        }
+    }
+
+    fn dist(file_name: &str, missing: &[&str]) -> Dist {
+        let (name, version) = dist_name(file_name).unwrap();
+        Dist {
+            path: Path::new("/e/lib/python3.12/site-packages").join(file_name),
+            name: name.into(),
+            version: version.into(),
+            missing: missing.iter().map(PathBuf::from).collect(),
+        }
+    }
+
+    fn codes(problems: &[Problem]) -> Vec<&str> {
+        problems.iter().map(|p| p.code).collect()
+    }
+
+    #[test]
+    fn judges_a_healthy_env_healthy() {
+        let mut info = healthy("/e");
+        info.dists = vec![dist("pip-24.2.dist-info", &[]), dist("setuptools-65.5.0-py3.12.egg-info", &[])];
+        assert_eq!(problems(&info), []);
+        info.pip_runs = None; // no pip, or not asked
+        assert_eq!(problems(&info), []);
+    }
+
+    #[test]
+    fn judges_two_distributions_of_one_package() {
+        let mut info = healthy("/e");
+        info.dists = vec![
+            dist("Foo_Bar-1.0.dist-info", &[]),
+            dist("foo-1.0.dist-info", &[]),
+            dist("foo.bar-2.0.dist-info", &[]),
+            dist("pip-23.2.1.dist-info", &[]),
+            dist("pip-24.2.dist-info", &[]),
+        ];
+        let found = problems(&info);
+        assert_eq!(codes(&found), ["duplicate-distribution", "duplicate-distribution"]);
+        let m = &found[0].message;
+        assert!(m.starts_with("foo-bar is installed 2 times in /e/lib/python3.12/site-packages: "), "{m}");
+        assert!(m.contains("Foo_Bar-1.0.dist-info, foo.bar-2.0.dist-info"), "{m}");
+        assert!(!m.contains("foo-1.0"), "{m}");
+        assert!(found[1].message.contains("pip-23.2.1.dist-info, pip-24.2.dist-info"), "{}", found[1].message);
+        let fix = &found[1].fix;
+        assert!(fix.contains("rvenv create --clear /e") && fix.contains("install --force-reinstall pip"), "{fix}");
+    }
+
+    #[test]
+    fn judges_missing_files_naming_the_first_and_the_count() {
+        let mut info = healthy("/e");
+        info.dists = vec![
+            dist("pip-24.2.dist-info", &["/e/lib/python3.12/site-packages/pip/__init__.py", "/e/bin/pip"]),
+            dist("six-1.16.0.dist-info", &["/e/lib/python3.12/site-packages/six.py"]),
+            dist("wheel-0.42.0.dist-info", &[]),
+        ];
+        let found = problems(&info);
+        assert_eq!(codes(&found), ["missing-files", "missing-files"]);
+        assert_eq!(
+            found[0].message,
+            "pip 24.2 lacks 2 files that /e/lib/python3.12/site-packages/pip-24.2.dist-info/RECORD lists, \
+             the first /e/lib/python3.12/site-packages/pip/__init__.py"
+        );
+        let (message, fix) = (&found[1].message, &found[1].fix);
+        assert!(message.starts_with("six 1.16.0 lacks 1 file that "), "{message}");
+        assert!(message.ends_with("RECORD lists: /e/lib/python3.12/site-packages/six.py"), "{message}");
+        assert!(fix.contains("/e/bin/python -m pip install --force-reinstall six==1.16.0"), "{fix}");
+    }
+
+    #[test]
+    fn judges_leftovers_and_a_pip_that_fails() {
+        let mut info = healthy("/my env");
+        info.leftovers = vec!["/.my env.rvenv-staging-9-1-0".into(), "/my env/lib/x.py.rvenv-tmp-9".into()];
+        info.pip_runs = Some(Err("exit 1: ImportError: cannot import name 'x'".into()));
+        let found = problems(&info);
+        assert_eq!(codes(&found), ["leftover-temp-files", "pip-not-runnable"]);
+        assert_eq!(
+            found[0].message,
+            "2 temporary entries left by an rvenv run that was killed or failed, the first /.my env.rvenv-staging-9-1-0"
+        );
+        assert_eq!(
+            found[0].fix,
+            "run `rvenv create '/my env'` again (it removes them), or `rvenv create --clear '/my env'`"
+        );
+        assert_eq!(
+            found[1].message,
+            "/my env/bin/python -m pip --version fails: exit 1: ImportError: cannot import name 'x'"
+        );
     }
 }

@@ -46,12 +46,12 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
             Ok(0)
         }
         Command::Info { dir, json } => {
-            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)))?;
+            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), false)?;
             report::info(&info, json);
             Ok(0)
         }
         Command::Check { dir, json } => {
-            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)))?;
+            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), true)?;
             let problems = rvenv::inspect::problems(&info);
             report::check(&info, &problems, json);
             Ok(if problems.is_empty() { 0 } else { 1 })

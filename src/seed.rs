@@ -57,7 +57,7 @@ pub fn installed(site: &Path, image: &Image) -> Vec<Installed> {
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|dist_info| dist_name_version(dist_info).is_some_and(|(name, _)| names.contains(&name)))
         .map(|dist_info| {
-            let record = std::fs::read(site.join(&dist_info).join("RECORD")).ok().map(|bytes| record::paths(&bytes));
+            let record = std::fs::read(site.join(&dist_info).join("RECORD")).ok().map(|b| record::paths(&String::from_utf8_lossy(&b)));
             Installed { dist_info, record }
         })
         .collect();

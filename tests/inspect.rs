@@ -313,3 +313,162 @@ fn relocatable_env_works_after_a_move() {
     }
     assert_eq!(check(&moved), (0, vec![]), "a moved relocatable env is healthy");
 }
+
+/// `rvenv check` (human form): exit code and stdout.
+fn check_human(env: &Path) -> (Option<i32>, String) {
+    let out = run(rvenv().arg("check").arg(env));
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// pip's wheel as another interpreter's ensurepip bundles it: a second pip version, offline.
+fn bundled_pip_wheel(minor: u32) -> Option<PathBuf> {
+    let py = python(minor)?;
+    let bundled = py.parent()?.parent()?.join(format!("lib/python3.{minor}/ensurepip/_bundled"));
+    let found = std::fs::read_dir(&bundled)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pip-"));
+    if found.is_none() {
+        common::missing(&format!("a pip wheel in {}", bundled.display()));
+    }
+    found
+}
+
+/// `ENV/bin/python -m pip install --no-index WHEEL`: what a user does to change their pip offline.
+fn pip_install(env: &Path, wheel: &Path) {
+    let mut cmd = Command::new(env.join("bin/python"));
+    scrub(&mut cmd);
+    let out = run(cmd.args(["-m", "pip", "install", "--no-index", "--disable-pip-version-check", "-q"]).arg(wheel));
+    ok(&out, "pip install --no-index");
+}
+
+/// Healthy environments with pip pass with its RECORD, its dist-info and `pip --version` looked
+/// at: rvenv's, Debian's venv (pip and setuptools), and one whose pip the user upgraded.
+#[test]
+fn check_passes_real_pips() {
+    let (Some(py), Some(wheel)) = (python(12), bundled_pip_wheel(13)) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let env = tmp.path().join("upgraded");
+    create(&tmp.path().join("cache"), &py, &env, &[]);
+    assert_eq!(check(&env), (0, vec![]), "fresh");
+    pip_install(&env, &wheel);
+    let site = env.join("lib/python3.12/site-packages");
+    let version = wheel.file_name().unwrap().to_string_lossy().split('-').nth(1).unwrap().to_owned();
+    assert!(site.join(format!("pip-{version}.dist-info")).is_dir(), "pip {version} was not installed");
+    assert_eq!(check(&env), (0, vec![]), "pip upgraded to {version}");
+    let (code, report) = check_human(&env);
+    assert_eq!((code, report.starts_with("ok: ")), (Some(0), true), "{report}");
+
+    let debian = PathBuf::from("/usr/bin/python3.11");
+    if !debian.exists() {
+        return common::missing("Debian's /usr/bin/python3.11");
+    }
+    let theirs = tmp.path().join("debian-venv");
+    let mut venv = Command::new(&debian);
+    scrub(&mut venv);
+    ok(&run(venv.args(["-m", "venv"]).arg(&theirs)), "python3.11 -m venv");
+    assert_eq!(check(&theirs), (0, vec![]), "Debian's venv");
+}
+
+/// Each way pip's files go wrong, made for real, is named with its code, and the human report
+/// names the path.
+#[test]
+fn check_names_what_is_wrong_with_pip() {
+    let (Some(py), Some(wheel)) = (python(12), bundled_pip_wheel(13)) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let fresh = |name: &str| {
+        let env = tmp.path().join(name);
+        create(&cache, &py, &env, &[]);
+        let site = env.join("lib/python3.12/site-packages");
+        (env, site)
+    };
+    let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+
+    // Two pip dist-infos side by side: the newer one copied under the older one's name.
+    let (env, site) = fresh("duplicate");
+    let old = std::fs::read_dir(&site)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("pip-") && n.ends_with(".dist-info"))
+        .unwrap();
+    pip_install(&env, &wheel);
+    assert!(!site.join(&old).exists(), "pip's upgrade left {old}");
+    let new = std::fs::read_dir(&site)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("pip-") && n.ends_with(".dist-info"))
+        .unwrap();
+    copy_dir(&site.join(&new), &site.join(&old));
+    assert_eq!(check(&env), (1, codes(&["duplicate-distribution"])));
+    let (_, report) = check_human(&env);
+    assert!(report.contains("[duplicate-distribution]") && report.contains(site.to_str().unwrap()), "{report}");
+    assert!(report.contains(&old) && report.contains(&new) && report.contains("fix: "), "{report}");
+
+    // A module RECORD lists, deleted; pip --version does not import it.
+    let (env, site) = fresh("missing");
+    let gone = site.join("pip/_internal/main.py");
+    std::fs::remove_file(&gone).unwrap();
+    assert_eq!(check(&env), (1, codes(&["missing-files"])));
+    let (_, report) = check_human(&env);
+    assert!(report.contains("[missing-files]") && report.contains(gone.to_str().unwrap()), "{report}");
+    // Compiled files are not missing files.
+    std::fs::rename(site.join("pip/_internal/__pycache__"), tmp.path().join("pycache-aside")).unwrap();
+    assert_eq!(check(&env), (1, codes(&["missing-files"])));
+    let (_, report) = check_human(&env);
+    assert!(report.contains("lacks 1 file that"), "{report}");
+
+    // A temporary file a killed run left inside, then a staging directory beside.
+    let (env, site) = fresh("temp");
+    let planted = site.join("pip/x.py.rvenv-tmp-999999");
+    std::fs::write(&planted, "").unwrap();
+    assert_eq!(check(&env), (1, codes(&["leftover-temp-files"])));
+    let (_, report) = check_human(&env);
+    assert!(report.contains("[leftover-temp-files]") && report.contains(planted.to_str().unwrap()), "{report}");
+    std::fs::remove_file(&planted).unwrap();
+    assert_eq!(check(&env), (0, vec![]));
+    let staging = tmp.path().join(".temp.rvenv-staging-999999-1-0");
+    std::fs::create_dir(&staging).unwrap();
+    std::fs::write(staging.join("pyvenv.cfg"), "home = /x\n").unwrap();
+    assert_eq!(check(&env), (1, codes(&["leftover-temp-files"])));
+    let (_, report) = check_human(&env);
+    assert!(report.contains(staging.to_str().unwrap()) && report.contains("rvenv create"), "{report}");
+
+    // pip's package file deleted: missing, and pip cannot start.
+    let (env, site) = fresh("no-init");
+    std::fs::remove_file(site.join("pip/__init__.py")).unwrap();
+    assert_eq!(check(&env), (1, codes(&["missing-files", "pip-not-runnable"])));
+    let (_, report) = check_human(&env);
+    assert!(report.contains(&format!("{}/bin/python -m pip --version fails: exit 1: ", env.display())), "{report}");
+
+    // pip's files all there, but one that fails on import: only running it can tell.
+    let (env, site) = fresh("raises");
+    std::fs::write(site.join("pip/__init__.py"), "raise ImportError('broken\\n  on purpose')\n").unwrap();
+    assert_eq!(check(&env), (1, codes(&["pip-not-runnable"])));
+    let (_, report) = check_human(&env);
+    let line = report.lines().find(|l| l.contains("[pip-not-runnable]")).unwrap();
+    assert!(line.ends_with("exit 1: ImportError: broken on purpose"), "{report}");
+
+    // A python -m venv environment, broken the same way, is judged the same.
+    let theirs = tmp.path().join("venv-env");
+    let mut venv = Command::new(&py);
+    scrub(&mut venv);
+    ok(&run(venv.args(["-m", "venv"]).arg(&theirs)), "python -m venv");
+    std::fs::remove_file(theirs.join("lib/python3.12/site-packages/pip/__init__.py")).unwrap();
+    assert_eq!(check(&theirs), (1, codes(&["missing-files", "pip-not-runnable"])));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}

@@ -78,33 +78,42 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
     out
 }
 
-/// The paths a RECORD lists (its first column), read as Python's `csv` module writes it: a field
-/// in double quotes may hold `,` and doubled `""`. Rows with no path are passed over.
-pub fn paths(record: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(record);
-    text.lines()
-        .filter_map(|line| {
-            let path = match line.strip_prefix('"') {
-                Some(quoted) => {
-                    let mut path = String::new();
-                    let mut chars = quoted.chars().peekable();
-                    while let Some(c) = chars.next() {
-                        match (c, chars.peek()) {
-                            ('"', Some('"')) => {
-                                path.push('"');
-                                chars.next();
-                            }
-                            ('"', _) => break,
-                            _ => path.push(c),
-                        }
+/// The paths a RECORD lists (its rows' first fields), read as Python's `csv.reader` reads them:
+/// a field in `"…"` may hold `,`, line breaks and `""` for a quote; `\r\n` and `\n` both end a row.
+pub fn paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while chars.peek().is_some() {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
                     }
-                    path
+                    '"' => break,
+                    c => field.push(c),
                 }
-                None => line.split(',').next().unwrap_or("").to_owned(),
-            };
-            (!path.is_empty()).then_some(path)
-        })
-        .collect()
+            }
+        }
+        // The rest of the first field (if unquoted), then the rest of the row.
+        let mut first = true;
+        for c in chars.by_ref() {
+            match c {
+                '\n' => break,
+                ',' => first = false,
+                '\r' => {}
+                c if first => field.push(c),
+                _ => {}
+            }
+        }
+        if !field.is_empty() {
+            out.push(field);
+        }
+    }
+    out
 }
 
 /// `to` (relative to the environment) as seen from the directory `from` (also relative to the
@@ -153,10 +162,17 @@ mod tests {
     }
 
     #[test]
-    fn paths_read_back_what_render_writes() {
-        let rows = vec![Row::of("odd,name\"", b""), Row::bare("pip/__init__.py"), Row::of("../../../bin/pip", b"x")];
-        assert_eq!(paths(&render(&rows)), ["../../../bin/pip", "odd,name\"", "pip/__init__.py"]);
-        assert_eq!(paths(b"a.py,sha256=x,1\n\nb.py,,\n"), ["a.py", "b.py"]);
+    fn reads_back_what_it_renders() {
+        let rows = vec![
+            Row::of("../../../bin/pip", b"x"),
+            Row::of("odd,name\"", b""),
+            Row::bare("pip/__pycache__/__init__.cpython-312.pyc"),
+        ];
+        let text = String::from_utf8(render(&rows)).unwrap();
+        assert_eq!(paths(&text), ["../../../bin/pip", "odd,name\"", "pip/__pycache__/__init__.cpython-312.pyc"]);
+        // `\n` line ends, a last row without one, and blank lines.
+        assert_eq!(paths("a/b.py,sha256=x,1\n\nc.py,,\n\"d\ne\",,"), ["a/b.py", "c.py", "d\ne"]);
+        assert!(paths("").is_empty());
     }
 
     #[test]
