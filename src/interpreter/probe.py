@@ -123,7 +123,11 @@ def venv_layouts(modes):
         def setup_scripts(self, context):
             pass
 
-    top = tempfile.mkdtemp(prefix="rvenv-layout-")
+    try:
+        top = tempfile.mkdtemp(prefix="rvenv-layout-")
+    except Exception:
+        # Nowhere to ask venv this time: nothing learned (so nothing cached), asked again next time.
+        return {}
     try:
         return dict((mode, learn(Skeleton, shutil, os.path.join(top, mode), mode == "symlinks"))
                     for mode in modes)
