@@ -1,51 +1,65 @@
-//! `pyvenv.cfg`: venv's keys, in venv's order, for the interpreter's version, plus our own
+//! `pyvenv.cfg`: venv's keys, in the order and with the values the interpreter's own venv wrote
+//! them (as the layout records them), those that depend on the request replaced; then our own
 //! `command` (on every version) and `rvenv` keys.
 
 use std::fmt::Write;
-use std::path::Path;
 
 /// Everything `pyvenv.cfg` records.
 #[derive(Clone, Debug)]
 pub struct Config<'a> {
-    /// The directory of the base executable (venv's `home`).
-    pub home: &'a Path,
+    /// venv's keys and values in venv's order ([`crate::layout::Layout::cfg`]); a path in a value
+    /// starting with `placeholder` is a path in the environment.
+    pub venv_keys: &'a [(String, String)],
+    pub placeholder: &'a str,
+    /// The environment's directory, for `placeholder`.
+    pub env_dir: &'a str,
     pub include_system_site_packages: bool,
-    /// The base interpreter's `major, minor, micro`.
-    pub version: (u32, u32, u32),
     /// `--prompt`, if given (after `.` was turned into the directory name).
     pub prompt: Option<&'a str>,
-    /// `os.path.realpath(sys.executable)` (venv writes it from 3.11 on).
-    pub real_executable: &'a Path,
     /// The rvenv command line that recreates the environment.
     pub command: &'a str,
     /// `--relocatable`: recorded as `relocatable = true`, the key uv writes for the same promise.
     pub relocatable: bool,
+    /// Where the layout came from (`venv`, `fallback`), recorded in our `rvenv` key.
+    pub layout: &'a str,
 }
 
 impl Config<'_> {
-    /// The file's text, as venv writes it for this version, then `command` and `rvenv`.
+    /// The file's text, as venv writes it for this interpreter, then `command` and `rvenv`.
     pub fn render(&self) -> String {
-        let (major, minor, micro) = self.version;
-        let at_least = |m: u32| (major, minor) >= (3, m);
         let mut out = String::new();
         let mut key = |k: &str, v: &dyn std::fmt::Display| {
             let _ = writeln!(out, "{k} = {v}");
         };
-        key("home", &self.home.display());
-        key("include-system-site-packages", &self.include_system_site_packages);
-        key("version", &format!("{major}.{minor}.{micro}"));
-        // venv records the prompt from 3.8 on, as a Python literal.
-        if let (Some(prompt), true) = (self.prompt, at_least(8)) {
-            key("prompt", &python_repr(prompt));
+        let mut command_written = false;
+        for (k, v) in self.venv_keys {
+            match k.as_str() {
+                "include-system-site-packages" => key(k, &self.include_system_site_packages),
+                // venv writes the prompt, as a Python literal, only when one is given.
+                "prompt" => {
+                    if let Some(prompt) = self.prompt {
+                        key(k, &python_repr(prompt))
+                    }
+                }
+                // venv's own command line, in its place: ours.
+                "command" => {
+                    if self.relocatable {
+                        key("relocatable", &true);
+                    }
+                    key(k, &self.command);
+                    command_written = true;
+                }
+                "relocatable" | "rvenv" => {}
+                _ => key(k, &v.replace(self.placeholder, self.env_dir)),
+            }
         }
-        if at_least(11) {
-            key("executable", &self.real_executable.display());
+        if !command_written {
+            if self.relocatable {
+                key("relocatable", &true);
+            }
+            key("command", &self.command);
         }
-        if self.relocatable {
-            key("relocatable", &true);
-        }
-        key("command", &self.command);
-        key("rvenv", &env!("CARGO_PKG_VERSION"));
+        key("rvenv", &format!("{} (layout: {})", env!("CARGO_PKG_VERSION"), self.layout));
         out
     }
 }
@@ -104,7 +118,6 @@ fn is_printable(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn repr_matches_python() {
@@ -119,35 +132,49 @@ mod tests {
         assert_eq!(python_repr("\u{e0001}"), "'\\U000e0001'");
     }
 
-    fn config(version: (u32, u32, u32), prompt: Option<&str>) -> String {
-        let home = PathBuf::from("/py/bin");
-        let exe = PathBuf::from("/py/bin/python3.x");
+    fn config(keys: &[(&str, &str)], prompt: Option<&str>, relocatable: bool) -> String {
+        let keys: Vec<(String, String)> = keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config {
-            home: &home,
-            include_system_site_packages: false,
-            version,
+            venv_keys: &keys,
+            placeholder: "/@@rvenv-env@@",
+            env_dir: "/e",
+            include_system_site_packages: true,
             prompt,
-            real_executable: &exe,
             command: "rvenv create /e",
-            relocatable: false,
+            relocatable,
+            layout: "venv",
         }
         .render()
     }
 
     #[test]
-    fn keys_follow_the_version() {
-        let v36 = config((3, 6, 15), Some("p"));
+    fn venvs_keys_in_venvs_order_then_ours() {
+        let v36 = [("home", "/py/bin"), ("include-system-site-packages", "false"), ("version", "3.6.15")];
         assert_eq!(
-            v36,
+            config(&v36, Some("p"), false),
             format!(
-                "home = /py/bin\ninclude-system-site-packages = false\nversion = 3.6.15\n\
-                 command = rvenv create /e\nrvenv = {}\n",
+                "home = /py/bin\ninclude-system-site-packages = true\nversion = 3.6.15\n\
+                 command = rvenv create /e\nrvenv = {} (layout: venv)\n",
                 env!("CARGO_PKG_VERSION")
             )
         );
-        let v38 = config((3, 8, 18), Some("p"));
-        assert!(v38.contains("version = 3.8.18\nprompt = 'p'\ncommand"), "{v38}");
-        let v312 = config((3, 12, 1), None);
-        assert!(v312.contains("version = 3.12.1\nexecutable = /py/bin/python3.x\ncommand"), "{v312}");
+        let v312 = [
+            ("home", "/py/bin"),
+            ("include-system-site-packages", "false"),
+            ("version", "3.12.1"),
+            ("prompt", "'@@rvenv-prompt@@'"),
+            ("executable", "/py/bin/python3.12"),
+            ("command", "/py/bin/python3.12 -m venv /@@rvenv-env@@"),
+            ("future", "/@@rvenv-env@@/x"),
+        ];
+        let text = config(&v312, Some("it's"), true);
+        assert!(
+            text.contains(
+                "version = 3.12.1\nprompt = \"it's\"\nexecutable = /py/bin/python3.12\nrelocatable = true\n\
+                 command = rvenv create /e\nfuture = /e/x\nrvenv"
+            ),
+            "{text}"
+        );
+        assert!(!config(&v312, None, false).contains("prompt"));
     }
 }

@@ -22,6 +22,9 @@ pub struct EnvInfo {
     /// `rvenv`, `uv`, `virtualenv` or `venv` (from the keys `pyvenv.cfg` holds).
     pub tool: String,
     pub tool_version: Option<String>,
+    /// Where rvenv took the environment's layout from: `venv` (the interpreter's own venv made
+    /// it) or `fallback` (rvenv's rules, where venv could not); None for other tools.
+    pub layout: Option<String>,
     /// The command that made it, where the tool records one.
     pub command: Option<String>,
     pub implementation: Option<String>,
@@ -145,7 +148,13 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
         Err(_) => (None, Vec::new()),
     };
     let get = |key: &str| cfg.as_ref().and_then(|c| c.get(key)).filter(|v| !v.is_empty()).cloned();
-    let (tool, tool_version) = if let Some(v) = get("rvenv") {
+    // rvenv records where the environment's layout came from beside its version: `0.1.0 (layout: venv)`.
+    let rvenv = get("rvenv").map(|v| match v.split_once(" (layout: ") {
+        Some((version, rest)) => (version.to_owned(), rest.strip_suffix(')').map(str::to_owned)),
+        None => (v, None),
+    });
+    let layout = rvenv.as_ref().and_then(|(_, layout)| layout.clone());
+    let (tool, tool_version) = if let Some((v, _)) = rvenv {
         ("rvenv", Some(v))
     } else if let Some(v) = get("uv") {
         ("uv", Some(v))
@@ -175,6 +184,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
         path: path.to_path_buf(),
         tool: tool.to_owned(),
         tool_version,
+        layout,
         command: get("command"),
         implementation,
         version,

@@ -61,10 +61,13 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
     let found = interpreter::find(req.python.as_deref(), cwd, &req.cache);
     // A Ctrl-C reaches the probed interpreter too: say "interrupted", not "not a Python".
     interrupt::check()?;
-    let found = found?;
+    let mut found = found?;
+    // The skeleton its own venv makes with this link mode: the probe learned the default one; a
+    // first `--copies` runs the interpreter once more to learn its own.
+    interpreter::learn_layout(&found.path, &mut found.interpreter, req.link_mode, &req.cache)?;
     let interp = &found.interpreter;
     on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped, elapsed: started.elapsed() });
-    let layout = layout::Layout::for_interpreter(interp)?;
+    let layout = layout::Layout::for_interpreter(interp, req.link_mode)?;
     // pip's image is made (or found in the cache) before anything is written, so an interpreter
     // that cannot give pip fails with nothing half-made. A dry run only looks.
     let (image, pip_pending) = match (req.seed, req.dry_run) {

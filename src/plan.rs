@@ -1,12 +1,12 @@
-//! What the environment will hold, as data: a pure function from (interpreter, layout, request) to
-//! a list of entries. No I/O here, so it is unit-tested, and `materialize` only carries it out.
+//! What the environment will hold, as data: a pure function from (interpreter, the layout its venv
+//! made, request) to a list of entries. No I/O here, so it is unit-tested, and `materialize` only carries it out.
 
 use std::path::{Path, PathBuf};
 
 use crate::activate::{self, ActivationContext};
 use crate::cfg::Config;
 use crate::interpreter::Interpreter;
-use crate::layout::Layout;
+use crate::layout::{Layout, Node, decode_hex};
 use crate::request::{LinkMode, OnExisting, Prompt};
 
 /// One thing to put in the environment. Paths are relative to its root.
@@ -101,29 +101,27 @@ pub fn push_dir(entries: &mut Vec<Entry>, path: &Path) {
     }
 }
 
+/// The environment at `env_dir`: the skeleton `layout` records (as the interpreter's own venv made
+/// it, or the fallback), our activation scripts and `.gitignore`, then `pyvenv.cfg`.
 pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Options) -> Plan {
     let env_text = env_dir.to_str().expect("targets are checked to be UTF-8");
+    // A path venv wrote into its own environment names this one.
+    let placed = |path: &str| match path.strip_prefix(interp.placeholder.as_str()) {
+        Some(rest) => PathBuf::from(format!("{env_text}{rest}")),
+        None => PathBuf::from(path),
+    };
     let bin = PathBuf::from(&layout.bin);
     let mut entries = Vec::new();
-    push_dir(&mut entries, Path::new(&layout.include));
-    push_dir(&mut entries, Path::new(&layout.purelib));
-    push_dir(&mut entries, &bin);
-    if layout.lib64_link {
-        entries.push(Entry::Symlink { path: "lib64".into(), target: "lib".into() });
-    }
-
-    // The interpreter under its own name, then venv's other names for it.
-    let executable = bin.join(&layout.executable);
-    let aliases = layout.aliases.iter().map(|name| bin.join(name));
-    match opts.link_mode {
-        LinkMode::Symlinks => {
-            entries.push(Entry::Symlink { path: executable, target: interp.base_executable.clone() });
-            entries.extend(aliases.map(|path| Entry::Symlink { path, target: layout.executable.clone().into() }));
-        }
-        LinkMode::Copies => {
-            let copy = |path| Entry::Copy { path, from: interp.base_executable.clone(), mode: 0o755 };
-            entries.push(copy(executable));
-            entries.extend(aliases.map(copy));
+    for node in &layout.entries {
+        match node {
+            Node::Dir { path } => push_dir(&mut entries, Path::new(path)),
+            Node::Symlink { path, target } => entries.push(Entry::Symlink { path: path.into(), target: placed(target) }),
+            Node::Copy { path, from, mode } => entries.push(Entry::Copy { path: path.into(), from: from.into(), mode: *mode }),
+            Node::File { path, hex, mode } => entries.push(Entry::File {
+                path: path.into(),
+                contents: decode_hex(hex).unwrap_or_default(),
+                mode: *mode,
+            }),
         }
     }
 
@@ -147,19 +145,19 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
         entries.push(Entry::File { path: ".gitignore".into(), contents: GITIGNORE.into(), mode: 0o666 & !opts.umask });
     }
 
-    let home = interp.base_executable.parent().unwrap_or(Path::new("/"));
     let prompt = match opts.prompt {
         Prompt::Named(name) => Some(name.as_str()),
         Prompt::Default => None,
     };
     let config = Config {
-        home,
+        venv_keys: &layout.cfg,
+        placeholder: &interp.placeholder,
+        env_dir: env_text,
         include_system_site_packages: opts.system_site_packages,
-        version: interp.version,
         prompt,
-        real_executable: &interp.real_executable,
         command: opts.command,
         relocatable: opts.relocatable,
+        layout: layout.source.name(),
     };
     // Made as Python's open() makes venv's: the umask applies.
     let mode = 0o666 & !opts.umask;
@@ -170,11 +168,11 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::tests::cpython;
+    use crate::layout::tests::{cpython, cpython_315_learned};
 
     fn make(link_mode: LinkMode, on_existing: OnExisting, scm: bool) -> Plan {
         let interp = cpython(12);
-        let layout = Layout::for_interpreter(&interp).unwrap();
+        let layout = Layout::for_interpreter(&interp, link_mode).unwrap();
         let prompt = Prompt::Default;
         let opts = Options {
             link_mode,
@@ -216,6 +214,33 @@ mod tests {
             .map(|e| e.path().display().to_string())
             .collect();
         assert_eq!(dirs, ["include", "include/python3.12", "lib", "lib/python3.12", "lib/python3.12/site-packages", "bin"]);
+    }
+
+    #[test]
+    fn a_learned_layout_is_planned_as_recorded() {
+        let interp = cpython_315_learned();
+        let layout = Layout::for_interpreter(&interp, LinkMode::Symlinks).unwrap();
+        let prompt = Prompt::Named("p".into());
+        let opts = Options {
+            link_mode: LinkMode::Symlinks,
+            system_site_packages: true,
+            prompt: &prompt,
+            scm_ignore_files: false,
+            on_existing: OnExisting::WriteInto,
+            command: "rvenv create /e/.venv",
+            relocatable: false,
+        };
+        let p = plan(Path::new("/e/.venv"), &interp, &layout, &opts);
+        let skeleton: Vec<String> =
+            paths(&p).into_iter().filter(|n| !n.contains("ctivate") && *n != "pyvenv.cfg").collect();
+        let recorded: Vec<&str> = layout.entries.iter().map(|n| n.path()).collect();
+        assert_eq!(skeleton, recorded);
+        assert!(p.entries.contains(&Entry::Symlink { path: "bin/python".into(), target: "python3.15".into() }));
+        let Some(Entry::File { contents, .. }) = p.entries.last() else { panic!("no pyvenv.cfg") };
+        let cfg = String::from_utf8(contents.clone()).unwrap();
+        assert!(cfg.starts_with("home = /py/3.15/bin\ninclude-system-site-packages = true\nversion = 3.15.1\n\
+            prompt = 'p'\nexecutable = /py/3.15/bin/python3.15\ncommand = rvenv create /e/.venv\nrvenv = "), "{cfg}");
+        assert!(cfg.ends_with(" (layout: venv)\n"), "{cfg}");
     }
 
     #[test]

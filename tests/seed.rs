@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::venvdiff::pip_files;
 use common::{Interp, interpreters, ok, rvenv, scrub};
 
 
@@ -29,50 +29,6 @@ fn create(cache: &Path, python: &Path, env: &Path, extra: &[&str]) -> Output {
         .arg(env)
         .output()
         .unwrap()
-}
-
-/// What pip put in an environment: every path below site-packages, `bin/` (pip's scripts, not the
-/// interpreter links or activation scripts) and `share/`, with the environment's own path in
-/// contents replaced by `ENV`. `.pyc` files are compared by presence (they hold source mtimes);
-/// RECORD rows of the console scripts by path (their hashes cover the shebang, which names the env).
-fn pip_files(env: &Path, purelib: &str) -> BTreeMap<String, String> {
-    let root = env.to_str().unwrap();
-    let mut out = BTreeMap::new();
-    for top in [purelib, "bin", "share"] {
-        let dir = env.join(top);
-        if !dir.exists() {
-            continue;
-        }
-        for entry in walkdir::WalkDir::new(&dir).min_depth(1) {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(env).unwrap().to_str().unwrap().to_owned();
-            let name = entry.file_name().to_string_lossy();
-            if top == "bin" && (name.starts_with("python") || name.starts_with("pypy") || name.contains("ctivate")) {
-                continue;
-            }
-            let meta = entry.path().symlink_metadata().unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            let mode = meta.permissions().mode() & 0o777;
-            let what = if meta.is_dir() {
-                "dir".to_owned()
-            } else if name.ends_with(".pyc") {
-                format!("pyc {mode:o}")
-            } else {
-                let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).replace(root, "ENV");
-                let text = if name == "RECORD" {
-                    text.split("\r\n")
-                        .map(|row| if row.starts_with("../") { row.split(',').next().unwrap() } else { row })
-                        .collect::<Vec<_>>()
-                        .join("\r\n")
-                } else {
-                    text
-                };
-                format!("file {mode:o} {}", text)
-            };
-            out.insert(rel, what);
-        }
-    }
-    out
 }
 
 fn purelib(env: &Path, interp: &Interp) -> String {
@@ -143,7 +99,7 @@ fn check_pip(interp: &Interp, tmp: &Path, cache: &Path, wheel: &Path) -> Option<
         ok(&create(cache, &interp.path, &ours, &[]), &format!("{label}: rvenv create"));
 
         let purelib = purelib(&ours, &interp);
-        let (a, b) = (pip_files(&theirs, &purelib), pip_files(&ours, &purelib));
+        let (a, b) = (pip_files(&theirs, &theirs, &purelib), pip_files(&ours, &ours, &purelib));
         assert!(a.keys().any(|k| k.ends_with("/pip/__init__.py")), "{label}: venv installed no pip?");
         let differ: Vec<_> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).take(8).collect();
         if !differ.is_empty() {
@@ -225,7 +181,7 @@ fn pip_settings_do_not_change_the_seed() {
         .unwrap();
     ok(&out, "create under hostile pip settings");
     let purelib = purelib(&plain, &interp);
-    let (a, b) = (pip_files(&plain, &purelib), pip_files(&hostile, &purelib));
+    let (a, b) = (pip_files(&plain, &plain, &purelib), pip_files(&hostile, &hostile, &purelib));
     assert!(a.len() > 100, "pip seeded: {} files", a.len());
     let differ: Vec<_> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).take(5).collect();
     assert!(differ.is_empty(), "what is seeded changed with pip's settings: {differ:?}");

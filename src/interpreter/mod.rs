@@ -1,5 +1,6 @@
 //! Which Python, and what it says of itself: discovery from a `--python` spec, then one probe run
-//! of the chosen interpreter. The layout comes from the probe's answer, never from guesses.
+//! of the chosen interpreter. The layout comes from the probe's answer — what the interpreter's own
+//! venv made — never from guesses.
 
 mod discover;
 mod probe;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use discover::{Candidate, find};
-pub use probe::{probe, probe_cached};
+pub use probe::{learn_layout, probe, probe_cached};
 
 /// What an interpreter says of itself (the probe's JSON).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -44,6 +45,10 @@ pub struct Interpreter {
     pub magic_number: Option<String>,
     /// The wheels `python -m ensurepip` would install; None without ensurepip.
     pub ensurepip: Option<Vec<BundledWheel>>,
+    /// What its own `venv.EnvBuilder` made, by link mode (`symlinks`, `copies`): the spec of every
+    /// environment made with it. The probe learns `symlinks`; `copies` is learned when first asked
+    /// for ([`learn_layout`]). No default: a cache entry from before this field is probed again.
+    pub venv_layouts: BTreeMap<String, crate::layout::Learned>,
 }
 
 /// A wheel the interpreter's ensurepip uses.

@@ -1,6 +1,7 @@
-# rvenv's interpreter probe: prints one JSON object describing this interpreter.
+# rvenv's interpreter probe: prints one JSON object describing this interpreter, and the
+# skeleton its own venv makes for each link mode.
 # It must run unchanged on Python 2.7 (so rvenv can name the version it refuses) and 3.6+,
-# under -E -s -S (no site, no environment), and print nothing else.
+# under -E -s -S (no site, no environment), and print nothing else on stdout.
 import json
 import os
 import sys
@@ -95,6 +96,129 @@ def magic_number():
         return None
 
 
+# The prompt the skeletons are made with: only so that venv shows where (and whether) it records
+# one in pyvenv.cfg.
+PROMPT = "@@rvenv-prompt@@"
+
+
+def venv_layouts(modes):
+    """What this interpreter's own venv.EnvBuilder makes, for each link mode asked for (`symlinks`,
+    `copies`), made in a temporary directory without pip and without activation scripts, as data:
+    {"symlinks": ..., "copies": ...},
+    each {"bin", "executable", "purelib", "entries", "cfg"} or {"error": why venv could not make it}.
+    Copies are watched, not made: venv's call to shutil.copyfile is answered by opening the source
+    (so a copy that would fail still fails) and leaving an empty file, and the source is recorded."""
+    try:
+        import shutil
+        import tempfile
+        import venv
+    except Exception as e:
+        return dict((mode, {"error": describe(e)}) for mode in modes)
+
+    class Skeleton(venv.EnvBuilder):
+        def ensure_directories(self, env_dir):
+            self.context = venv.EnvBuilder.ensure_directories(self, env_dir)
+            return self.context
+
+        def setup_scripts(self, context):
+            pass
+
+    try:
+        top = tempfile.mkdtemp(prefix="rvenv-layout-")
+    except Exception:
+        # Nowhere to ask venv this time: nothing learned (so nothing cached), asked again next time.
+        return {}
+    try:
+        return dict((mode, learn(Skeleton, shutil, os.path.join(top, mode), mode == "symlinks"))
+                    for mode in modes)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def describe(e):
+    return ("%s: %s" % (type(e).__name__, e))[:300]
+
+
+def learn(builder_class, shutil, env, symlinks):
+    copies = {}
+
+    def copyfile(src, dst, *args, **kwargs):
+        with open(src, "rb"):
+            pass
+        with open(dst, "wb"):
+            pass
+        copies[dst] = copies.get(src, src)
+        return dst
+
+    real_copyfile = shutil.copyfile
+    shutil.copyfile = copyfile
+    try:
+        builder = builder_class(symlinks=symlinks, with_pip=False, prompt=PROMPT)
+        builder.create(env)
+        context = builder.context
+    except Exception as e:
+        return {"error": describe(e)}
+    finally:
+        shutil.copyfile = real_copyfile
+
+    def placed(path):
+        # A path venv wrote, with the environment's own directory as the placeholder.
+        if path == env or path.startswith(env + os.sep):
+            return ENV + path[len(env):]
+        return path
+
+    def rel(path):
+        return os.path.relpath(path, env)
+
+    entries = []
+    cfg = []
+
+    def walk(directory):
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            mode = os.lstat(path).st_mode
+            if os.path.islink(path):
+                entries.append({"kind": "symlink", "path": rel(path), "target": placed(os.readlink(path))})
+            elif os.path.isdir(path):
+                entries.append({"kind": "dir", "path": rel(path)})
+                walk(path)
+            elif rel(path) == "pyvenv.cfg":
+                with open(path, "rb") as f:
+                    for line in f.read().decode("utf-8").splitlines():
+                        key, _, value = line.partition(" = ")
+                        cfg.append([key, value.replace(env, ENV)])
+            elif path in copies:
+                entries.append({"kind": "copy", "path": rel(path), "from": placed(copies[path]),
+                                "mode": mode & 0o7777})
+            else:
+                with open(path, "rb") as f:
+                    contents = f.read()
+                entries.append({"kind": "file", "path": rel(path), "hex": contents.hex(), "mode": mode & 0o7777})
+
+    try:
+        walk(env)
+        purelib = getattr(context, "lib_path", None)
+        if purelib is None:
+            # Before 3.11 venv keeps it to itself: the one site-packages directory it made.
+            found = [e["path"] for e in entries if e["kind"] == "dir" and os.path.basename(e["path"]) == "site-packages"]
+            if len(found) != 1:
+                return {"error": "venv made %d site-packages directories" % len(found)}
+            purelib = os.path.join(env, found[0])
+        layout = {
+            "bin": context.bin_name,
+            "executable": os.path.basename(context.env_exe),
+            "purelib": rel(purelib),
+            "entries": entries,
+            "cfg": cfg,
+        }
+        # A name that is not text (the file system's encoding could not decode it) cannot be
+        # carried as JSON text: say so, rather than print something unreadable.
+        json.dumps(layout).encode("utf-8")
+        return layout
+    except Exception as e:
+        return {"error": describe(e)}
+
+
 implementation = getattr(sys, "implementation", None)
 print(json.dumps({
     "placeholder": ENV,
@@ -114,4 +238,6 @@ print(json.dumps({
     "cache_tag": getattr(implementation, "cache_tag", None),
     "magic_number": magic_number(),
     "ensurepip": ensurepip_wheels() if sys.version_info[0] >= 3 else None,
+    # The link modes to learn are the probe's arguments.
+    "venv_layouts": venv_layouts(sys.argv[1:]) if sys.version_info[0] >= 3 else None,
 }))

@@ -1,4 +1,5 @@
-//! One run of the interpreter with an embedded snippet that prints JSON about itself.
+//! One run of the interpreter with an embedded snippet that prints JSON about itself and the
+//! skeleton its own venv makes, cached until the interpreter's file changes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -10,6 +11,8 @@ use serde::Deserialize;
 use super::Interpreter;
 use crate::cache::{Cache, write_atomic};
 use crate::error::{Error, Result};
+use crate::layout::mode_name;
+use crate::request::LinkMode;
 
 const PROBE: &str = include_str!("probe.py");
 
@@ -26,13 +29,20 @@ struct VersionOnly {
     version: Vec<u32>,
 }
 
-/// Run `path` with the probe and read what it says. Python 2, and anything that does not answer
-/// as a Python in time, is an error naming `path`.
+/// Run `path` with the probe and read what it says, with the skeleton its venv makes with
+/// symlinks (the default link mode: a cold default create stays one interpreter start). Python 2,
+/// and anything that does not answer as a Python in time, is an error naming `path`.
 pub fn probe(path: &Path) -> Result<Interpreter> {
+    probe_learning(path, &[LinkMode::Symlinks])
+}
+
+/// `probe`, learning the skeletons of the link modes `modes`.
+fn probe_learning(path: &Path, modes: &[LinkMode]) -> Result<Interpreter> {
     let not_python = |detail: String| Error::NotAPython { path: path.to_path_buf(), detail };
     let child = Command::new(path)
         // No site, no user site, no PYTHON* variables: the answer is the interpreter's own.
         .args(["-E", "-s", "-S", "-c", PROBE])
+        .args(modes.iter().map(|m| mode_name(*m)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -174,6 +184,33 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
     }
     let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
     Ok(entry.interpreter)
+}
+
+/// Make sure `interp` (probed at `path`) holds what its venv makes with `mode`: a link mode the
+/// probe did not learn (`copies`) is learned with one more run of the interpreter, the first time
+/// it is asked for, and kept in the cache entry beside the probe's answer. A run that fails leaves
+/// the mode unlearned (the layout then falls back); only an interrupt is an error.
+pub fn learn_layout(path: &Path, interp: &mut Interpreter, mode: LinkMode, cache: &Cache) -> Result<()> {
+    if interp.venv_layouts.contains_key(mode_name(mode)) {
+        return Ok(());
+    }
+    let learned = probe_learning(path, &[mode]);
+    crate::interrupt::check()?;
+    let Ok(fresh) = learned else { return Ok(()) };
+    // The interpreter changed under us: the fresh answer is the true one.
+    if fresh.executable != interp.executable || fresh.version != interp.version {
+        *interp = fresh;
+        return Ok(());
+    }
+    interp.venv_layouts.extend(fresh.venv_layouts);
+    let Some(key) = CacheKey::of(path) else { return Ok(()) };
+    if let Some(file) = cache.path("interpreters", &key.file_name())
+        && cache.writable()
+    {
+        let entry = CacheEntry { key, interpreter: interp.clone() };
+        let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -46,10 +46,14 @@ impl Style {
     /// own template there) and its vendored `distlib/scripts.py`.
     pub fn from_sources(installer: Option<&str>, distlib_scripts: &str) -> Result<Style, String> {
         let template = installer
-            .and_then(|text| between(text, "maker.script_template = r\"\"\"", "\"\"\""))
-            .or_else(|| between(distlib_scripts, "SCRIPT_TEMPLATE = r'''", "'''"))
-            .ok_or("no script template found in pip's distlib")?
-            .to_owned();
+            .and_then(|text| between(text, "maker.script_template = r\"\"\"", "\"\"\"").map(str::to_owned))
+            // pip 25.1+: its own ScriptMaker subclass sets a template, indented in the source.
+            .or_else(|| {
+                let start = "script_template = textwrap.dedent(\"\"\"\\\n";
+                installer.and_then(|text| between(text, start, "\"\"\")")).map(dedent)
+            })
+            .or_else(|| between(distlib_scripts, "SCRIPT_TEMPLATE = r'''", "'''").map(str::to_owned))
+            .ok_or("no script template found in pip's distlib")?;
         let join = if distlib_scripts.contains("script_bytes = shebang + linesep + script_bytes") {
             Join::Always
         } else if distlib_scripts.contains("if not shebang.endswith(linesep)") {
@@ -110,6 +114,25 @@ impl Style {
         }
         Ok((shebang + &body).into_bytes())
     }
+}
+
+/// Python's `textwrap.dedent`: the leading whitespace common to every line that is not blank
+/// removed, and blank lines emptied.
+fn dedent(text: &str) -> String {
+    let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let blank = |line: &str| line.trim().is_empty();
+    let common = lines.iter().filter(|l| !blank(l)).map(|l| &l[..indent(l)]).fold(None, |acc: Option<&str>, ws| {
+        Some(match acc {
+            None => ws,
+            Some(acc) => &acc[..acc.bytes().zip(ws.bytes()).take_while(|(a, b)| a == b).count()],
+        })
+    });
+    let common = common.unwrap_or("").len();
+    lines
+        .iter()
+        .map(|l| if blank(l) { if l.ends_with('\n') { "\n" } else { "" } } else { &l[common..] })
+        .collect()
 }
 
 /// The text between the first `start` and the next `end` after it.
@@ -243,6 +266,29 @@ mod tests {
         let expected = "#!/tmp/ref/py3.12/bin/python3.12\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom pip._internal.cli.main import main\nif __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
         assert_eq!(expected.len(), 235);
+    }
+
+    #[test]
+    fn renders_what_pip_26_writes() {
+        // pip 26.2.2's operations/install/wheel.py (Debian's wheel), as far as the template.
+        let installer = "class PipScriptMaker(ScriptMaker):\n    # Override distlib's default script template with one that\n    \
+            # doesn't import `re` module, allowing scripts to load faster.\n    \
+            script_template = textwrap.dedent(\"\"\"\\\n        import sys\n        from %(module)s import %(import_name)s\n        \
+            if __name__ == '__main__':\n            sys.argv[0] = sys.argv[0].removesuffix('.exe')\n            \
+            sys.exit(%(func)s())\n\"\"\")\n";
+        let style = Style::from_sources(Some(installer), DISTLIB_036).unwrap();
+        let bytes = style.render(&pip_main(), "/tmp/pv/bin/python3.15").unwrap();
+        // Byte for byte what `python3.15 -m venv /tmp/pv` wrote.
+        let expected = "#!/tmp/pv/bin/python3.15\nimport sys\nfrom pip._internal.cli.main import main\n\
+            if __name__ == '__main__':\n    sys.argv[0] = sys.argv[0].removesuffix('.exe')\n    sys.exit(main())\n";
+        assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
+    #[test]
+    fn dedents_like_textwrap() {
+        assert_eq!(dedent("    a\n\n      b\n    c\n"), "a\n\n  b\nc\n");
+        assert_eq!(dedent("  a\n \tb\n"), " a\n\tb\n");
+        assert_eq!(dedent("a\n  b"), "a\n  b");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! machine, and the rule that under `CI=true` a missing one fails the run instead of skipping.
 #![allow(dead_code)]
 
+pub mod venvdiff;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
