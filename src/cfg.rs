@@ -20,8 +20,6 @@ pub struct Config<'a> {
     pub command: &'a str,
     /// `--relocatable`: recorded as `relocatable = true`, the key uv writes for the same promise.
     pub relocatable: bool,
-    /// Where the layout came from (`venv`, `fallback`), recorded in our `rvenv` key.
-    pub layout: &'a str,
 }
 
 impl Config<'_> {
@@ -59,7 +57,7 @@ impl Config<'_> {
             }
             key("command", &self.command);
         }
-        key("rvenv", &format!("{} (layout: {})", env!("CARGO_PKG_VERSION"), self.layout));
+        key("rvenv", &env!("CARGO_PKG_VERSION"));
         out
     }
 }
@@ -142,7 +140,6 @@ mod tests {
             prompt,
             command: "rvenv create /e",
             relocatable,
-            layout: "venv",
         }
         .render()
     }
@@ -154,7 +151,7 @@ mod tests {
             config(&v36, Some("p"), false),
             format!(
                 "home = /py/bin\ninclude-system-site-packages = true\nversion = 3.6.15\n\
-                 command = rvenv create /e\nrvenv = {} (layout: venv)\n",
+                 command = rvenv create /e\nrvenv = {}\n",
                 env!("CARGO_PKG_VERSION")
             )
         );

@@ -22,8 +22,9 @@ pub struct EnvInfo {
     /// `rvenv`, `uv`, `virtualenv` or `venv` (from the keys `pyvenv.cfg` holds).
     pub tool: String,
     pub tool_version: Option<String>,
-    /// Where rvenv took the environment's layout from: `venv` (the interpreter's own venv made
-    /// it) or `fallback` (rvenv's rules, where venv could not); None for other tools.
+    /// Where rvenv takes the layout for this environment's interpreter and link mode from:
+    /// `venv` (the interpreter's own venv makes it) or `fallback` (rvenv's rules, where venv
+    /// cannot); None when not asked ([`layout_source`]) or the base interpreter cannot answer.
     pub layout: Option<String>,
     /// The command that made it, where the tool records one.
     pub command: Option<String>,
@@ -136,6 +137,18 @@ fn parse_cfg(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
 /// Read everything `info` and `check` need; `run_pip`: also run the environment's pip, if it has
 /// one (`check` does; `info` has no use for the time it takes). Fails only when `path` is not an
 /// environment.
+/// Where rvenv takes the layout for `info`'s base interpreter and link mode from (`venv` or
+/// `fallback`), as the interpreter answers now, from `cache` where it can (nothing is written).
+/// `pyvenv.cfg` does not say: it holds venv's keys and our `rvenv = VERSION`, nothing more.
+pub fn layout_source(info: &EnvInfo, cache: &crate::cache::Cache) -> Option<String> {
+    let base = info.base_executable.as_deref().filter(|_| info.base_exists)?;
+    let interp = crate::interpreter::probe_cached(base, &cache.clone().read_only()).ok()?;
+    let copies = std::fs::symlink_metadata(info.path.join("bin/python")).is_ok_and(|m| !m.file_type().is_symlink());
+    let mode = if copies { crate::request::LinkMode::Copies } else { crate::request::LinkMode::Symlinks };
+    let layout = crate::layout::Layout::for_interpreter(&interp, mode).ok()?;
+    Some(layout.source.name().to_owned())
+}
+
 pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     if !path.is_dir() || !looks_like_env(path) {
         return Err(Error::NotAnEnvironment { path: path.to_path_buf() });
@@ -148,13 +161,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
         Err(_) => (None, Vec::new()),
     };
     let get = |key: &str| cfg.as_ref().and_then(|c| c.get(key)).filter(|v| !v.is_empty()).cloned();
-    // rvenv records where the environment's layout came from beside its version: `0.1.0 (layout: venv)`.
-    let rvenv = get("rvenv").map(|v| match v.split_once(" (layout: ") {
-        Some((version, rest)) => (version.to_owned(), rest.strip_suffix(')').map(str::to_owned)),
-        None => (v, None),
-    });
-    let layout = rvenv.as_ref().and_then(|(_, layout)| layout.clone());
-    let (tool, tool_version) = if let Some((v, _)) = rvenv {
+    let (tool, tool_version) = if let Some(v) = get("rvenv") {
         ("rvenv", Some(v))
     } else if let Some(v) = get("uv") {
         ("uv", Some(v))
@@ -184,7 +191,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
         path: path.to_path_buf(),
         tool: tool.to_owned(),
         tool_version,
-        layout,
+        layout: None,
         command: get("command"),
         implementation,
         version,
@@ -813,6 +820,7 @@ mod tests {
             path: path.into(),
             tool: "venv".into(),
             tool_version: None,
+            layout: None,
             command: None,
             implementation: Some("CPython".into()),
             version: Some("3.12.1".into()),

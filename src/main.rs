@@ -46,7 +46,8 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
             Ok(0)
         }
         Command::Info { dir, json } => {
-            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), false)?;
+            let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), false)?;
+            info.layout = rvenv::inspect::layout_source(&info, &Cache::from_env(false));
             report::info(&info, json);
             Ok(0)
         }

@@ -157,7 +157,6 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
         prompt,
         command: opts.command,
         relocatable: opts.relocatable,
-        layout: layout.source.name(),
     };
     // Made as Python's open() makes venv's: the umask applies.
     let mode = 0o666 & !opts.umask;
@@ -229,6 +228,7 @@ mod tests {
             on_existing: OnExisting::WriteInto,
             command: "rvenv create /e/.venv",
             relocatable: false,
+            umask: 0o022,
         };
         let p = plan(Path::new("/e/.venv"), &interp, &layout, &opts);
         let skeleton: Vec<String> =
@@ -240,7 +240,7 @@ mod tests {
         let cfg = String::from_utf8(contents.clone()).unwrap();
         assert!(cfg.starts_with("home = /py/3.15/bin\ninclude-system-site-packages = true\nversion = 3.15.1\n\
             prompt = 'p'\nexecutable = /py/3.15/bin/python3.15\ncommand = rvenv create /e/.venv\nrvenv = "), "{cfg}");
-        assert!(cfg.ends_with(" (layout: venv)\n"), "{cfg}");
+        assert!(cfg.ends_with(&format!("\nrvenv = {}\n", env!("CARGO_PKG_VERSION"))), "{cfg}");
     }
 
     #[test]

@@ -175,8 +175,8 @@ pub fn info(info: &EnvInfo, json: bool) {
     println!("Environment:   {}", info.path.display());
     println!("Made by:       {tool}");
     match info.layout.as_deref() {
-        Some("venv") => println!("Layout:        learned from the interpreter's own venv"),
-        Some("fallback") => println!("Layout:        rvenv's fallback (the interpreter's own venv could not make one)"),
+        Some("venv") => println!("Layout:        learned from the base interpreter's own venv"),
+        Some("fallback") => println!("Layout:        rvenv's fallback (the base interpreter's own venv cannot make one)"),
         Some(other) => println!("Layout:        {other}"),
         None => {}
     }

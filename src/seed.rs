@@ -314,7 +314,8 @@ mod tests {
 
     #[test]
     fn removal_stays_inside_and_takes_the_dist_info_last() {
-        let layout = crate::layout::Layout::for_interpreter(&crate::layout::tests::cpython(12)).unwrap();
+        let layout = crate::layout::Layout::for_interpreter(&crate::layout::tests::cpython(12), crate::request::LinkMode::Symlinks)
+            .unwrap();
         let old = dist(
             "pip-23.0.1.dist-info",
             Some(&["pip/__init__.py", "pip/_vendor/x/y.py", "../../../bin/pip", "../../../../../etc/passwd", "/etc/shadow",

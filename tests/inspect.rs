@@ -55,10 +55,11 @@ fn info_json_describes_an_rvenv_environment() {
     let tmp = tempfile::tempdir().unwrap();
     let env = tmp.path().join("env");
     create(&tmp.path().join("cache"), &py, &env, &["--prompt", "my env", "--system-site-packages"]);
-    let out = run(rvenv().args(["info", "--json"]).arg(&env));
+    let out = run(rvenv().env("RVENV_CACHE_DIR", tmp.path().join("cache")).args(["info", "--json"]).arg(&env));
     ok(&out, "info --json");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["path"], env.to_str().unwrap());
+    assert_eq!(v["layout"], "venv", "{v}");
     assert_eq!(v["tool"], "rvenv");
     assert_eq!(v["tool_version"], env!("CARGO_PKG_VERSION"));
     assert!(v["command"].as_str().unwrap().contains("create --python"), "{v}");
@@ -82,6 +83,25 @@ fn info_json_describes_an_rvenv_environment() {
     let human = String::from_utf8_lossy(&out.stdout);
     for needle in [env.to_str().unwrap(), "rvenv", py.to_str().unwrap(), "my env", pip] {
         assert!(human.contains(needle), "{needle} missing from:\n{human}");
+    }
+}
+
+/// PyPy's own venv cannot make a `--copies` environment: rvenv makes one from its fallback, and
+/// `rvenv info` says so.
+#[test]
+fn info_says_where_the_layout_came_from() {
+    let Some(pypy) = common::which("pypy3") else { return common::missing("pypy3") };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    for (flags, want) in [(&[][..], "venv"), (&["--copies"][..], "fallback")] {
+        let env = tmp.path().join(format!("env{}", flags.len()));
+        create(&cache, &pypy, &env, &[&["--without-pip"][..], flags].concat());
+        let out = run(rvenv().env("RVENV_CACHE_DIR", &cache).args(["info", "--json"]).arg(&env));
+        ok(&out, "info --json");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["layout"], want, "{flags:?}: {v}");
+        let ran = run(Command::new(env.join("bin/python")).args(["-c", "import sys; print(sys.prefix)"]));
+        assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), env.to_str().unwrap(), "{flags:?}: {}", text(&ran));
     }
 }
 

@@ -104,13 +104,16 @@ fn info_says_the_layout_was_learned_from_venv() {
                 .output()
                 .unwrap();
             ok(&out, &format!("{} {flags:?}: create", interp.label));
-            let out = place.rvenv().args(["info", "--json"]).arg(&env).output().unwrap();
+            let info = || place.rvenv().env("RVENV_CACHE_DIR", inside.join("cache")).arg("info").arg(&env);
+            let out = info().arg("--json").output().unwrap();
             ok(&out, &format!("{} {flags:?}: info", interp.label));
             let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(info["layout"], "venv", "{} {flags:?}: {info}", interp.label);
-            let out = place.rvenv().args(["info"]).arg(&env).output().unwrap();
+            let out = info().output().unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(text.contains("Layout:        learned from the interpreter's own venv"), "{text}");
+            assert!(text.contains("Layout:        learned from the base interpreter's own venv"), "{text}");
+            let cfg = std::fs::read_to_string(place.outside(&env).join("pyvenv.cfg")).unwrap();
+            assert!(cfg.ends_with(&format!("\nrvenv = {}\n", env!("CARGO_PKG_VERSION"))), "{cfg}");
         }
     }
 }
