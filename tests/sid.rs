@@ -104,12 +104,16 @@ fn info_says_the_layout_was_learned_from_venv() {
                 .output()
                 .unwrap();
             ok(&out, &format!("{} {flags:?}: create", interp.label));
-            let info = || place.rvenv().env("RVENV_CACHE_DIR", inside.join("cache")).arg("info").arg(&env);
-            let out = info().arg("--json").output().unwrap();
+            let rvenv_info = || {
+                let mut cmd = place.rvenv();
+                cmd.env("RVENV_CACHE_DIR", inside.join("cache")).arg("info").arg(&env);
+                cmd
+            };
+            let out = rvenv_info().arg("--json").output().unwrap();
             ok(&out, &format!("{} {flags:?}: info", interp.label));
             let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(info["layout"], "venv", "{} {flags:?}: {info}", interp.label);
-            let out = info().output().unwrap();
+            let out = rvenv_info().output().unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
             assert!(text.contains("Layout:        learned from the base interpreter's own venv"), "{text}");
             let cfg = std::fs::read_to_string(place.outside(&env).join("pyvenv.cfg")).unwrap();
