@@ -1,11 +1,13 @@
-//! Shared support for the integration tests: finding the real interpreters and shells on this
-//! machine, and the rule that under `CI=true` a missing one fails the run instead of skipping.
+//! Shared support for the integration tests: the one way to run rvenv ([`rvenv`], with a cache of
+//! the test process's own), finding the real interpreters and shells on this machine, and the rule
+//! that under `CI=true` a missing one fails the run instead of skipping.
 #![allow(dead_code)]
 
 pub mod venvdiff;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// `true` when running under CI, where every interpreter and shell must be present.
 pub fn ci() -> bool {
@@ -20,11 +22,39 @@ pub fn missing(what: &str) {
     eprintln!("SKIP: {what} not found on this machine");
 }
 
-/// The built `rvenv` binary, with an environment that does not depend on the caller's.
+/// The built `rvenv` binary, with an environment that does not depend on the caller's, and
+/// [`cache_dir`] as its cache, so no test reads or writes the developer's own `~/.cache/rvenv`.
+/// A test that needs a cache of its own (a cold one, or one to look into) sets
+/// `RVENV_CACHE_DIR` on the command again, which replaces this one.
 pub fn rvenv() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvenv"));
     scrub(&mut cmd);
+    cmd.env("RVENV_CACHE_DIR", cache_dir());
     cmd
+}
+
+/// This test process's own rvenv cache, shared by its tests (so pip's image is made once per
+/// test binary, not once per test): `CARGO_TARGET_TMPDIR/rvenv-cache/pid-PID`, made empty on
+/// first use. The directories of test processes that are gone are removed then too, so a run
+/// leaves at most the last one behind, inside `target/`.
+pub fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rvenv-cache");
+        std::fs::create_dir_all(&parent).unwrap();
+        for entry in std::fs::read_dir(&parent).unwrap().flatten() {
+            let name = entry.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix("pid-")).and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = parent.join(format!("pid-{}", std::process::id()));
+        // One left by an earlier process with the same id, were it still there.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        dir
+    })
 }
 
 /// Remove the variables that would make a child Python or shell behave differently from run to run.
