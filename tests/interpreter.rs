@@ -61,7 +61,8 @@ impl FakePyenv {
 
     /// What `pyenv which COMMAND` says, or None if pyenv refuses.
     fn pyenv_which(&self, command: &str, pyenv_version: Option<&str>) -> Option<PathBuf> {
-        let out = self.command(Command::new(pyenv_root().join("libexec/pyenv")), pyenv_version).args(["which", command]).output().unwrap();
+        let pyenv = Command::new(pyenv_root().join("libexec/pyenv"));
+        let out = self.command(pyenv, pyenv_version).args(["which", command]).output().unwrap();
         out.status.success().then(|| PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()))
     }
 

@@ -227,7 +227,10 @@ pub fn documented_json_fields(command: &str) -> std::collections::BTreeSet<Strin
         .skip(1)
         .find(|part| part.lines().next().unwrap().trim() == format!("`rvenv {command}`"))
         .unwrap_or_else(|| panic!("README's JSON section has no heading `rvenv {command}`"));
-    object.lines().filter_map(|line| line.strip_prefix("| `")?.split_once('`').map(|(name, _)| name.to_owned())).collect()
+    object
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `")?.split_once('`').map(|(name, _)| name.to_owned()))
+        .collect()
 }
 
 /// Every field of `value` as a dotted path; the fields of objects inside arrays as `name[].field`.
@@ -259,7 +262,10 @@ pub fn assert_documented(value: &serde_json::Value, command: &str) {
     let documented = documented_json_fields(command);
     let found = json_fields(value);
     let undocumented: Vec<_> = found.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "`rvenv {command}` prints fields the README does not list: {undocumented:?}\n{value}");
+    assert!(
+        undocumented.is_empty(),
+        "`rvenv {command}` prints fields the README does not list: {undocumented:?}\n{value}"
+    );
     let missing: Vec<_> = documented.iter().filter(|f| !f.contains(['.', '[']) && !found.contains(*f)).collect();
     assert!(missing.is_empty(), "`rvenv {command}` lacks fields the README lists: {missing:?}\n{value}");
 }
