@@ -1,5 +1,8 @@
 //! Activation scripts: one template per shell (in `templates/`, embedded with `include_str!`),
-//! every substituted value passed through that shell's quoting function in `quote.rs`.
+//! every substituted value passed through that shell's quoting function in `quote.rs`; and the
+//! command, in each shell's own syntax, that sources them.
+
+use std::path::Path;
 
 use crate::quote;
 
@@ -27,6 +30,14 @@ const CSH: &str = include_str!("../templates/activate.csh");
 const NU: &str = include_str!("../templates/activate.nu");
 const XONSH: &str = include_str!("../templates/activate.xsh");
 const POWERSHELL: &str = include_str!("../templates/Activate.ps1");
+
+/// The scripts' file names inside the environment's `bin_name`, one per shell.
+const POSIX_SCRIPT: &str = "activate";
+const FISH_SCRIPT: &str = "activate.fish";
+const CSH_SCRIPT: &str = "activate.csh";
+const NU_SCRIPT: &str = "activate.nu";
+const XONSH_SCRIPT: &str = "activate.xsh";
+const POWERSHELL_SCRIPT: &str = "Activate.ps1";
 
 /// Placeholder for the environment directory (becomes `VIRTUAL_ENV`).
 const ENV_DIR: &str = "__VIRTUAL_ENV__";
@@ -137,13 +148,28 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
     csh_values.extend(var.statements(|v| format!("setenv VIRTUAL_ENV_PROMPT {}", quote::csh(v)), &format!("# {UNSET}")));
     let csh = fill(CSH, &csh_values);
     vec![
-        ("activate", with(POSIX, quote::posix, Some(posix), posix_extra)),
-        ("activate.fish", with(FISH, quote::fish, Some(fish), fish_extra.into())),
-        ("activate.csh", csh),
-        ("activate.nu", with(NU, quote::nu, Some(nu), nu_extra.into())),
-        ("activate.xsh", with(XONSH, quote::xonsh, Some(xonsh), xonsh_extra.into())),
-        ("Activate.ps1", with(POWERSHELL, quote::powershell, Some(powershell), powershell_extra.into())),
+        (POSIX_SCRIPT, with(POSIX, quote::posix, Some(posix), posix_extra)),
+        (FISH_SCRIPT, with(FISH, quote::fish, Some(fish), fish_extra.into())),
+        (CSH_SCRIPT, csh),
+        (NU_SCRIPT, with(NU, quote::nu, Some(nu), nu_extra.into())),
+        (XONSH_SCRIPT, with(XONSH, quote::xonsh, Some(xonsh), xonsh_extra.into())),
+        (POWERSHELL_SCRIPT, with(POWERSHELL, quote::powershell, Some(powershell), powershell_extra.into())),
     ]
+}
+
+/// The command that activates the environment whose scripts are in `bin`, for `shell` (the value
+/// of `$SHELL`: a path or a bare name), with the script's path quoted for that shell. A shell
+/// without a script of its own (bash, zsh, dash, ksh, or none known) gets `source activate`.
+pub fn command(shell: &str, bin: &Path) -> String {
+    let script = |name: &str| bin.join(name).display().to_string();
+    match shell.rsplit('/').next().unwrap_or("") {
+        "fish" => format!("source {}", quote::fish(&script(FISH_SCRIPT))),
+        "csh" | "tcsh" => format!("source {}", quote::csh(&script(CSH_SCRIPT))),
+        "nu" => format!("overlay use {}", quote::nu(&script(NU_SCRIPT))),
+        "xonsh" => format!("source @({})", quote::xonsh(&script(XONSH_SCRIPT))),
+        "pwsh" | "powershell" => format!(". {}", quote::powershell(&script(POWERSHELL_SCRIPT))),
+        _ => format!("source {}", quote::posix(&script(POSIX_SCRIPT))),
+    }
 }
 
 /// The warning for an environment whose path xonsh would change: xonsh expands `$NAME` and
@@ -290,6 +316,43 @@ mod tests {
         assert_eq!(PromptVar::for_python((3, 12), "n", true), IfShown("n".into()));
         assert_eq!(PromptVar::for_python((3, 13), "n", false), Always("n".into()));
         assert_eq!(PromptVar::for_python((3, 15), "n", true), Always("n".into()));
+    }
+
+    #[test]
+    fn command_names_each_shells_own_script_quoted_for_that_shell() {
+        let bin = Path::new("/e nv/bin");
+        let cases = [
+            ("/bin/bash", "source '/e nv/bin/activate'"),
+            ("zsh", "source '/e nv/bin/activate'"),
+            ("/usr/bin/fish", "source '/e nv/bin/activate.fish'"),
+            ("/bin/tcsh", "source '/e nv/bin/activate.csh'"),
+            ("/bin/csh", "source '/e nv/bin/activate.csh'"),
+            ("/home/u/.cargo/bin/nu", "overlay use '/e nv/bin/activate.nu'"),
+            ("/usr/bin/xonsh", "source @(\"/e nv/bin/activate.xsh\")"),
+            ("/usr/bin/pwsh", ". '/e nv/bin/Activate.ps1'"),
+            ("", "source '/e nv/bin/activate'"),
+        ];
+        for (shell, want) in cases {
+            assert_eq!(command(shell, bin), want, "{shell}");
+        }
+        // Every command names a script that `render` writes.
+        let names: Vec<_> = render(&ctx()).into_iter().map(|(n, _)| n).collect();
+        for (shell, _) in cases {
+            let cmd = command(shell, Path::new("/e/bin"));
+            assert!(names.iter().any(|n| cmd.contains(&format!("/e/bin/{n}"))), "{shell}: {cmd}");
+        }
+        // A hostile path goes through each shell's own quoting.
+        let hostile = Path::new("/a'b $(x)/bin");
+        for (shell, quoted) in [
+            ("bash", quote::posix("/a'b $(x)/bin/activate")),
+            ("fish", quote::fish("/a'b $(x)/bin/activate.fish")),
+            ("tcsh", quote::csh("/a'b $(x)/bin/activate.csh")),
+            ("nu", quote::nu("/a'b $(x)/bin/activate.nu")),
+            ("xonsh", quote::xonsh("/a'b $(x)/bin/activate.xsh")),
+            ("pwsh", quote::powershell("/a'b $(x)/bin/Activate.ps1")),
+        ] {
+            assert!(command(shell, hostile).contains(&quoted), "{shell}: {}", command(shell, hostile));
+        }
     }
 
     #[test]

@@ -15,8 +15,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// What an environment is, as far as its files and its python tell.
-#[derive(Clone, Debug, Serialize)]
+/// What an environment is, as far as its files and its python tell. `info --json` prints it as
+/// [`crate::output::InfoReport`].
+#[derive(Clone, Debug)]
 pub struct EnvInfo {
     pub path: PathBuf,
     /// `rvenv`, `uv`, `virtualenv` or `venv` (from the keys `pyvenv.cfg` holds).
@@ -43,27 +44,20 @@ pub struct EnvInfo {
     /// Bytes on disk, as `du` counts them (a file hard-linked from rvenv's cache counts once).
     pub disk_bytes: u64,
     /// What the environment's own python said, or why it could not say.
-    #[serde(skip)]
     pub runs: std::result::Result<Running, String>,
     /// `pyvenv.cfg`: None when missing; lines that are not `key = value` are in `malformed`.
-    #[serde(skip)]
     pub cfg: Option<BTreeMap<String, String>>,
-    #[serde(skip)]
     pub malformed: Vec<String>,
     /// Paths the environment's scripts were written for (activate's `VIRTUAL_ENV`, console
     /// scripts' interpreters), with the file that says so.
-    #[serde(skip)]
     pub recorded_paths: Vec<(PathBuf, PathBuf)>,
     /// The distributions installed in site-packages (`*.dist-info`, `*.egg-info`).
-    #[serde(skip)]
     pub dists: Vec<Dist>,
     /// What killed or failed rvenv runs leave: `*.rvenv-tmp-*` entries inside the environment,
     /// `.NAME.rvenv-staging-*` directories beside it. Sorted.
-    #[serde(skip)]
     pub leftovers: Vec<PathBuf>,
     /// What `bin/python -m pip --version` said (its first line), or why it failed. None when the
     /// environment has no pip, or its python does not run at all.
-    #[serde(skip)]
     pub pip_runs: Option<std::result::Result<String, String>>,
 }
 
@@ -79,7 +73,7 @@ pub struct Dist {
 }
 
 /// What `bin/python` reported about itself.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Running {
     pub version: String,
     pub prefix: PathBuf,

@@ -2,7 +2,8 @@
 //!
 //! The pipeline: `cli` (what was typed) → `request` (what it means) → `interpreter` (which Python,
 //! and what it says of itself) → `plan` (the environment as data) → `materialize` (write it) →
-//! `seed` (pip). The library prints nothing: it reports what happened through [`Event`]s.
+//! `seed` (pip). The library prints nothing: it reports what happened through [`Event`]s, and
+//! `output` gives the JSON forms of what it reports.
 
 pub mod activate;
 pub mod cache;
@@ -14,6 +15,7 @@ pub mod interpreter;
 pub mod interrupt;
 pub mod layout;
 pub mod materialize;
+pub mod output;
 pub mod plan;
 pub mod quote;
 pub mod request;

@@ -39,8 +39,12 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
             if args.json {
                 let mut out = report::Json::default();
                 rvenv::create(&req, &cwd, |event| out.event(event))?;
+                if let Some(err) = out.failed {
+                    return Err(err);
+                }
             } else {
-                let mut out = report::Human::new(args.quiet, &args.dirs);
+                let shell = std::env::var("SHELL").unwrap_or_default();
+                let mut out = report::Human::new(args.quiet, shell, &args.dirs);
                 rvenv::create(&req, &cwd, |event| out.event(event))?;
             }
             Ok(0)
@@ -48,13 +52,13 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
         Command::Info { dir, json } => {
             let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), false)?;
             info.layout = rvenv::inspect::layout_source(&info, &Cache::from_env(false));
-            report::info(&info, json);
+            report::info(&info, json)?;
             Ok(0)
         }
         Command::Check { dir, json } => {
             let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), true)?;
             let problems = rvenv::inspect::problems(&info);
-            report::check(&info, &problems, json);
+            report::check(&info, &problems, json)?;
             Ok(if problems.is_empty() { 0 } else { 1 })
         }
         Command::Completions { shell } => {

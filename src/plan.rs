@@ -40,6 +40,17 @@ pub enum Removal {
     IfEmpty,
 }
 
+impl Removal {
+    /// `file`, `tree` or `if-empty`: how `--dry-run` names it, as text and as JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Removal::File => "file",
+            Removal::Tree => "tree",
+            Removal::IfEmpty => "if-empty",
+        }
+    }
+}
+
 impl Entry {
     pub fn path(&self) -> &Path {
         match self {

@@ -1,22 +1,24 @@
 //! Renders the library's events for people, on stderr (stdout stays free for machine output).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use rvenv::Event;
 use rvenv::inspect::{EnvInfo, Problem};
-use rvenv::plan::{Entry, Plan, Removal};
-use rvenv::quote;
+use rvenv::plan::{Entry, Plan};
+use rvenv::{Event, activate, output};
 
 pub struct Human<'a> {
     quiet: bool,
+    /// `$SHELL`, whose activation command is shown.
+    shell: String,
     /// The targets as typed, shown instead of their absolute forms.
     typed: &'a [PathBuf],
     created: usize,
 }
 
 impl<'a> Human<'a> {
-    pub fn new(quiet: bool, typed: &'a [PathBuf]) -> Self {
-        Human { quiet, typed, created: 0 }
+    pub fn new(quiet: bool, shell: String, typed: &'a [PathBuf]) -> Self {
+        Human { quiet, shell, typed, created: 0 }
     }
 
     pub fn event(&mut self, event: Event) {
@@ -44,92 +46,41 @@ impl<'a> Human<'a> {
                 let shown = self.typed.get(self.created).map(PathBuf::as_path).unwrap_or(path);
                 self.created += 1;
                 eprintln!("Created virtual environment at {}", shown.display());
-                eprintln!("Activate with: {}", activate_command(&shown.join(bin_name)));
+                eprintln!("Activate with: {}", activate::command(&self.shell, &shown.join(bin_name)));
             }
         }
     }
 }
 
-/// The command that activates the environment whose scripts are in `bin`, in the user's shell
-/// (from `$SHELL`), quoted for that shell.
-fn activate_command(bin: &Path) -> String {
-    let shell = std::env::var("SHELL").unwrap_or_default();
-    let shell = shell.rsplit('/').next().unwrap_or("");
-    let script = |name: &str| bin.join(name).display().to_string();
-    match shell {
-        "fish" => format!("source {}", quote::fish(&script("activate.fish"))),
-        "csh" | "tcsh" => format!("source {}", quote::csh(&script("activate.csh"))),
-        "nu" => format!("overlay use {}", quote::nu(&script("activate.nu"))),
-        "xonsh" => format!("source @({})", quote::xonsh(&script("activate.xsh"))),
-        "pwsh" | "powershell" => format!(". {}", quote::powershell(&script("Activate.ps1"))),
-        _ => format!("source {}", quote::posix(&script("activate"))),
-    }
-}
-
-/// `--json`: one JSON object per line on stdout, per environment created (or planned).
+/// `--json`: one JSON object per line on stdout, per environment created (or planned), as
+/// [`rvenv::output`] shapes them.
 #[derive(Default)]
 pub struct Json {
-    interpreter_ms: f64,
-}
-
-fn ms(d: std::time::Duration) -> f64 {
-    (d.as_secs_f64() * 1e5).round() / 100.0
+    interpreter_elapsed: Duration,
+    /// The first object that could not be printed (a path JSON cannot hold), for `main` to report.
+    pub failed: Option<rvenv::Error>,
 }
 
 impl Json {
     pub fn event(&mut self, event: Event) {
-        let object = match event {
+        let line = match event {
             // stdout holds one JSON object per environment; a warning goes to stderr.
             Event::Warning { message, .. } => return eprintln!("warning: {message}"),
             Event::Interpreter { elapsed, .. } => {
-                self.interpreter_ms = ms(elapsed);
+                self.interpreter_elapsed = elapsed;
                 return;
             }
-            Event::Created { path, interpreter, pip, elapsed, .. } => serde_json::json!({
-                "path": path,
-                "interpreter": {
-                    "implementation": interpreter.implementation_name(),
-                    "version": interpreter.version_string(),
-                    "executable": interpreter.executable,
-                    "base_executable": interpreter.base_executable,
-                },
-                "pip": pip,
-                "timings_ms": { "interpreter": self.interpreter_ms, "create": ms(elapsed) },
-            }),
-            Event::Planned { plan, pip_pending } => serde_json::json!({
-                "path": plan.env_dir,
-                "dry_run": true,
-                "pip_image_missing": pip_pending,
-                "entries": plan.entries.iter().map(|e| entry_json(&plan.env_dir, e)).collect::<Vec<_>>(),
-            }),
+            Event::Created { path, interpreter, pip, elapsed, .. } => {
+                output::to_line(&output::CreateReport::new(path, interpreter, pip, self.interpreter_elapsed, elapsed))
+            }
+            Event::Planned { plan, pip_pending } => output::to_line(&output::PlanReport::new(plan, pip_pending)),
         };
-        println!("{object}");
-    }
-}
-
-fn entry_json(root: &Path, entry: &Entry) -> serde_json::Value {
-    let path = root.join(entry.path());
-    match entry {
-        Entry::Dir { .. } => serde_json::json!({ "kind": "dir", "path": path }),
-        Entry::Symlink { target, .. } => serde_json::json!({ "kind": "symlink", "path": path, "target": target }),
-        Entry::Copy { from, mode, .. } => {
-            serde_json::json!({ "kind": "copy", "path": path, "from": from, "mode": format!("{mode:04o}") })
+        match line {
+            Ok(line) => println!("{line}"),
+            Err(err) => {
+                self.failed.get_or_insert(err);
+            }
         }
-        Entry::Link { from, hardlink, .. } => {
-            serde_json::json!({ "kind": if *hardlink { "hardlink" } else { "copy" }, "path": path, "from": from })
-        }
-        Entry::File { contents, mode, .. } => serde_json::json!({
-            "kind": "file", "path": path, "bytes": contents.len(), "mode": format!("{mode:04o}"),
-        }),
-        Entry::Remove { what, .. } => serde_json::json!({ "kind": "remove", "path": path, "what": removal_name(*what) }),
-    }
-}
-
-fn removal_name(what: Removal) -> &'static str {
-    match what {
-        Removal::File => "file",
-        Removal::Tree => "tree",
-        Removal::IfEmpty => "if-empty",
     }
 }
 
@@ -148,7 +99,7 @@ fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
                 println!("  {}  {path} <- {}", if *hardlink { "hardlink" } else { "copy    " }, from.display())
             }
             Entry::File { contents, mode, .. } => println!("  file     {path} ({} bytes, {mode:04o})", contents.len()),
-            Entry::Remove { what, .. } => println!("  remove   {path} ({})", removal_name(*what)),
+            Entry::Remove { what, .. } => println!("  remove   {path} ({})", what.name()),
         }
     }
     if let Some(version) = pip_pending {
@@ -157,15 +108,10 @@ fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
 }
 
 /// `rvenv info`.
-pub fn info(info: &EnvInfo, json: bool) {
+pub fn info(info: &EnvInfo, json: bool) -> rvenv::Result<()> {
     if json {
-        let mut value = serde_json::to_value(info).expect("EnvInfo serialises");
-        value["python"] = match &info.runs {
-            Ok(running) => serde_json::json!({ "runs": true, "version": running.version, "prefix": running.prefix }),
-            Err(why) => serde_json::json!({ "runs": false, "error": why }),
-        };
-        println!("{value}");
-        return;
+        println!("{}", output::to_line(&output::InfoReport::new(info))?);
+        return Ok(());
     }
     let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_owned());
     let tool = match &info.tool_version {
@@ -195,14 +141,14 @@ pub fn info(info: &EnvInfo, json: bool) {
     println!("pip:           {}", or(&info.pip, "not installed"));
     println!("Relocatable:   {}", if info.relocatable { "yes" } else { "no" });
     println!("Size on disk:  {:.1} MiB", info.disk_bytes as f64 / (1024.0 * 1024.0));
+    Ok(())
 }
 
 /// `rvenv check`.
-pub fn check(info: &EnvInfo, problems: &[Problem], json: bool) {
+pub fn check(info: &EnvInfo, problems: &[Problem], json: bool) -> rvenv::Result<()> {
     if json {
-        let value = serde_json::json!({ "path": info.path, "healthy": problems.is_empty(), "problems": problems });
-        println!("{value}");
-        return;
+        println!("{}", output::to_line(&output::CheckReport::new(info, problems))?);
+        return Ok(());
     }
     if problems.is_empty() {
         println!(
@@ -212,7 +158,7 @@ pub fn check(info: &EnvInfo, problems: &[Problem], json: bool) {
             info.version.as_deref().unwrap_or("?"),
             info.tool
         );
-        return;
+        return Ok(());
     }
     let count = if problems.len() == 1 { "1 problem".to_owned() } else { format!("{} problems", problems.len()) };
     println!("{}: {count}", info.path.display());
@@ -220,4 +166,5 @@ pub fn check(info: &EnvInfo, problems: &[Problem], json: bool) {
         println!("problem [{}]: {}", problem.code, problem.message);
         println!("  fix: {}", problem.fix);
     }
+    Ok(())
 }

@@ -28,6 +28,7 @@ fn check(env: &Path) -> (i32, Vec<String>) {
         return (2, vec![]);
     }
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    common::assert_documented(&value, "check --json");
     let problems: Vec<String> =
         value["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_owned()).collect();
     assert_eq!(value["healthy"].as_bool().unwrap(), problems.is_empty());
@@ -58,6 +59,7 @@ fn info_json_describes_an_rvenv_environment() {
     let out = run(rvenv().env("RVENV_CACHE_DIR", tmp.path().join("cache")).args(["info", "--json"]).arg(&env));
     ok(&out, "info --json");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::assert_documented(&v, "info --json");
     assert_eq!(v["path"], env.to_str().unwrap());
     assert_eq!(v["layout"], "venv", "{v}");
     assert_eq!(v["tool"], "rvenv");
@@ -234,6 +236,7 @@ fn dry_run_writes_nothing_and_lists_the_plan() {
     ok(&out, "--dry-run --json");
     assert!(!env.exists());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::assert_documented(&v, "create --dry-run --json");
     let entries = v["entries"].as_array().unwrap();
     assert!(entries.iter().any(|e| e["kind"] == "hardlink" && e["path"].as_str().unwrap().ends_with("/pip/__init__.py")));
     assert!(entries.last().unwrap()["path"].as_str().unwrap().ends_with("/pyvenv.cfg"));
@@ -252,6 +255,7 @@ fn create_json_prints_one_object_per_environment() {
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     for (v, env) in lines.iter().zip([&a, &b]) {
+        common::assert_documented(v, "create --json");
         assert_eq!(v["path"], env.to_str().unwrap());
         assert_eq!(v["interpreter"]["implementation"], "CPython");
         assert!(v["interpreter"]["version"].as_str().unwrap().starts_with("3.12."));

@@ -47,8 +47,8 @@ impl FakePyenv {
         Some(FakePyenv { _tmp: tmp, root, marker, work })
     }
 
-    fn command(&self, program: impl AsRef<std::ffi::OsStr>, pyenv_version: Option<&str>) -> Command {
-        let mut cmd = Command::new(program);
+    /// `cmd` (rvenv, or any program) run as this pyenv user.
+    fn command(&self, mut cmd: Command, pyenv_version: Option<&str>) -> Command {
         common::scrub(&mut cmd);
         // A pyenv user's PATH: the shims, then the system's own directories.
         let path = format!("{}:/usr/local/bin:/usr/bin:/bin", self.root.join("shims").display());
@@ -61,13 +61,14 @@ impl FakePyenv {
 
     /// What `pyenv which COMMAND` says, or None if pyenv refuses.
     fn pyenv_which(&self, command: &str, pyenv_version: Option<&str>) -> Option<PathBuf> {
-        let out = self.command(pyenv_root().join("libexec/pyenv"), pyenv_version).args(["which", command]).output().unwrap();
+        let pyenv = Command::new(pyenv_root().join("libexec/pyenv"));
+        let out = self.command(pyenv, pyenv_version).args(["which", command]).output().unwrap();
         out.status.success().then(|| PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()))
     }
 
     /// `rvenv create` through the fake shim for `command`.
     fn rvenv_create(&self, command: &str, pyenv_version: Option<&str>, env: &Path) -> Output {
-        let mut cmd = self.command(env!("CARGO_BIN_EXE_rvenv"), pyenv_version);
+        let mut cmd = self.command(common::rvenv(), pyenv_version);
         cmd.env("RVENV_CACHE_DIR", self.root.join("../cache"));
         cmd.args(["create", "--without-pip", "-q", "-p"]).arg(self.root.join("shims").join(command)).arg(env).output().unwrap()
     }
@@ -213,8 +214,7 @@ impl PyenvUser {
     }
 
     /// `program` run as this user, from `cwd`, with `PYENV_VERSION` as given.
-    fn command(&self, program: impl AsRef<std::ffi::OsStr>, cwd: &Path, pyenv_version: Option<&str>) -> Command {
-        let mut cmd = Command::new(program);
+    fn command(&self, mut cmd: Command, cwd: &Path, pyenv_version: Option<&str>) -> Command {
         common::scrub(&mut cmd);
         cmd.env("PATH", &self.path).env("PYENV_ROOT", pyenv_root()).env_remove("PYENV_DIR").current_dir(cwd);
         cmd.env("RVENV_CACHE_DIR", self.tmp.path().join("cache"));
@@ -225,7 +225,7 @@ impl PyenvUser {
     }
 
     fn create(&self, spec: &str, cwd: &Path, pyenv_version: Option<&str>, env: &Path) -> Output {
-        let mut cmd = self.command(env!("CARGO_BIN_EXE_rvenv"), cwd, pyenv_version);
+        let mut cmd = self.command(common::rvenv(), cwd, pyenv_version);
         cmd.args(["create", "--without-pip", "-p", spec]).arg(env).output().unwrap()
     }
 }
@@ -242,7 +242,7 @@ fn pyenv_commands_the_selection_lacks_come_from_the_installed_versions_without_b
     std::fs::create_dir(&plain).unwrap();
     for (cwd, pyenv_version) in [(&plain, Some(selected.as_str())), (&pinned, None)] {
         // What rvenv works around: the shim itself refuses (and the sentinel shows bash is seen).
-        let mut shim = user.command(pyenv_root().join("shims/python3.12"), cwd, pyenv_version);
+        let mut shim = user.command(Command::new(pyenv_root().join("shims/python3.12")), cwd, pyenv_version);
         let refused = shim.args(["-c", "pass"]).output().unwrap();
         assert_eq!(refused.status.code(), Some(127), "the shim did not refuse: {}", common::text(&refused));
         assert!(user.sentinel.exists(), "the bash sentinel does not work");

@@ -1,11 +1,13 @@
-//! Shared support for the integration tests: finding the real interpreters and shells on this
-//! machine, and the rule that under `CI=true` a missing one fails the run instead of skipping.
+//! Shared support for the integration tests: the one way to run rvenv ([`rvenv`], with a cache of
+//! the test process's own), finding the real interpreters and shells on this machine, and the rule
+//! that under `CI=true` a missing one fails the run instead of skipping.
 #![allow(dead_code)]
 
 pub mod venvdiff;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// `true` when running under CI, where every interpreter and shell must be present.
 pub fn ci() -> bool {
@@ -20,11 +22,39 @@ pub fn missing(what: &str) {
     eprintln!("SKIP: {what} not found on this machine");
 }
 
-/// The built `rvenv` binary, with an environment that does not depend on the caller's.
+/// The built `rvenv` binary, with an environment that does not depend on the caller's, and
+/// [`cache_dir`] as its cache, so no test reads or writes the developer's own `~/.cache/rvenv`.
+/// A test that needs a cache of its own (a cold one, or one to look into) sets
+/// `RVENV_CACHE_DIR` on the command again, which replaces this one.
 pub fn rvenv() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvenv"));
     scrub(&mut cmd);
+    cmd.env("RVENV_CACHE_DIR", cache_dir());
     cmd
+}
+
+/// This test process's own rvenv cache, shared by its tests (so pip's image is made once per
+/// test binary, not once per test): `CARGO_TARGET_TMPDIR/rvenv-cache/pid-PID`, made empty on
+/// first use. The directories of test processes that are gone are removed then too, so a run
+/// leaves at most the last one behind, inside `target/`.
+pub fn cache_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rvenv-cache");
+        std::fs::create_dir_all(&parent).unwrap();
+        for entry in std::fs::read_dir(&parent).unwrap().flatten() {
+            let name = entry.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix("pid-")).and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = parent.join(format!("pid-{}", std::process::id()));
+        // One left by an earlier process with the same id, were it still there.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        dir
+    })
 }
 
 /// Remove the variables that would make a child Python or shell behave differently from run to run.
@@ -184,4 +214,58 @@ pub fn venv_prompt_var(prompt: &str, minor: u32) -> Option<String> {
         10..=12 => Some(format!("({prompt}) ")),
         _ => Some(prompt.to_owned()),
     }
+}
+
+/// The fields the README's "JSON output" section lists for `rvenv COMMAND` (e.g. `info --json`),
+/// as dotted paths: `interpreter.version`, `entries[].kind`.
+pub fn documented_json_fields(command: &str) -> std::collections::BTreeSet<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("\n## JSON output\n").nth(1).expect("README has a JSON output section");
+    let section = section.split("\n## ").next().unwrap();
+    let object = section
+        .split("\n### ")
+        .skip(1)
+        .find(|part| part.lines().next().unwrap().trim() == format!("`rvenv {command}`"))
+        .unwrap_or_else(|| panic!("README's JSON section has no heading `rvenv {command}`"));
+    object
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `")?.split_once('`').map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+/// Every field of `value` as a dotted path; the fields of objects inside arrays as `name[].field`.
+pub fn json_fields(value: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    fn walk(value: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    out.insert(format!("{prefix}{key}"));
+                    walk(child, &format!("{prefix}{key}."), out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(item, &format!("{}[].", prefix.trim_end_matches('.')), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    walk(value, "", &mut out);
+    out
+}
+
+/// `value`, printed by `rvenv COMMAND`, holds only fields the README documents for it, and every
+/// top-level one it documents (those are never left out; only some nested ones depend on a case).
+pub fn assert_documented(value: &serde_json::Value, command: &str) {
+    let documented = documented_json_fields(command);
+    let found = json_fields(value);
+    let undocumented: Vec<_> = found.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "`rvenv {command}` prints fields the README does not list: {undocumented:?}\n{value}"
+    );
+    let missing: Vec<_> = documented.iter().filter(|f| !f.contains(['.', '[']) && !found.contains(*f)).collect();
+    assert!(missing.is_empty(), "`rvenv {command}` lacks fields the README lists: {missing:?}\n{value}");
 }

@@ -44,7 +44,9 @@ impl Place {
         }
     }
 
-    /// `rvenv` in this place (in a chroot, the copy tests/sid.rs put in its `/usr/local/bin`).
+    /// `rvenv` in this place: on the host, [`super::rvenv`] with this test process's cache; in a
+    /// chroot, the copy tests/sid.rs put in its `/usr/local/bin`, whose default cache is under the
+    /// root's own `/tmp` (its `HOME`), never the developer's (tests/sid.rs passes a cache of its own).
     pub fn rvenv(&self) -> Command {
         match self {
             Place::Host => super::rvenv(),
