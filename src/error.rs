@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::exit::Exit;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A request that can never work, whatever is on disk (exit code 2, like a usage error).
@@ -72,13 +74,14 @@ impl Error {
         Error::Io { context: context.into(), source }
     }
 
-    /// The process exit code for this error: 2 for requests that can never work, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
+    /// How the process ends for this error: usage for requests that can never work, failure otherwise.
+    pub fn exit(&self) -> Exit {
         match self {
-            Error::Usage(_) | Error::BadPath { .. } | Error::BadPrompt { .. } | Error::NotAnEnvironment { .. } => 2,
-            // The shell convention: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
-            Error::Interrupted { signal } => 128 + signal,
-            _ => 1,
+            Error::Usage(_) | Error::BadPath { .. } | Error::BadPrompt { .. } | Error::NotAnEnvironment { .. } => {
+                Exit::Usage
+            }
+            Error::Interrupted { signal } => Exit::Signal(*signal),
+            _ => Exit::Failure,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod cfg;
 pub mod cli;
 pub mod error;
+pub mod exit;
 pub mod inspect;
 pub mod interpreter;
 pub mod interrupt;

@@ -1,31 +1,30 @@
-//! The binary's edge: parse, call the library, print. Exit codes: 0 success, 1 failure,
-//! 2 usage (a request that can never work).
+//! The binary's edge: parse, call the library, print, and end with an [`Exit`].
 
 mod report;
 
-use std::process::ExitCode;
 
 use clap::CommandFactory;
 use rvenv::cache::Cache;
 use rvenv::cli::{CacheCommand, Cli, Command, CompletionShell};
+use rvenv::exit::Exit;
 use rvenv::request::CreateRequest;
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     // Output piped into `head` ends quietly, as with other command-line tools, instead of a
     // "Broken pipe" panic. SAFETY: setting a signal's disposition to its default.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse_from_env();
     rvenv::interrupt::install();
     match run(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(exit) => exit.into(),
         Err(err) => {
             eprintln!("error: {err}");
-            ExitCode::from(err.exit_code() as u8)
+            err.exit().into()
         }
     }
 }
 
-fn run(cli: Cli) -> rvenv::Result<u8> {
+fn run(cli: Cli) -> rvenv::Result<Exit> {
     let cwd = std::env::current_dir().map_err(|e| rvenv::Error::io("cannot read the current directory", e))?;
     match cli.command {
         Command::Create(args) => {
@@ -47,19 +46,19 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
                 let mut out = report::Human::new(args.quiet, shell, &args.dirs);
                 rvenv::create(&req, &cwd, |event| out.event(event))?;
             }
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Info { dir, json } => {
             let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), false)?;
             info.layout = rvenv::inspect::layout_source(&info, &Cache::from_env(false));
             report::info(&info, json)?;
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Check { dir, json } => {
             let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), true)?;
             let problems = rvenv::inspect::problems(&info);
             report::check(&info, &problems, json)?;
-            Ok(if problems.is_empty() { 0 } else { 1 })
+            Ok(if problems.is_empty() { Exit::Success } else { Exit::Failure })
         }
         Command::Completions { shell } => {
             let shell = match shell {
@@ -68,21 +67,21 @@ fn run(cli: Cli) -> rvenv::Result<u8> {
                 CompletionShell::Fish => clap_complete::Shell::Fish,
             };
             clap_complete::generate(shell, &mut Cli::command(), "rvenv", &mut std::io::stdout());
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Dir } => {
             match rvenv::cache::default_root() {
                 Some(root) => println!("{}", root.display()),
                 None => return Err(rvenv::Error::Usage("no cache directory: set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into())),
             }
-            Ok(0)
+            Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Clean } => {
             match Cache::from_env(false).clean()? {
                 Some(root) => eprintln!("Removed {}", root.display()),
                 None => eprintln!("Nothing to remove"),
             }
-            Ok(0)
+            Ok(Exit::Success)
         }
     }
 }

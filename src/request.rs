@@ -204,7 +204,7 @@ mod tests {
         for bad in ["a:b", "a\nb", "a\rb"] {
             let err = target_path(Path::new(bad), Path::new("/tmp")).unwrap_err();
             assert!(matches!(err, Error::BadPath { .. }), "{bad:?}: {err}");
-            assert_eq!(err.exit_code(), 2);
+            assert_eq!(err.exit(), crate::exit::Exit::Usage);
         }
         assert!(target_path(Path::new("/"), Path::new("/tmp")).is_err());
     }
