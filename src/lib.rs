@@ -29,8 +29,14 @@ use request::{CreateRequest, LinkMode, Prompt, Seed};
 /// Something that happened, for the caller to show.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// The interpreter chosen; `skipped` says which candidates were passed over and why.
-    Interpreter { interpreter: &'a Interpreter, skipped: &'a [String], elapsed: Duration },
+    /// The interpreter chosen; `skipped` says which candidates were passed over and why, `reason`
+    /// which of the project's files chose it (None: `--python`, or `python3` on PATH).
+    Interpreter {
+        interpreter: &'a Interpreter,
+        skipped: &'a [String],
+        reason: Option<&'a interpreter::Reason>,
+        elapsed: Duration,
+    },
     /// An environment was made (or upgraded) at `path`; its scripts are in `path/bin_name`.
     Created {
         path: &'a Path,
@@ -58,15 +64,16 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         .map(|target| materialize::decide(target, &materialize::inspect(target)?, req.on_existing))
         .collect::<Result<Vec<_>>>()?;
     let started = Instant::now();
-    let found = interpreter::find(req.python.as_deref(), cwd, &req.cache);
+    let found = interpreter::choose(req.python.as_deref(), cwd, &req.cache);
     // A Ctrl-C reaches the probed interpreter too: say "interrupted", not "not a Python".
     interrupt::check()?;
-    let mut found = found?;
+    let (mut found, reason) = found?;
     // The skeleton its own venv makes with this link mode: the probe learned the default one; a
     // first `--copies` runs the interpreter once more to learn its own.
     interpreter::learn_layout(&found.path, &mut found.interpreter, req.link_mode, &req.cache)?;
     let interp = &found.interpreter;
-    on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped, elapsed: started.elapsed() });
+    let reason = reason.as_ref();
+    on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped, reason, elapsed: started.elapsed() });
     let layout = layout::Layout::for_interpreter(interp, req.link_mode)?;
     // pip's image is made (or found in the cache) before anything is written, so an interpreter
     // that cannot give pip fails with nothing half-made. A dry run only looks.

@@ -29,15 +29,16 @@ impl<'a> Human<'a> {
         match event {
             Event::Planned { .. } => {}
             Event::Warning { message, .. } => eprintln!("warning: {message}"),
-            Event::Interpreter { interpreter, skipped, .. } => {
+            Event::Interpreter { interpreter, skipped, reason, .. } => {
                 for note in skipped {
                     eprintln!("note: skipped {note}");
                 }
                 eprintln!(
-                    "Using {} {} at {}",
+                    "Using {} {} at {}{}",
                     interpreter.implementation_name(),
                     interpreter.version_string(),
-                    interpreter.base_executable.display()
+                    interpreter.base_executable.display(),
+                    reason.map(|r| format!(" ({r})")).unwrap_or_default()
                 );
             }
             Event::Created { path, bin_name, .. } => {
