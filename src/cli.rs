@@ -20,9 +20,9 @@ pub enum Command {
     /// Describe an environment (made by rvenv, venv, virtualenv or uv): its interpreter, prompt,
     /// pip, the tool and command that made it, and its size.
     Info {
-        /// The environment directory.
+        /// The environment directory (default: `$VIRTUAL_ENV`, else `.venv`).
         #[arg(value_name = "ENV_DIR")]
-        dir: PathBuf,
+        dir: Option<PathBuf>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -30,9 +30,9 @@ pub enum Command {
     /// Verify an environment and name each problem with its fix. Exit 0 when healthy, 1 when
     /// problems were found, 2 when ENV_DIR is not an environment.
     Check {
-        /// The environment directory.
+        /// The environment directory (default: `$VIRTUAL_ENV`, else `.venv`).
         #[arg(value_name = "ENV_DIR")]
-        dir: PathBuf,
+        dir: Option<PathBuf>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
