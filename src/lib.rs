@@ -44,6 +44,8 @@ pub enum Event<'a> {
         interpreter: &'a Interpreter,
         /// The pip version seeded, if pip was.
         pip: Option<&'a str>,
+        /// What pip (and setuptools) the environment has from seeding; empty without pip.
+        seeded: &'a [seed::Seeded],
         elapsed: Duration,
     },
     /// `--dry-run`: what would be written at `plan.env_dir`. `pip_pending` names the pip version
@@ -99,12 +101,14 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             umask: req.umask,
         };
         let mut plan = plan::plan(target, interp, &layout, &opts);
+        let mut seeded = Vec::new();
         if let Some(image) = &image {
             // A re-run treats the pip already there as `ensurepip --upgrade` does.
             let existing = match placement {
                 materialize::Placement::InPlace => seed::installed(&target.join(&layout.purelib), image),
                 materialize::Placement::Stage | materialize::Placement::Swap => Vec::new(),
             };
+            seeded = seed::seeded(image, &existing);
             plan.add_before_config(seed::entries(image, target, &layout, req.hardlink, req.relocatable, &existing, req.umask)?);
         }
         if req.dry_run {
@@ -115,15 +119,17 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         if let Some(message) = target.to_str().and_then(activate::xonsh_path_warning) {
             on_event(Event::Warning { path: target, message });
         }
-        if image.is_some() && req.upgrade_deps {
+        if let Some(image) = image.as_ref().filter(|_| req.upgrade_deps) {
             let python = target.join(&layout.bin).join(&layout.executable);
             seed::upgrade_deps(target, &python, &target.join(&layout.purelib), interp.version)?;
+            seeded = seed::seeded_in(image, &target.join(&layout.purelib));
         }
         on_event(Event::Created {
             path: target,
             bin_name: &layout.bin,
             interpreter: interp,
             pip: image.as_ref().and_then(|_| seed::pip_version_in(&target.join(&layout.purelib))).as_deref(),
+            seeded: &seeded,
             elapsed: started.elapsed(),
         });
     }

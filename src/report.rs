@@ -6,6 +6,7 @@ use rvenv::Event;
 use rvenv::inspect::{EnvInfo, Problem};
 use rvenv::plan::{Entry, Plan, Removal};
 use rvenv::quote;
+use rvenv::seed::Seeded;
 
 pub struct Human<'a> {
     quiet: bool,
@@ -41,14 +42,29 @@ impl<'a> Human<'a> {
                     reason.map(|r| format!(" ({r})")).unwrap_or_default()
                 );
             }
-            Event::Created { path, bin_name, .. } => {
+            Event::Created { path, bin_name, seeded, .. } => {
                 let shown = self.typed.get(self.created).map(PathBuf::as_path).unwrap_or(path);
                 self.created += 1;
-                eprintln!("Created virtual environment at {}", shown.display());
+                eprintln!("Created virtual environment at {}{}", shown.display(), seeded_summary(seeded));
                 eprintln!("Activate with: {}", activate_command(&shown.join(bin_name)));
             }
         }
     }
+}
+
+/// ` (pip 24.2)`, ` (pip 23.2.1, setuptools 65.5.0)`; a re-run that kept what was there says so:
+/// ` (pip 25.0, kept)`, or per distribution when only some were kept (` (pip 25.0 kept, setuptools
+/// 65.5.0)`); nothing without pip.
+fn seeded_summary(seeded: &[Seeded]) -> String {
+    if seeded.is_empty() {
+        return String::new();
+    }
+    let all_kept = seeded.iter().all(|s| s.kept);
+    let named: Vec<String> = seeded
+        .iter()
+        .map(|s| format!("{} {}{}", s.name, s.version, if s.kept && !all_kept { " kept" } else { "" }))
+        .collect();
+    format!(" ({}{})", named.join(", "), if all_kept { ", kept" } else { "" })
 }
 
 /// The command that activates the environment whose scripts are in `bin`, in the user's shell
