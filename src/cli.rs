@@ -20,9 +20,9 @@ pub enum Command {
     /// Describe an environment (made by rvenv, venv, virtualenv or uv): its interpreter, prompt,
     /// pip, the tool and command that made it, and its size.
     Info {
-        /// The environment directory.
+        /// The environment directory (default: `$VIRTUAL_ENV`, else `.venv`).
         #[arg(value_name = "ENV_DIR")]
-        dir: PathBuf,
+        dir: Option<PathBuf>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -30,9 +30,9 @@ pub enum Command {
     /// Verify an environment and name each problem with its fix. Exit 0 when healthy, 1 when
     /// problems were found, 2 when ENV_DIR is not an environment.
     Check {
-        /// The environment directory.
+        /// The environment directory (default: `$VIRTUAL_ENV`, else `.venv`).
         #[arg(value_name = "ENV_DIR")]
-        dir: PathBuf,
+        dir: Option<PathBuf>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -78,12 +78,13 @@ pub enum LinkModeArg {
 #[command(after_help = "Once an environment has been created, activate it by sourcing the \
 activate script for your shell in its bin directory, e.g. `source ENV_DIR/bin/activate`.")]
 pub struct CreateArgs {
-    /// A directory to create the environment in.
-    #[arg(value_name = "ENV_DIR", required = true)]
+    /// A directory to create the environment in (default: `.venv` in the current directory, as `uv venv`).
+    #[arg(value_name = "ENV_DIR", default_value = ".venv")]
     pub dirs: Vec<PathBuf>,
 
     /// The base interpreter: a path, a command on PATH (`python3.12`, `pypy3`), or a version
-    /// (`3.12`, `3.12.1`) looked for on PATH and in pyenv's versions. Default: `python3` on PATH.
+    /// (`3.12`, `3.12.1`) looked for on PATH and in pyenv's versions. Default: what the nearest
+    /// `.python-version` or `pyproject.toml` `requires-python` asks for, else `python3` on PATH.
     #[arg(short = 'p', long = "python", value_name = "SPEC", env = "RVENV_PYTHON")]
     pub python: Option<OsString>,
 

@@ -20,6 +20,12 @@ pub enum Error {
     #[error("no Python interpreter found for `{spec}` (tried: {tried}); install it or pass --python /path/to/python")]
     InterpreterNotFound { spec: String, tried: String },
 
+    #[error("`{}` {detail}; fix it, or pass --python to choose the interpreter yourself", shown(.file))]
+    ProjectFile { file: PathBuf, detail: String },
+
+    #[error("no Python found for {wanted} in `{}` (versions found: {found}); install one that matches (`pyenv install`), or pass --python", shown(.file))]
+    NoProjectPython { file: PathBuf, wanted: String, found: String },
+
     #[error("`{}` is Python {version}; rvenv creates Python 3 environments (3.6 or newer): pass --python with a Python 3 interpreter", shown(.path))]
     UnsupportedPython { path: PathBuf, version: String },
 

@@ -32,8 +32,14 @@ use request::{CreateRequest, LinkMode, Prompt, Seed};
 /// Something that happened, for the caller to show.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// The interpreter chosen; `skipped` says which candidates were passed over and why.
-    Interpreter { interpreter: &'a Interpreter, skipped: &'a [String], elapsed: Duration },
+    /// The interpreter chosen; `skipped` says which candidates were passed over and why, `reason`
+    /// which of the project's files chose it (None: `--python`, or `python3` on PATH).
+    Interpreter {
+        interpreter: &'a Interpreter,
+        skipped: &'a [String],
+        reason: Option<&'a interpreter::Reason>,
+        elapsed: Duration,
+    },
     /// An environment was made (or upgraded) at `path`; its scripts are in `path/bin_name`.
     Created {
         path: &'a Path,
@@ -41,6 +47,8 @@ pub enum Event<'a> {
         interpreter: &'a Interpreter,
         /// The pip version seeded, if pip was.
         pip: Option<&'a str>,
+        /// What pip (and setuptools) the environment has from seeding; empty without pip.
+        seeded: &'a [seed::Seeded],
         elapsed: Duration,
     },
     /// `--dry-run`: what would be written at `plan.env_dir`. `pip_pending` names the pip version
@@ -61,15 +69,16 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         .map(|target| materialize::decide(target, &materialize::inspect(target)?, req.on_existing))
         .collect::<Result<Vec<_>>>()?;
     let started = Instant::now();
-    let found = interpreter::find(req.python.as_deref(), cwd, &req.cache);
+    let found = interpreter::choose(req.python.as_deref(), cwd, &req.cache);
     // A Ctrl-C reaches the probed interpreter too: say "interrupted", not "not a Python".
     interrupt::check()?;
-    let mut found = found?;
+    let (mut found, reason) = found?;
     // The skeleton its own venv makes with this link mode: the probe learned the default one; a
     // first `--copies` runs the interpreter once more to learn its own.
     interpreter::learn_layout(&found.path, &mut found.interpreter, req.link_mode, &req.cache)?;
     let interp = &found.interpreter;
-    on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped, elapsed: started.elapsed() });
+    let reason = reason.as_ref();
+    on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped, reason, elapsed: started.elapsed() });
     let layout = layout::Layout::for_interpreter(interp, req.link_mode)?;
     // pip's image is made (or found in the cache) before anything is written, so an interpreter
     // that cannot give pip fails with nothing half-made. A dry run only looks.
@@ -95,12 +104,14 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             umask: req.umask,
         };
         let mut plan = plan::plan(target, interp, &layout, &opts);
+        let mut seeded = Vec::new();
         if let Some(image) = &image {
             // A re-run treats the pip already there as `ensurepip --upgrade` does.
             let existing = match placement {
                 materialize::Placement::InPlace => seed::installed(&target.join(&layout.purelib), image),
                 materialize::Placement::Stage | materialize::Placement::Swap => Vec::new(),
             };
+            seeded = seed::seeded(image, &existing);
             plan.add_before_config(seed::entries(image, target, &layout, req.hardlink, req.relocatable, &existing, req.umask)?);
         }
         if req.dry_run {
@@ -111,15 +122,17 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         if let Some(message) = target.to_str().and_then(activate::xonsh_path_warning) {
             on_event(Event::Warning { path: target, message });
         }
-        if image.is_some() && req.upgrade_deps {
+        if let Some(image) = image.as_ref().filter(|_| req.upgrade_deps) {
             let python = target.join(&layout.bin).join(&layout.executable);
             seed::upgrade_deps(target, &python, &target.join(&layout.purelib), interp.version)?;
+            seeded = seed::seeded_in(image, &target.join(&layout.purelib));
         }
         on_event(Event::Created {
             path: target,
             bin_name: &layout.bin,
             interpreter: interp,
             pip: image.as_ref().and_then(|_| seed::pip_version_in(&target.join(&layout.purelib))).as_deref(),
+            seeded: &seeded,
             elapsed: started.elapsed(),
         });
     }

@@ -49,13 +49,13 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Info { dir, json } => {
-            let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), false)?;
+            let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir))), false)?;
             info.layout = rvenv::inspect::layout_source(&info, &Cache::from_env(false));
             report::info(&info, json)?;
             Ok(Exit::Success)
         }
         Command::Check { dir, json } => {
-            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(&dir)), true)?;
+            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir))), true)?;
             let problems = rvenv::inspect::problems(&info);
             report::check(&info, &problems, json)?;
             Ok(if problems.is_empty() { Exit::Success } else { Exit::Failure })
@@ -84,4 +84,11 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
     }
+}
+
+/// The environment `info` and `check` look at: the one named, else the active one (`$VIRTUAL_ENV`),
+/// else `.venv`.
+fn env_dir(dir: Option<std::path::PathBuf>) -> std::path::PathBuf {
+    let active = || std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    dir.or_else(active).unwrap_or_else(|| ".venv".into())
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use rvenv::inspect::{EnvInfo, Problem};
 use rvenv::plan::{Entry, Plan};
+use rvenv::seed::Seeded;
 use rvenv::{Event, activate, output};
 
 pub struct Human<'a> {
@@ -31,25 +32,41 @@ impl<'a> Human<'a> {
         match event {
             Event::Planned { .. } => {}
             Event::Warning { message, .. } => eprintln!("warning: {message}"),
-            Event::Interpreter { interpreter, skipped, .. } => {
+            Event::Interpreter { interpreter, skipped, reason, .. } => {
                 for note in skipped {
                     eprintln!("note: skipped {note}");
                 }
                 eprintln!(
-                    "Using {} {} at {}",
+                    "Using {} {} at {}{}",
                     interpreter.implementation_name(),
                     interpreter.version_string(),
-                    interpreter.base_executable.display()
+                    interpreter.base_executable.display(),
+                    reason.map(|r| format!(" ({r})")).unwrap_or_default()
                 );
             }
-            Event::Created { path, bin_name, .. } => {
+            Event::Created { path, bin_name, seeded, .. } => {
                 let shown = self.typed.get(self.created).map(PathBuf::as_path).unwrap_or(path);
                 self.created += 1;
-                eprintln!("Created virtual environment at {}", shown.display());
+                eprintln!("Created virtual environment at {}{}", shown.display(), seeded_summary(seeded));
                 eprintln!("Activate with: {}", activate::command(&self.shell, &shown.join(bin_name)));
             }
         }
     }
+}
+
+/// ` (pip 24.2)`, ` (pip 23.2.1, setuptools 65.5.0)`; a re-run that kept what was there says so:
+/// ` (pip 25.0, kept)`, or per distribution when only some were kept (` (pip 25.0 kept, setuptools
+/// 65.5.0)`); nothing without pip.
+fn seeded_summary(seeded: &[Seeded]) -> String {
+    if seeded.is_empty() {
+        return String::new();
+    }
+    let all_kept = seeded.iter().all(|s| s.kept);
+    let named: Vec<String> = seeded
+        .iter()
+        .map(|s| format!("{} {}{}", s.name, s.version, if s.kept && !all_kept { " kept" } else { "" }))
+        .collect();
+    format!(" ({}{})", named.join(", "), if all_kept { ", kept" } else { "" })
 }
 
 /// `--json`: one JSON object per line on stdout, per environment created (or planned), as

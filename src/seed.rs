@@ -8,6 +8,7 @@ pub mod image;
 pub mod key;
 pub mod record;
 pub mod scripts;
+mod seeded;
 mod version;
 pub mod wheel;
 
@@ -16,6 +17,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub use image::{Image, find, prepare};
+pub use seeded::{Seeded, seeded, seeded_in};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;

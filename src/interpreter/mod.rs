@@ -4,6 +4,7 @@
 
 mod discover;
 mod probe;
+mod project;
 mod shim;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use discover::{Candidate, find};
 pub use probe::{learn_layout, probe, probe_cached};
+pub use project::{Reason, choose};
 
 /// What an interpreter says of itself (the probe's JSON).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]

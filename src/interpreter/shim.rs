@@ -226,7 +226,7 @@ fn newness(name: &str) -> (bool, Vec<Part>) {
 
 /// A version file as pyenv reads it: the first word of each line, skipping blank lines,
 /// comments, and names that could leave the versions folder.
-fn read_version_file(file: &Path) -> Option<Vec<String>> {
+pub(super) fn read_version_file(file: &Path) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(file).ok()?;
     Some(
         text.lines()
@@ -239,7 +239,7 @@ fn read_version_file(file: &Path) -> Option<Vec<String>> {
 
 /// The installed version directory for a selected name: the name itself, without a `python-`
 /// prefix, or the newest installed release it is a prefix of (`3.12` → `3.12.1`).
-fn installed(root: &Path, version: &str) -> Option<String> {
+pub(super) fn installed(root: &Path, version: &str) -> Option<String> {
     let versions = root.join("versions");
     let normal = version.strip_prefix("python-").unwrap_or(version);
     for name in [version, normal] {

@@ -1,0 +1,222 @@
+//! The project's own Python and the defaults a project user meets: `rvenv create` alone makes
+//! `.venv`; without `--python`, the nearest `.python-version` or `pyproject.toml` `requires-python`
+//! chooses among the real interpreters installed (pyenv's 3.11.7, 3.12.1 and 3.13.0, Debian's
+//! python3); the line saying what was created names pip's version; `info`/`check` alone look at
+//! `$VIRTUAL_ENV`, else `.venv`. PATH is set by each test, so the developer's does not matter.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{missing, ok, pyenv_root, rvenv, text};
+
+/// A project directory of its own, and the system's python3 to compare with.
+struct Project {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+/// The pyenv versions these tests choose between, each installed, or None (after `missing`).
+fn project() -> Option<Project> {
+    for version in ["3.11.7", "3.12.1", "3.13.0"] {
+        if !pyenv_root().join("versions").join(version).join("bin/python3").exists() {
+            missing(&format!("pyenv CPython {version}"));
+            return None;
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("proj");
+    std::fs::create_dir_all(dir.join("src/pkg")).unwrap();
+    Some(Project { _tmp: tmp, dir })
+}
+
+impl Project {
+    fn write(&self, name: &str, contents: &str) {
+        std::fs::write(self.dir.join(name), contents).unwrap();
+    }
+
+    /// `rvenv ARGS` in `dir` (relative to the project), with pyenv's real root, a PATH of the
+    /// system's directories only (pyenv's shims left out), and a cache shared by these tests.
+    fn rvenv(&self, dir: &str, args: &[&str]) -> Command {
+        let mut cmd = rvenv();
+        cmd.current_dir(self.dir.join(dir))
+            .env("PATH", "/usr/bin:/bin")
+            .env("PYENV_ROOT", pyenv_root())
+            .env("RVENV_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("project-cache"))
+            .env_remove("PYENV_DIR")
+            .args(args);
+        cmd
+    }
+
+    fn run(&self, dir: &str, args: &[&str]) -> Output {
+        self.rvenv(dir, args).output().unwrap()
+    }
+
+    /// `home` in the environment's pyvenv.cfg: the directory of the interpreter it was made from.
+    fn home(&self, env: &str) -> PathBuf {
+        let cfg = std::fs::read_to_string(self.dir.join(env).join("pyvenv.cfg")).unwrap();
+        let home = cfg.lines().find_map(|l| l.strip_prefix("home = ")).expect("pyvenv.cfg has home");
+        PathBuf::from(home)
+    }
+}
+
+fn pyenv_bin(version: &str) -> PathBuf {
+    pyenv_root().join("versions").join(version).join("bin")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The one error line of a failed run, after checking it failed with nothing made.
+fn error_line(p: &Project, out: &Output) -> String {
+    assert!(!out.status.success(), "{}", text(out));
+    assert!(!p.dir.join("src/pkg/.venv").exists() && !p.dir.join(".venv").exists());
+    let err = stderr(out);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+#[test]
+fn a_python_version_file_names_the_version() {
+    let Some(p) = project() else { return };
+    p.write(".python-version", "# the project's Python\n3.11\n");
+    let out = p.run("", &["create", "--without-pip"]);
+    ok(&out, "create");
+    assert_eq!(p.home(".venv"), pyenv_bin("3.11.7"));
+    assert!(stderr(&out).contains("Using CPython 3.11.7 at "), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(3.11 in .python-version)"), "{}", stderr(&out));
+    // The first installed of several versions; pyenv's exact names too.
+    p.write(".python-version", "3.99.1\n3.12.1\n3.11\n");
+    let out = p.run("", &["create", "--without-pip", "env2"]);
+    ok(&out, "create with several versions");
+    assert_eq!(p.home("env2"), pyenv_bin("3.12.1"));
+    assert!(stderr(&out).contains("(3.12.1 in .python-version)"), "{}", stderr(&out));
+}
+
+#[test]
+fn requires_python_picks_the_newest_interpreter_that_satisfies_it() {
+    let Some(p) = project() else { return };
+    p.write("pyproject.toml", "[project]\nname = \"x\"\nrequires-python = \">=3.13\"\n");
+    let out = p.run("", &["create", "--without-pip"]);
+    ok(&out, "create");
+    assert_eq!(p.home(".venv"), pyenv_bin("3.13.0"));
+    let err = stderr(&out);
+    assert!(err.contains("Using CPython 3.13.0 at ") && err.contains("(requires-python >=3.13 in pyproject.toml)"), "{err}");
+    // Upper bounds and exclusions: python3 on PATH (3.11) is too old and 3.13 excluded, so 3.12.1.
+    p.write("pyproject.toml", "[project]\nrequires-python = \">=3.12,<3.14,!=3.13.*\"\n");
+    ok(&p.run("", &["create", "--without-pip", "--clear", ".venv"]), "create again");
+    assert_eq!(p.home(".venv"), pyenv_bin("3.12.1"));
+}
+
+#[test]
+fn python3_on_path_is_kept_when_it_satisfies_requires_python() {
+    let Some(p) = project() else { return };
+    let system = Path::new("/usr/bin/python3");
+    if !system.exists() {
+        return missing("/usr/bin/python3");
+    }
+    p.write("pyproject.toml", "[project]\nrequires-python = \">=3.6\"\n");
+    ok(&p.run("", &["create", "--without-pip"]), "create");
+    // Not the newest (pyenv's 3.13.0): the python3 that `python3 -m venv` would use.
+    assert_eq!(p.home(".venv"), Path::new("/usr/bin"));
+}
+
+#[test]
+fn a_parent_directorys_pyproject_is_found_from_a_subdirectory() {
+    let Some(p) = project() else { return };
+    p.write("pyproject.toml", "[project]\nrequires-python = \"~=3.12.0\"\n");
+    // A pyproject.toml without requires-python (a workspace member's tool settings) defers to it.
+    std::fs::write(p.dir.join("src/pyproject.toml"), "[tool.ruff]\nline-length = 120\n").unwrap();
+    let out = p.run("src/pkg", &["create", "--without-pip"]);
+    ok(&out, "create");
+    assert_eq!(p.home("src/pkg/.venv"), pyenv_bin("3.12.1"));
+    assert!(stderr(&out).contains("(requires-python ~=3.12.0 in ../../pyproject.toml)"), "{}", stderr(&out));
+}
+
+#[test]
+fn nothing_satisfying_requires_python_is_one_clear_error() {
+    let Some(p) = project() else { return };
+    p.write("pyproject.toml", "[project]\nrequires-python = \">=3.99\"\n");
+    let err = error_line(&p, &p.run("src/pkg", &["create", "--without-pip"]));
+    let file = p.dir.join("pyproject.toml");
+    assert!(err.contains(&format!("`{}`", file.display())) && err.contains("`>=3.99`"), "{err}");
+    assert!(err.contains("3.13.0, 3.12.1, ") && err.contains("3.11.7"), "the versions found: {err}");
+    // A .python-version naming nothing installed, likewise.
+    p.write(".python-version", "3.98\n");
+    let err = error_line(&p, &p.run("src/pkg", &["create", "--without-pip"]));
+    assert!(err.contains(&p.dir.join(".python-version").display().to_string()) && err.contains("3.98"), "{err}");
+    assert!(err.contains("3.13.0"), "{err}");
+}
+
+#[test]
+fn malformed_project_files_are_clear_errors_naming_them() {
+    let Some(p) = project() else { return };
+    let file = p.dir.join("pyproject.toml").display().to_string();
+    p.write("pyproject.toml", "[project]\nname = \"x\"\nrequires-python = >=3.11\n");
+    let err = error_line(&p, &p.run("", &["create", "--without-pip"]));
+    assert!(err.contains(&file) && err.contains("line 3"), "{err}");
+    p.write("pyproject.toml", "[project]\nrequires-python = \">=3.x\"\n");
+    let err = error_line(&p, &p.run("src/pkg", &["create", "--without-pip"]));
+    assert!(err.contains(&file) && err.contains("`>=3.x`") && err.contains("PEP 440"), "{err}");
+    // --python does not read the project's files at all.
+    ok(&p.run("", &["create", "--without-pip", "-p", "3.12"]), "create with -p");
+}
+
+#[test]
+fn python_flag_and_variable_override_the_project() {
+    let Some(p) = project() else { return };
+    p.write(".python-version", "3.11\n");
+    p.write("pyproject.toml", "[project]\nrequires-python = \">=3.13\"\n");
+    let out = p.run("", &["create", "--without-pip", "-p", "3.12", "a"]);
+    ok(&out, "create -p");
+    assert_eq!(p.home("a"), pyenv_bin("3.12.1"));
+    assert!(!stderr(&out).contains(".python-version"), "{}", stderr(&out));
+    let out = p.rvenv("", &["create", "--without-pip", "b"]).env("RVENV_PYTHON", "3.13").output().unwrap();
+    ok(&out, "create with RVENV_PYTHON");
+    assert_eq!(p.home("b"), pyenv_bin("3.13.0"));
+}
+
+#[test]
+fn create_alone_makes_a_working_venv_and_names_its_pip() {
+    let Some(p) = project() else { return };
+    p.write(".python-version", "3.12\n");
+    let out = p.run("", &["create"]);
+    ok(&out, "create");
+    let python = p.dir.join(".venv/bin/python");
+    let run = Command::new(&python).args(["-c", "import sys; print(sys.prefix)"]).output().unwrap();
+    ok(&run, "the environment's python");
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), p.dir.join(".venv").display().to_string());
+    let pip = Command::new(&python).args(["-m", "pip", "--version"]).output().unwrap();
+    ok(&pip, "pip");
+    // `pip 23.2.1 from …`: the version the line names.
+    let version = String::from_utf8_lossy(&pip.stdout).split_whitespace().nth(1).unwrap().to_owned();
+    let err = stderr(&out);
+    assert!(err.contains(&format!("Created virtual environment at .venv (pip {version})\n")), "{err}");
+    // Again: the pip there is kept, and the line says so.
+    let again = p.run("", &["create"]);
+    ok(&again, "create again");
+    assert!(stderr(&again).contains(&format!("at .venv (pip {version}, kept)\n")), "{}", stderr(&again));
+    // Without pip, no versions.
+    let bare = p.run("", &["create", "--without-pip", "bare"]);
+    assert!(stderr(&bare).contains("Created virtual environment at bare\n"), "{}", stderr(&bare));
+}
+
+#[test]
+fn info_and_check_alone_look_at_the_active_environment_else_venv() {
+    let Some(p) = project() else { return };
+    p.write(".python-version", "3.12\n");
+    ok(&p.run("", &["create", "--without-pip"]), "create .venv");
+    ok(&p.run("", &["create", "--without-pip", "other"]), "create other");
+    let out = p.run("src", &["check"]);
+    assert_eq!(out.status.code(), Some(2), "no .venv in src: {}", text(&out));
+    let out = p.run("", &["check"]);
+    ok(&out, "check");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&p.dir.join(".venv").display().to_string()), "{}", text(&out));
+    let active = p.dir.join("other");
+    let out = p.rvenv("src", &["info"]).env("VIRTUAL_ENV", &active).output().unwrap();
+    ok(&out, "info");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("Environment:   {}", active.display())), "{}", text(&out));
+}
