@@ -1,7 +1,7 @@
 //! What the crate ships: `cargo package --list` holds what a build needs (the sources, the
 //! activation templates and the probe script they embed, the manifest, lock file, README and
 //! licence) and nothing else, not even scratch files left in the tree; the manifest carries the
-//! metadata crates.io shows.
+//! metadata crates.io shows; pyproject.toml takes its version from Cargo.toml.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -141,4 +141,21 @@ fn the_manifest_has_what_crates_io_shows() {
     let categories = package["categories"].as_array().unwrap();
     assert!(!categories.is_empty(), "Cargo.toml has no categories");
     assert!(root().join("README.md").is_file() && root().join("LICENSE").is_file());
+}
+
+#[test]
+fn the_python_package_takes_its_version_from_cargo_toml() {
+    let pyproject = std::fs::read_to_string(root().join("pyproject.toml")).unwrap();
+    let lines: Vec<&str> = pyproject.lines().map(str::trim).collect();
+    assert!(lines.contains(&"build-backend = \"maturin\""), "{pyproject}");
+    assert!(lines.contains(&"bindings = \"bin\""), "{pyproject}");
+    let dynamic = lines.iter().find(|line| line.starts_with("dynamic = [")).copied();
+    assert!(
+        dynamic.is_some_and(|line| line.contains("\"version\"")),
+        "pyproject.toml's version must be dynamic (maturin takes Cargo.toml's):\n{pyproject}"
+    );
+    assert!(
+        !lines.iter().any(|line| line.starts_with("version")),
+        "pyproject.toml names a version of its own; Cargo.toml's is the one:\n{pyproject}"
+    );
 }
