@@ -5,15 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::process::{RunError, ended};
 
 /// What an environment is, as far as its files and its python tell.
 #[derive(Clone, Debug, Serialize)]
@@ -268,35 +267,13 @@ const RUN_LIMIT: Duration = Duration::from_secs(20);
 /// Run `cmd` with stdin null for at most `limit`, killing it on time-out: its stdout, or one line
 /// saying why not (it could not start, it timed out, or its exit and the last line of its stderr).
 fn run_limited(cmd: &mut Command, limit: Duration) -> std::result::Result<String, String> {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run it: {e}"))?;
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    // This thread reaps the child, draining both pipes together so neither can fill; on time-out
-    // the child is killed by pid and the thread then reaps it.
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let output = match rx.recv_timeout(limit) {
-        Ok(output) => output.map_err(|e| e.to_string())?,
-        Err(_) => {
-            // SAFETY: kill(2) on a child its waiter has not reaped yet (it has not reported), so
-            // the pid still names it.
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            return Err(format!("no answer within {} s (killed)", limit.as_secs_f64()));
-        }
-    };
+    let output = crate::process::run_limited(cmd, None, limit).map_err(|e| match e {
+        RunError::Spawn(e) => format!("cannot run it: {e}"),
+        RunError::TimedOut(_) => format!("no answer within {} s (killed)", limit.as_secs_f64()),
+        RunError::Wait(e) => e.to_string(),
+    })?;
     if !output.status.success() {
-        let how = match (output.status.code(), output.status.signal()) {
-            (Some(code), _) => format!("exit {code}"),
-            (None, Some(signal)) => format!("killed by signal {signal}"),
-            (None, None) => output.status.to_string(),
-        };
-        return Err(format!("{how}: {}", last_line(&String::from_utf8_lossy(&output.stderr))));
+        return Err(format!("{}: {}", ended(output.status), last_line(&String::from_utf8_lossy(&output.stderr))));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -348,7 +325,7 @@ fn pip_version(env: &Path) -> std::result::Result<String, String> {
 }
 
 /// What rvenv names a file while it writes it (`NAME.rvenv-tmp-PID`); any suffix counts.
-const TEMP_MARK: &str = ".rvenv-tmp-";
+const TEMP_MARK: &str = crate::fs::TEMP_SUFFIX;
 
 /// One pass over the environment (symlinks not followed): the bytes on disk, each inode once (as
 /// `du` counts hard links), and the entries named as rvenv's temporary files (not entered).
@@ -379,7 +356,7 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
 /// `.NAME.rvenv-staging-…` in its parent.
 fn staging_dirs(env: &Path) -> Vec<PathBuf> {
     let (Some(parent), Some(name)) = (env.parent(), env.file_name()) else { return Vec::new() };
-    let prefix = format!(".{}.rvenv-staging-", name.to_string_lossy());
+    let prefix = format!(".{}.{}-", name.to_string_lossy(), crate::fs::STAGING);
     let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
     entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
 }

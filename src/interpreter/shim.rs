@@ -8,6 +8,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use super::discover::pyenv_root;
+use crate::fs::is_executable;
 
 /// What a pyenv lookup depends on: read once from the environment by `from_env`, or built by
 /// hand (tests), so the rules below are plain functions of it and the files under `root`.
@@ -170,10 +171,8 @@ impl Pyenv {
     /// `command` on PATH with pyenv's shims left out: what pyenv's `system` version runs.
     fn system_command(&self, command: &OsStr, shim_dir: Option<&Path>) -> Option<PathBuf> {
         let shims = self.shims();
-        std::env::split_paths(self.path.as_ref()?)
-            .filter(|dir| *dir != shims && Some(dir.as_path()) != shim_dir)
-            .map(|dir| dir.join(command))
-            .find(|p| is_executable(p))
+        crate::fs::on_path(self.path.as_ref()?, command)
+            .find(|exe| exe.parent().is_some_and(|dir| *dir != shims && Some(dir) != shim_dir))
     }
 }
 
@@ -190,11 +189,6 @@ fn shim_root(path: &Path) -> Option<PathBuf> {
     // A value bash would expand differently from its text is not one we can read.
     let plain = !root.is_empty() && !root.contains(['"', '$', '`', '\\']);
     (runs_pyenv && plain).then(|| PathBuf::from(root))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 /// One run of a version name, for ordering.
