@@ -107,7 +107,7 @@ fn looks_like_env(path: &Path) -> bool {
 
 /// `lib/<python…|pypy…>/site-packages`, if there is one.
 fn site_packages(env: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(env.join("lib"))
+    fs_err::read_dir(env.join("lib"))
         .ok()?
         .flatten()
         .map(|e| e.path().join("site-packages"))
@@ -142,7 +142,7 @@ fn parse_cfg(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
 pub fn layout_source(info: &EnvInfo, cache: &crate::cache::Cache) -> Option<String> {
     let base = info.base_executable.as_deref().filter(|_| info.base_exists)?;
     let interp = crate::interpreter::probe_cached(base, &cache.clone().read_only()).ok()?;
-    let copies = std::fs::symlink_metadata(info.path.join("bin/python")).is_ok_and(|m| !m.file_type().is_symlink());
+    let copies = fs_err::symlink_metadata(info.path.join("bin/python")).is_ok_and(|m| !m.file_type().is_symlink());
     let mode = if copies { crate::request::LinkMode::Copies } else { crate::request::LinkMode::Symlinks };
     let layout = crate::layout::Layout::for_interpreter(&interp, mode).ok()?;
     Some(layout.source.name().to_owned())
@@ -152,7 +152,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     if !path.is_dir() || !looks_like_env(path) {
         return Err(Error::NotAnEnvironment { path: path.to_path_buf() });
     }
-    let (cfg, malformed) = match std::fs::read(path.join("pyvenv.cfg")) {
+    let (cfg, malformed) = match fs_err::read(path.join("pyvenv.cfg")) {
         Ok(bytes) => {
             let (keys, bad) = parse_cfg(&String::from_utf8_lossy(&bytes));
             (Some(keys), bad)
@@ -237,7 +237,7 @@ fn base_executable(
     // Follow bin/python's links by hand, so a dangling one still names its target.
     let mut at = env.join("bin/python");
     for _ in 0..16 {
-        match std::fs::read_link(&at) {
+        match fs_err::read_link(&at) {
             Ok(target) => at = at.parent().map(|dir| dir.join(&target)).unwrap_or(target),
             Err(_) => break,
         }
@@ -335,7 +335,7 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
     let mut temps = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs_err::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(meta) = path.symlink_metadata() else { continue };
@@ -357,7 +357,7 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
 fn staging_dirs(env: &Path) -> Vec<PathBuf> {
     let (Some(parent), Some(name)) = (env.parent(), env.file_name()) else { return Vec::new() };
     let prefix = format!(".{}.{}-", name.to_string_lossy(), crate::fs::STAGING);
-    let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
+    let Ok(entries) = fs_err::read_dir(parent) else { return Vec::new() };
     entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
 }
 
@@ -397,14 +397,14 @@ fn dist_name(file_name: &str) -> Option<(&str, &str)> {
 /// The distributions in `site`, sorted, each with the files its RECORD lists that are missing.
 /// RECORD paths are relative to `site` (`../../../bin/pip` for a script) or absolute.
 fn dists(site: &Path) -> Vec<Dist> {
-    let Ok(entries) = std::fs::read_dir(site) else { return Vec::new() };
+    let Ok(entries) = fs_err::read_dir(site) else { return Vec::new() };
     let mut out: Vec<Dist> = entries
         .flatten()
         .filter_map(|entry| {
             let file_name = entry.file_name();
             let (name, version) = dist_name(file_name.to_str()?)?;
             let path = entry.path();
-            let record = std::fs::read(path.join("RECORD")).unwrap_or_default();
+            let record = fs_err::read(path.join("RECORD")).unwrap_or_default();
             let missing = crate::seed::record::paths(&String::from_utf8_lossy(&record))
                 .iter()
                 .filter(|listed| !is_compiled(listed))
@@ -431,7 +431,7 @@ fn is_compiled(listed: &str) -> bool {
 fn recorded_paths(env: &Path) -> Vec<(PathBuf, PathBuf)> {
     let bin = env.join("bin");
     let mut out = Vec::new();
-    if let Ok(text) = std::fs::read_to_string(bin.join("activate")) {
+    if let Ok(text) = fs_err::read_to_string(bin.join("activate")) {
         let value = text.lines().find_map(|line| {
             let line = line.trim();
             let line = line.strip_prefix("export ").unwrap_or(line);
@@ -442,7 +442,7 @@ fn recorded_paths(env: &Path) -> Vec<(PathBuf, PathBuf)> {
             out.push((bin.join("activate"), PathBuf::from(path)));
         }
     }
-    let Ok(entries) = std::fs::read_dir(&bin) else { return out };
+    let Ok(entries) = fs_err::read_dir(&bin) else { return out };
     let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     names.sort();
     for file in names {
@@ -450,7 +450,7 @@ fn recorded_paths(env: &Path) -> Vec<(PathBuf, PathBuf)> {
         if !meta.is_file() || meta.len() > 64 * 1024 || meta.mode() & 0o111 == 0 {
             continue;
         }
-        let Ok(bytes) = std::fs::read(&file) else { continue };
+        let Ok(bytes) = fs_err::read(&file) else { continue };
         if let Some(interpreter) = script_interpreter(&bytes) {
             // `<env>/bin/python…`: the env is two levels up.
             if let Some(recorded) = interpreter.parent().and_then(Path::parent) {
@@ -571,11 +571,11 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         Err(_) => {} // Said above: the base is gone.
     }
     if !info.relocatable {
-        let here = std::fs::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone());
+        let here = fs_err::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone());
         let elsewhere: Vec<_> = info
             .recorded_paths
             .iter()
-            .filter(|(_, recorded)| std::fs::canonicalize(recorded).unwrap_or_else(|_| recorded.clone()) != here)
+            .filter(|(_, recorded)| fs_err::canonicalize(recorded).unwrap_or_else(|_| recorded.clone()) != here)
             .collect();
         if let Some((file, recorded)) = elsewhere.first() {
             let files: Vec<_> = elsewhere.iter().map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy()).collect();

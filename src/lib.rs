@@ -3,6 +3,7 @@
 //! The pipeline: `cli` (what was typed) → `request` (what it means) → `interpreter` (which Python,
 //! and what it says of itself) → `plan` (the environment as data) → `materialize` (write it) →
 //! `seed` (pip). The library prints nothing: it reports what happened through [`Event`]s.
+#![cfg_attr(test, allow(clippy::disallowed_methods, reason = "unit tests unwrap; errors that name their path are for users"))]
 
 pub mod activate;
 pub mod cache;

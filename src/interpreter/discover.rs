@@ -187,7 +187,7 @@ pub(crate) fn pyenv_root() -> PathBuf {
 
 /// Interpreters in pyenv's versions folder whose version starts with `parts`, newest first.
 fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(root.join("versions")) else { return vec![] };
+    let Ok(entries) = fs_err::read_dir(root.join("versions")) else { return vec![] };
     let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {

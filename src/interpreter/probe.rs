@@ -122,7 +122,7 @@ struct CacheKey {
 impl CacheKey {
     fn of(path: &Path) -> Option<CacheKey> {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path).ok()?;
+        let meta = fs_err::metadata(path).ok()?;
         Some(CacheKey {
             rvenv: env!("CARGO_PKG_VERSION").to_owned(),
             invoked: path.to_path_buf(),
@@ -153,7 +153,7 @@ struct CacheEntry {
 pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
     let Some(key) = CacheKey::of(path) else { return probe(path) };
     let Some(file) = cache.path("interpreters", &key.file_name()) else { return probe(path) };
-    if let Ok(bytes) = std::fs::read(&file)
+    if let Ok(bytes) = fs_err::read(&file)
         && let Ok(entry) = serde_json::from_slice::<CacheEntry>(&bytes)
         && entry.key == key
     {

@@ -153,7 +153,7 @@ impl Pyenv {
     /// with the executable's path. Virtual environments kept among the versions (pyenv-virtualenv's)
     /// are left out: a new environment is made from a base interpreter.
     pub fn versions_with(&self, command: &OsStr) -> Vec<(String, PathBuf)> {
-        let Ok(entries) = std::fs::read_dir(self.root.join("versions")) else { return vec![] };
+        let Ok(entries) = fs_err::read_dir(self.root.join("versions")) else { return vec![] };
         let mut found: Vec<(String, PathBuf)> = entries
             .filter_map(|e| e.ok())
             .filter_map(|e| {
@@ -181,7 +181,7 @@ impl Pyenv {
 fn shim_root(path: &Path) -> Option<PathBuf> {
     use std::io::Read;
     let mut head = Vec::new();
-    std::fs::File::open(path).ok()?.take(4096).read_to_end(&mut head).ok()?;
+    fs_err::File::open(path).ok()?.take(4096).read_to_end(&mut head).ok()?;
     let text = std::str::from_utf8(head.strip_prefix(b"#!")?).ok()?;
     let lines = || text.lines().map(str::trim);
     let root = lines().find_map(|l| l.strip_prefix("export PYENV_ROOT=\"")?.strip_suffix('"'))?;
@@ -221,7 +221,7 @@ fn newness(name: &str) -> (bool, Vec<Part>) {
 /// A version file as pyenv reads it: the first word of each line, skipping blank lines,
 /// comments, and names that could leave the versions folder.
 fn read_version_file(file: &Path) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = fs_err::read_to_string(file).ok()?;
     Some(
         text.lines()
             .filter_map(|line| line.split_whitespace().next())
@@ -242,7 +242,7 @@ fn installed(root: &Path, version: &str) -> Option<String> {
         }
     }
     let numeric = |name: &str| -> Option<Vec<u32>> { name.split('.').map(|p| p.parse().ok()).collect() };
-    std::fs::read_dir(&versions)
+    fs_err::read_dir(&versions)
         .ok()?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|name| name.strip_prefix(normal).is_some_and(|rest| rest.starts_with('.')))
