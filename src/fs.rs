@@ -45,9 +45,10 @@ pub(crate) fn sibling_owner(file_name: &str, name: &str, purpose: &str) -> Optio
 }
 
 /// Whether the process `pid` still exists (the owner of a temporary name). One we may not signal
-/// exists too.
+/// exists too, and so does a pid that names no one process (0 or less): what cannot be judged is
+/// kept.
 pub(crate) fn process_alive(pid: i32) -> bool {
-    let Some(pid) = Pid::from_raw(pid) else { return false };
+    let Some(pid) = (pid > 0).then(|| Pid::from_raw(pid)).flatten() else { return true };
     match rustix::process::test_kill_process(pid) {
         Ok(()) => true,
         Err(e) => e == Errno::PERM,
@@ -296,6 +297,7 @@ mod tests {
     fn stale_means_the_owner_is_gone() {
         assert!(process_alive(std::process::id() as i32));
         assert!(!process_alive(DEAD));
+        assert!(process_alive(0) && process_alive(-1), "kept: these name no one process");
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("env");
         let stale = tmp.path().join(format!(".env.{STAGING}-{DEAD}-0-0"));
