@@ -5,15 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::process::{RunError, ended};
 
 /// What an environment is, as far as its files and its python tell. `info --json` prints it as
 /// [`crate::output::InfoReport`].
@@ -102,7 +101,7 @@ fn looks_like_env(path: &Path) -> bool {
 
 /// `lib/<python…|pypy…>/site-packages`, if there is one.
 fn site_packages(env: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(env.join("lib"))
+    fs_err::read_dir(env.join("lib"))
         .ok()?
         .flatten()
         .map(|e| e.path().join("site-packages"))
@@ -137,7 +136,7 @@ fn parse_cfg(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
 pub fn layout_source(info: &EnvInfo, cache: &crate::cache::Cache) -> Option<String> {
     let base = info.base_executable.as_deref().filter(|_| info.base_exists)?;
     let interp = crate::interpreter::probe_cached(base, &cache.clone().read_only()).ok()?;
-    let copies = std::fs::symlink_metadata(info.path.join("bin/python")).is_ok_and(|m| !m.file_type().is_symlink());
+    let copies = fs_err::symlink_metadata(info.path.join("bin/python")).is_ok_and(|m| !m.file_type().is_symlink());
     let mode = if copies { crate::request::LinkMode::Copies } else { crate::request::LinkMode::Symlinks };
     let layout = crate::layout::Layout::for_interpreter(&interp, mode).ok()?;
     Some(layout.source.name().to_owned())
@@ -147,7 +146,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     if !path.is_dir() || !looks_like_env(path) {
         return Err(Error::NotAnEnvironment { path: path.to_path_buf() });
     }
-    let (cfg, malformed) = match std::fs::read(path.join("pyvenv.cfg")) {
+    let (cfg, malformed) = match fs_err::read(path.join("pyvenv.cfg")) {
         Ok(bytes) => {
             let (keys, bad) = parse_cfg(&String::from_utf8_lossy(&bytes));
             (Some(keys), bad)
@@ -232,7 +231,7 @@ fn base_executable(
     // Follow bin/python's links by hand, so a dangling one still names its target.
     let mut at = env.join("bin/python");
     for _ in 0..16 {
-        match std::fs::read_link(&at) {
+        match fs_err::read_link(&at) {
             Ok(target) => at = at.parent().map(|dir| dir.join(&target)).unwrap_or(target),
             Err(_) => break,
         }
@@ -262,35 +261,13 @@ const RUN_LIMIT: Duration = Duration::from_secs(20);
 /// Run `cmd` with stdin null for at most `limit`, killing it on time-out: its stdout, or one line
 /// saying why not (it could not start, it timed out, or its exit and the last line of its stderr).
 fn run_limited(cmd: &mut Command, limit: Duration) -> std::result::Result<String, String> {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run it: {e}"))?;
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    // This thread reaps the child, draining both pipes together so neither can fill; on time-out
-    // the child is killed by pid and the thread then reaps it.
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let output = match rx.recv_timeout(limit) {
-        Ok(output) => output.map_err(|e| e.to_string())?,
-        Err(_) => {
-            // SAFETY: kill(2) on a child its waiter has not reaped yet (it has not reported), so
-            // the pid still names it.
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            return Err(format!("no answer within {} s (killed)", limit.as_secs_f64()));
-        }
-    };
+    let output = crate::process::run_limited(cmd, None, limit).map_err(|e| match e {
+        RunError::Spawn(e) => format!("cannot run it: {e}"),
+        RunError::TimedOut(_) => format!("no answer within {} s (killed)", limit.as_secs_f64()),
+        RunError::Wait(e) => e.to_string(),
+    })?;
     if !output.status.success() {
-        let how = match (output.status.code(), output.status.signal()) {
-            (Some(code), _) => format!("exit {code}"),
-            (None, Some(signal)) => format!("killed by signal {signal}"),
-            (None, None) => output.status.to_string(),
-        };
-        return Err(format!("{how}: {}", last_line(&String::from_utf8_lossy(&output.stderr))));
+        return Err(format!("{}: {}", ended(output.status), last_line(&String::from_utf8_lossy(&output.stderr))));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -342,7 +319,7 @@ fn pip_version(env: &Path) -> std::result::Result<String, String> {
 }
 
 /// What rvenv names a file while it writes it (`NAME.rvenv-tmp-PID`); any suffix counts.
-const TEMP_MARK: &str = ".rvenv-tmp-";
+const TEMP_MARK: &str = crate::fs::TEMP_SUFFIX;
 
 /// One pass over the environment (symlinks not followed): the bytes on disk, each inode once (as
 /// `du` counts hard links), and the entries named as rvenv's temporary files (not entered).
@@ -352,7 +329,7 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
     let mut temps = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs_err::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(meta) = path.symlink_metadata() else { continue };
@@ -373,8 +350,8 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
 /// `.NAME.rvenv-staging-…` in its parent.
 fn staging_dirs(env: &Path) -> Vec<PathBuf> {
     let (Some(parent), Some(name)) = (env.parent(), env.file_name()) else { return Vec::new() };
-    let prefix = format!(".{}.rvenv-staging-", name.to_string_lossy());
-    let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
+    let prefix = format!(".{}.{}-", name.to_string_lossy(), crate::fs::STAGING);
+    let Ok(entries) = fs_err::read_dir(parent) else { return Vec::new() };
     entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
 }
 
@@ -414,14 +391,14 @@ fn dist_name(file_name: &str) -> Option<(&str, &str)> {
 /// The distributions in `site`, sorted, each with the files its RECORD lists that are missing.
 /// RECORD paths are relative to `site` (`../../../bin/pip` for a script) or absolute.
 fn dists(site: &Path) -> Vec<Dist> {
-    let Ok(entries) = std::fs::read_dir(site) else { return Vec::new() };
+    let Ok(entries) = fs_err::read_dir(site) else { return Vec::new() };
     let mut out: Vec<Dist> = entries
         .flatten()
         .filter_map(|entry| {
             let file_name = entry.file_name();
             let (name, version) = dist_name(file_name.to_str()?)?;
             let path = entry.path();
-            let record = std::fs::read(path.join("RECORD")).unwrap_or_default();
+            let record = fs_err::read(path.join("RECORD")).unwrap_or_default();
             let missing = crate::seed::record::paths(&String::from_utf8_lossy(&record))
                 .iter()
                 .filter(|listed| !is_compiled(listed))
@@ -448,7 +425,7 @@ fn is_compiled(listed: &str) -> bool {
 fn recorded_paths(env: &Path) -> Vec<(PathBuf, PathBuf)> {
     let bin = env.join("bin");
     let mut out = Vec::new();
-    if let Ok(text) = std::fs::read_to_string(bin.join("activate")) {
+    if let Ok(text) = fs_err::read_to_string(bin.join("activate")) {
         let value = text.lines().find_map(|line| {
             let line = line.trim();
             let line = line.strip_prefix("export ").unwrap_or(line);
@@ -459,7 +436,7 @@ fn recorded_paths(env: &Path) -> Vec<(PathBuf, PathBuf)> {
             out.push((bin.join("activate"), PathBuf::from(path)));
         }
     }
-    let Ok(entries) = std::fs::read_dir(&bin) else { return out };
+    let Ok(entries) = fs_err::read_dir(&bin) else { return out };
     let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     names.sort();
     for file in names {
@@ -467,7 +444,7 @@ fn recorded_paths(env: &Path) -> Vec<(PathBuf, PathBuf)> {
         if !meta.is_file() || meta.len() > 64 * 1024 || meta.mode() & 0o111 == 0 {
             continue;
         }
-        let Ok(bytes) = std::fs::read(&file) else { continue };
+        let Ok(bytes) = fs_err::read(&file) else { continue };
         if let Some(interpreter) = script_interpreter(&bytes) {
             // `<env>/bin/python…`: the env is two levels up.
             if let Some(recorded) = interpreter.parent().and_then(Path::parent) {
@@ -588,11 +565,11 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         Err(_) => {} // Said above: the base is gone.
     }
     if !info.relocatable {
-        let here = std::fs::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone());
+        let here = fs_err::canonicalize(&info.path).unwrap_or_else(|_| info.path.clone());
         let elsewhere: Vec<_> = info
             .recorded_paths
             .iter()
-            .filter(|(_, recorded)| std::fs::canonicalize(recorded).unwrap_or_else(|_| recorded.clone()) != here)
+            .filter(|(_, recorded)| fs_err::canonicalize(recorded).unwrap_or_else(|_| recorded.clone()) != here)
             .collect();
         if let Some((file, recorded)) = elsewhere.first() {
             let files: Vec<_> = elsewhere.iter().map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy()).collect();

@@ -2,27 +2,20 @@
 //! removed and the target left as it was. And the fault points the safety tests kill us at.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use signal_hook::consts::{SIGINT, SIGKILL, SIGTERM};
 
 use crate::error::{Error, Result};
 
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
-
-extern "C" fn note(signal: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
-    SIGNAL.store(signal, Ordering::SeqCst);
-}
+/// The last signal that arrived, 0 for none. signal-hook's handler only stores to it.
+static SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
 /// Catch SIGINT and SIGTERM from now on (the binary calls this; a library user may not want it).
 pub fn install() {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: a zeroed sigaction with a handler that only stores to an atomic.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = note as *const () as libc::sighandler_t;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(signal, &action, std::ptr::null_mut());
-        }
+    for signal in [SIGINT, SIGTERM] {
+        // Failing only for a signal that cannot be caught, which these two are not.
+        let _ = signal_hook::flag::register_usize(signal, &SIGNAL, signal as usize);
     }
 }
 
@@ -30,7 +23,7 @@ pub fn install() {
 pub fn check() -> Result<()> {
     match SIGNAL.load(Ordering::SeqCst) {
         0 => Ok(()),
-        signal => Err(Error::Interrupted { signal }),
+        signal => Err(Error::Interrupted { signal: signal as i32 }),
     }
 }
 
@@ -44,14 +37,13 @@ pub fn fault_point(point: std::fmt::Arguments) {
     let Some(fault) = FAULT.get_or_init(|| std::env::var("RVENV_FAULT").ok()) else { return };
     let point = std::fmt::format(point);
     let (at, signal) = if let Some(at) = fault.strip_suffix(":TERM") {
-        (at, libc::SIGTERM)
+        (at, SIGTERM)
     } else if let Some(at) = fault.strip_suffix(":INT") {
-        (at, libc::SIGINT)
+        (at, SIGINT)
     } else {
-        (fault.as_str(), libc::SIGKILL)
+        (fault.as_str(), SIGKILL)
     };
     if at == point {
-        // SAFETY: raise(3) with a valid signal number.
-        unsafe { libc::raise(signal) };
+        let _ = signal_hook::low_level::raise(signal);
     }
 }

@@ -4,6 +4,7 @@
 //! and what it says of itself) → `plan` (the environment as data) → `materialize` (write it) →
 //! `seed` (pip). The library prints nothing: it reports what happened through [`Event`]s, and
 //! `output` gives the JSON forms of what it reports.
+#![cfg_attr(test, allow(clippy::disallowed_methods, reason = "unit tests unwrap; errors that name their path are for users"))]
 
 pub mod activate;
 pub mod cache;
@@ -11,6 +12,7 @@ pub mod cfg;
 pub mod cli;
 pub mod error;
 pub mod exit;
+mod fs;
 pub mod inspect;
 pub mod interpreter;
 pub mod interrupt;
@@ -18,6 +20,7 @@ pub mod layout;
 pub mod materialize;
 pub mod output;
 pub mod plan;
+mod process;
 pub mod quote;
 pub mod request;
 pub mod seed;

@@ -11,8 +11,12 @@ use rvenv::request::CreateRequest;
 
 fn main() -> std::process::ExitCode {
     // Output piped into `head` ends quietly, as with other command-line tools, instead of a
-    // "Broken pipe" panic. SAFETY: setting a signal's disposition to its default.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    // "Broken pipe" panic. SAFETY: setting a signal's disposition to its default. (The one unsafe
+    // block: neither rustix nor signal-hook sets a disposition back to the default.)
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL)
+    };
     let cli = Cli::parse_from_env();
     rvenv::interrupt::install();
     match run(cli) {

@@ -3,9 +3,7 @@
 //! beside it and swaps the two atomically. Only a directory that already exists (venv's "create
 //! inside it") is written in place, with `pyvenv.cfg` last.
 
-use std::ffi::CString;
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 
 use fs_err::os::unix::fs::OpenOptionsExt;
@@ -14,6 +12,7 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 
 use crate::error::{Error, Result, shown};
+use crate::fs::{exchange, link_or_copy, remove_stale_temporaries, rename_noreplace, replace_with, same_file, umask};
 use crate::interrupt::{check, fault_point};
 use crate::plan::{Entry, Plan, Removal};
 use crate::request::OnExisting;
@@ -42,6 +41,7 @@ pub enum Placement {
 }
 
 /// Look at the target without changing anything.
+#[expect(clippy::disallowed_methods, reason = "the error is told in the target's own words")]
 pub fn inspect(target: &Path) -> Result<TargetState> {
     let meta = match std::fs::symlink_metadata(target) {
         Ok(meta) => meta,
@@ -99,7 +99,7 @@ pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
             check()?;
             if placement == Placement::Stage {
                 rename_noreplace(&staging.path, target).map_err(|e| {
-                    let context = if e.raw_os_error() == Some(libc::EEXIST) || e.raw_os_error() == Some(libc::ENOTEMPTY) {
+                    let context = if crate::fs::target_exists(&e) {
                         format!("`{}` appeared while the environment was being made; run again", target.display())
                     } else {
                         format!("cannot move the new environment into place at `{}`", target.display())
@@ -127,19 +127,13 @@ struct Staging {
 }
 
 impl Staging {
-    /// Staging directories are `.NAME.rvenv-staging-PID-NANOS` beside the target: named as
-    /// [`crate::cache::temp_sibling`] names its own, so the same cleanup recognises them.
-    const PURPOSE: &'static str = "rvenv-staging";
-
     fn create(parent: &Path, target: &Path) -> Result<Staging> {
-        let name = target.file_name().expect("targets have a name").to_string_lossy();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let path = parent.join(format!(".{name}.{}-{}-{nanos:08x}", Self::PURPOSE, std::process::id()));
+        // `.NAME.rvenv-staging-PID-…` beside the target: a later run removes it if this one is
+        // killed, and `rvenv check` reports it.
+        let path = crate::fs::temp_sibling(target, crate::fs::STAGING);
         // The parent is made only when it is missing, so the usual case is one mkdir. Errors name
         // the path the user gave, not the staging name.
+        #[expect(clippy::disallowed_methods, reason = "the error names the target, not the staging name")]
         let made = std::fs::create_dir(&path).or_else(|e| {
             if e.kind() != std::io::ErrorKind::NotFound {
                 return Err(e);
@@ -154,7 +148,7 @@ impl Staging {
     /// Remove staging directories for `target` left by runs that were killed: ours by name, and
     /// whose process is gone.
     fn remove_stale(target: &Path) {
-        crate::cache::remove_stale_siblings(target, Self::PURPOSE);
+        crate::fs::remove_stale_siblings(target, crate::fs::STAGING);
     }
 
     /// An error from writing into the staging directory, told with the path the user gave: the
@@ -180,7 +174,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if self.armed {
-            let _ = std::fs::remove_dir_all(&self.path);
+            crate::fs::remove_tree_quietly(&self.path);
         }
     }
 }
@@ -291,48 +285,8 @@ fn write_entry(root: &Path, written: usize, entry: &Entry, in_place: bool) -> Re
     Ok(())
 }
 
-/// Hard-link `from` at `dest` when asked and possible (same filesystem), else copy it with its
-/// permissions and modification time.
-fn link_or_copy(from: &Path, dest: &Path, hardlink: bool) -> Result<()> {
-    if hardlink && std::fs::hard_link(from, dest).is_ok() {
-        return Ok(());
-    }
-    fs::copy(from, dest)?;
-    let meta = fs::metadata(from)?;
-    let file = fs::OpenOptions::new().write(true).open(dest)?;
-    file.file().set_modified(meta.modified()?).map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
-    // A copy is the environment's own file: its mode follows the umask, as pip's installer gives
-    // it (the cache image's mode is only the cache's).
-    let wanted = if meta.permissions().mode() & 0o111 != 0 { 0o777 } else { 0o666 };
-    file.set_permissions(std::fs::Permissions::from_mode(wanted & !umask()))?;
-    Ok(())
-}
-
-/// The process's umask, read once from `/proc/self/status` (setting it to read it back would
-/// race with the threads that write files); 022 where that cannot be read.
-pub fn umask() -> u32 {
-    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *UMASK.get_or_init(|| {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
-                u32::from_str_radix(line.trim(), 8).ok()
-            })
-            .unwrap_or(0o022)
-    })
-}
-
-/// Whether `a` and `b` are one file (hard links to the same inode).
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
 /// Remove what is at `path` as `what` says; nothing there is fine.
+#[expect(clippy::disallowed_methods, reason = "the error names the path as the environment's, relative to it")]
 fn remove(path: &Path, what: Removal) -> Result<()> {
     let result = match what {
         Removal::File => std::fs::remove_file(path),
@@ -348,92 +302,6 @@ fn remove(path: &Path, what: Removal) -> Result<()> {
             Err(Error::io(format!("cannot remove `{}` from the environment", shown(path)), e))
         }
         _ => Ok(()),
-    }
-}
-
-/// The suffix of the temporary name [`replace_with`] writes beside a file: `.rvenv-tmp-PID`.
-const TEMP_SUFFIX: &str = ".rvenv-tmp-";
-
-/// Write something at a temporary name beside `path`, then rename it over `path`, so a reader
-/// never sees a half-written file.
-fn replace_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!("{TEMP_SUFFIX}{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let _ = std::fs::remove_file(&tmp);
-    let result = write(&tmp).and_then(|()| Ok(fs::rename(&tmp, path)?));
-    // Gone after a rename, except where it and `path` were already one file: rename(2) then
-    // does nothing and succeeds, leaving the temporary name behind.
-    let _ = std::fs::remove_file(&tmp);
-    result
-}
-
-/// Remove the temporary files that runs killed while writing into `root` in place left beside
-/// the files they were replacing (`NAME.rvenv-tmp-PID`, whose process is gone). Symbolic links
-/// are not followed.
-fn remove_stale_temporaries(root: &Path) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
-    for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else { continue };
-        if kind.is_dir() {
-            remove_stale_temporaries(&entry.path());
-            continue;
-        }
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.rsplit_once(TEMP_SUFFIX)).map(|(_, pid)| pid) else { continue };
-        if let Ok(pid) = pid.parse::<i32>()
-            && !crate::cache::process_alive(pid)
-        {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
-fn c_path(path: &Path) -> std::io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))
-}
-
-fn renameat2(from: &Path, to: &Path, flags: libc::c_uint) -> std::io::Result<()> {
-    let (from, to) = (c_path(from)?, c_path(to)?);
-    // SAFETY: both paths are NUL-terminated C strings that outlive the call.
-    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), flags) };
-    if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
-}
-
-/// Whether an error means the filesystem or kernel has no renameat2 flags.
-fn unsupported(e: &std::io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::ENOTSUP))
-}
-
-/// Rename `from` to `to`, failing if `to` exists.
-fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
-    match renameat2(from, to, libc::RENAME_NOREPLACE) {
-        Err(e) if unsupported(&e) => {
-            if to.symlink_metadata().is_ok() {
-                return Err(std::io::Error::from_raw_os_error(libc::EEXIST));
-            }
-            std::fs::rename(from, to)
-        }
-        other => other,
-    }
-}
-
-/// Swap `a` and `b` atomically; where the filesystem cannot, move `b` aside and `a` into its place
-/// (the target is missing only between the two renames).
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    match renameat2(a, b, libc::RENAME_EXCHANGE) {
-        Err(e) if unsupported(&e) => {
-            let mut aside = b.as_os_str().to_owned();
-            aside.push(".rvenv-old");
-            let aside = PathBuf::from(aside);
-            std::fs::rename(b, &aside)?;
-            if let Err(e) = std::fs::rename(a, b) {
-                let _ = std::fs::rename(&aside, b);
-                return Err(e);
-            }
-            std::fs::rename(&aside, a)
-        }
-        other => other,
     }
 }
 
@@ -470,25 +338,5 @@ mod tests {
         let dir = TargetState::Dir { is_env: false, empty: false };
         assert_eq!(decide(t, &dir, OnExisting::WriteInto).unwrap(), Placement::InPlace);
         assert!(matches!(decide(t, &TargetState::Other, OnExisting::WriteInto), Err(Error::NotADirectory { .. })));
-    }
-
-    #[test]
-    fn link_or_copy_shares_or_keeps_the_time() {
-        use std::os::unix::fs::MetadataExt;
-        let tmp = tempfile::tempdir().unwrap();
-        let src = tmp.path().join("src.py");
-        std::fs::write(&src, "x = 1\n").unwrap();
-        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
-        std::fs::File::options().write(true).open(&src).unwrap().set_modified(old).unwrap();
-
-        link_or_copy(&src, &tmp.path().join("linked.py"), true).unwrap();
-        let (a, b) = (std::fs::metadata(&src).unwrap(), std::fs::metadata(tmp.path().join("linked.py")).unwrap());
-        assert_eq!((a.ino(), a.nlink()), (b.ino(), 2));
-
-        link_or_copy(&src, &tmp.path().join("copied.py"), false).unwrap();
-        let c = std::fs::metadata(tmp.path().join("copied.py")).unwrap();
-        assert_ne!(c.ino(), a.ino());
-        assert_eq!(c.modified().unwrap(), old);
-        assert_eq!(std::fs::read(tmp.path().join("copied.py")).unwrap(), b"x = 1\n");
     }
 }

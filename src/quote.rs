@@ -301,11 +301,6 @@ mod tests {
         std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
     }
 
-    fn is_executable(p: &std::path::Path) -> bool {
-        use std::os::unix::fs::PermissionsExt;
-        p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
-    }
-
     /// The shell binary: `RVENV_TEST_<NAME>`, then a known install location, then PATH.
     /// `None` after printing SKIP outside CI; a panic under CI.
     fn find_shell(name: &str, known: Option<&str>) -> Option<PathBuf> {
@@ -320,7 +315,7 @@ mod tests {
         if let Some(path) = std::env::var_os("PATH") {
             candidates.extend(std::env::split_paths(&path).map(|d| d.join(name)));
         }
-        let found = candidates.into_iter().find(|p| is_executable(p));
+        let found = candidates.into_iter().find(|p| crate::fs::is_executable(p));
         if found.is_none() {
             if ci() {
                 panic!("shell `{name}` (or ${var}) is missing, and CI=true requires it");

@@ -130,7 +130,7 @@ impl CreateRequest {
             relocatable: args.relocatable,
             cache: if args.dry_run { Cache::from_env(args.no_cache).read_only() } else { Cache::from_env(args.no_cache) },
             hardlink: args.link_mode == LinkModeArg::Hardlink,
-            umask: crate::materialize::umask(),
+            umask: crate::fs::umask(),
         })
     }
 }

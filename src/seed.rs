@@ -14,7 +14,8 @@ pub mod wheel;
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 pub use image::{Image, find, prepare};
 pub use seeded::{Seeded, seeded, seeded_in};
@@ -22,6 +23,7 @@ pub use seeded::{Seeded, seeded, seeded_in};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::plan::{Entry, Removal};
+use crate::process::{RunError, run_limited};
 use crate::quote;
 
 /// A distribution of a package the image holds, already installed in the environment (a re-run).
@@ -53,13 +55,13 @@ fn dist_name_version(dist_info: &str) -> Option<(&str, &str)> {
 /// their RECORDs: what a re-run must keep or replace. Empty for a new environment.
 pub fn installed(site: &Path, image: &Image) -> Vec<Installed> {
     let names: Vec<&str> = image.manifest.dists.iter().filter_map(|d| dist_name_version(&d.dist_info)).map(|(n, _)| n).collect();
-    let Ok(entries) = std::fs::read_dir(site) else { return vec![] };
+    let Ok(entries) = fs_err::read_dir(site) else { return vec![] };
     let mut found: Vec<Installed> = entries
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|dist_info| dist_name_version(dist_info).is_some_and(|(name, _)| names.contains(&name)))
         .map(|dist_info| {
-            let record = std::fs::read(site.join(&dist_info).join("RECORD")).ok().map(|b| record::paths(&String::from_utf8_lossy(&b)));
+            let record = fs_err::read(site.join(&dist_info).join("RECORD")).ok().map(|b| record::paths(&String::from_utf8_lossy(&b)));
             Installed { dist_info, record }
         })
         .collect();
@@ -214,7 +216,7 @@ fn inside_env(path: &Path) -> Option<PathBuf> {
 
 /// The version of the pip installed in the site-packages directory `site`, if any.
 pub fn pip_version_in(site: &Path) -> Option<String> {
-    std::fs::read_dir(site)
+    fs_err::read_dir(site)
         .ok()?
         .flatten()
         .find_map(|e| pip_dist_version(&e.file_name().to_string_lossy()).map(str::to_owned))
@@ -231,17 +233,17 @@ pub fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
     if (version.0, version.1) >= (3, 12) { &["pip"] } else { &["pip", "setuptools"] }
 }
 
-/// Whether `python -m pip --version` runs.
+/// How long `python -m pip --version` may take before it counts as not running.
+const PIP_VERSION_LIMIT: Duration = Duration::from_secs(20);
+
+/// How long `--upgrade-deps` may take (pip downloads from the index) before it is killed.
+const UPGRADE_LIMIT: Duration = Duration::from_secs(600);
+
+/// Whether `python -m pip --version` runs (within [`PIP_VERSION_LIMIT`]).
 fn runs_pip(python: &Path) -> bool {
-    Command::new(python)
-        .args(["-m", "pip", "--version"])
-        .env_remove("PYTHONHOME")
-        .env_remove("PYTHONPATH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "pip", "--version"]).env_remove("PYTHONHOME").env_remove("PYTHONPATH");
+    run_limited(&mut cmd, None, PIP_VERSION_LIMIT).is_ok_and(|out| out.status.success())
 }
 
 /// `--upgrade-deps`: the environment's pip upgrades the core packages from the package index,
@@ -267,15 +269,13 @@ pub fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: (u32, u
             detail: format!("{detail} ({state})"),
         }
     };
-    let output = Command::new(python)
-        .args(&args)
-        .current_dir(env_dir)
-        .env("VIRTUAL_ENV", env_dir)
-        .env_remove("PYTHONHOME")
-        .env_remove("PYTHONPATH")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| failed(format!("could not run `{}`: {e}", python.display())))?;
+    let mut cmd = Command::new(python);
+    cmd.args(&args).current_dir(env_dir).env("VIRTUAL_ENV", env_dir).env_remove("PYTHONHOME").env_remove("PYTHONPATH");
+    let output = run_limited(&mut cmd, None, UPGRADE_LIMIT).map_err(|e| match e {
+        RunError::Spawn(e) => failed(format!("could not run `{}`: {e}", python.display())),
+        RunError::TimedOut(limit) => failed(format!("pip did not finish within {} s (killed)", limit.as_secs())),
+        RunError::Wait(e) => failed(format!("waiting for pip: {e}")),
+    })?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").trim().to_owned();
     if !output.status.success() {

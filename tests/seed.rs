@@ -1,5 +1,6 @@
 //! pip seeding: what rvenv links in from its cached image must be what `python -m venv` (which runs
 //! ensurepip) installs, for every interpreter on the machine, and it must work as pip.
+#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
 
 mod common;
 
@@ -98,7 +99,7 @@ fn check_pip(interp: &Interp, tmp: &Path, cache: &Path, wheel: &Path) -> Option<
         ok(&venv.args(["-m", "venv"]).arg(&theirs).output().unwrap(), &format!("{label}: python -m venv"));
         ok(&create(cache, &interp.path, &ours, &[]), &format!("{label}: rvenv create"));
 
-        let purelib = purelib(&ours, &interp);
+        let purelib = purelib(&ours, interp);
         let (a, b) = (pip_files(&theirs, &theirs, &purelib), pip_files(&ours, &ours, &purelib));
         assert!(a.keys().any(|k| k.ends_with("/pip/__init__.py")), "{label}: venv installed no pip?");
         let differ: Vec<_> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).take(8).collect();

@@ -4,6 +4,7 @@
 //! and tests/seed.rs do on the host, `python -m venv` and `rvenv create` side by side must make the
 //! same environment, with every link mode and with pip, and the environment must activate in bash.
 //! Outside CI a missing root skips these tests; under `CI=true` it fails them.
+#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
 
 mod common;
 

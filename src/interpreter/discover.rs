@@ -4,7 +4,6 @@
 //! note, and the first that answers (with the right version) wins.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::shim::{Pyenv, Shim};
@@ -176,11 +175,7 @@ fn describe_search(spec: &Spec, pyenv_root: &Path) -> String {
 /// Every executable called `name` on PATH, in PATH order.
 fn on_path(name: &OsStr) -> Vec<PathBuf> {
     let Some(path) = std::env::var_os("PATH") else { return vec![] };
-    std::env::split_paths(&path).map(|dir| dir.join(name)).filter(|p| is_executable(p)).collect()
-}
-
-fn is_executable(path: &Path) -> bool {
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    crate::fs::on_path(&path, name).collect()
 }
 
 pub(crate) fn pyenv_root() -> PathBuf {
@@ -192,7 +187,7 @@ pub(crate) fn pyenv_root() -> PathBuf {
 
 /// Interpreters in pyenv's versions folder whose version starts with `parts`, newest first.
 pub(super) fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(root.join("versions")) else { return vec![] };
+    let Ok(entries) = fs_err::read_dir(root.join("versions")) else { return vec![] };
     let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
         .filter_map(|e| e.ok())
         .filter_map(|e| {
@@ -202,7 +197,7 @@ pub(super) fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
                 return None;
             }
             let exe = e.path().join("bin").join(format!("python{}.{}", version[0], version[1]));
-            is_executable(&exe).then_some((version, exe))
+            crate::fs::is_executable(&exe).then_some((version, exe))
         })
         .collect();
     versions.sort();

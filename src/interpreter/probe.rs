@@ -2,16 +2,17 @@
 //! skeleton its own venv makes, cached until the interpreter's file changes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::Interpreter;
-use crate::cache::{Cache, write_atomic};
+use crate::cache::Cache;
+use crate::fs::write_atomic;
 use crate::error::{Error, Result};
 use crate::layout::mode_name;
+use crate::process::{RunError, run_limited};
 use crate::request::LinkMode;
 
 const PROBE: &str = include_str!("probe.py");
@@ -39,33 +40,15 @@ pub fn probe(path: &Path) -> Result<Interpreter> {
 /// `probe`, learning the skeletons of the link modes `modes`.
 fn probe_learning(path: &Path, modes: &[LinkMode]) -> Result<Interpreter> {
     let not_python = |detail: String| Error::NotAPython { path: path.to_path_buf(), detail };
-    let child = Command::new(path)
-        // No site, no user site, no PYTHON* variables: the answer is the interpreter's own.
-        .args(["-E", "-s", "-S", "-c", PROBE])
-        .args(modes.iter().map(|m| mode_name(*m)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| not_python(format!("could not run it: {e}")))?;
-
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    // The child is reaped by this thread; on time-out it is killed by pid, and the thread then
-    // reaps it. wait_with_output drains stdout and stderr together, so neither pipe can fill.
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
     let limit = time_limit();
-    let output = match rx.recv_timeout(limit) {
-        Ok(output) => output.map_err(|e| not_python(e.to_string()))?,
-        Err(_) => {
-            // SAFETY: kill(2) on the pid of a child that has not been reaped (its waiter has not
-            // reported), so the pid still names it.
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            return Err(not_python(format!("it did not answer within {} s", limit.as_secs_f64())));
-        }
-    };
+    let mut cmd = Command::new(path);
+    // No site, no user site, no PYTHON* variables: the answer is the interpreter's own.
+    cmd.args(["-E", "-s", "-S", "-c", PROBE]).args(modes.iter().map(|m| mode_name(*m)));
+    let output = run_limited(&mut cmd, None, limit).map_err(|e| match e {
+        RunError::TimedOut(_) => not_python(format!("it did not answer within {} s", limit.as_secs_f64())),
+        RunError::Spawn(e) => not_python(format!("could not run it: {e}")),
+        RunError::Wait(e) => not_python(e.to_string()),
+    })?;
     let (status, out, err) = (output.status, output.stdout, output.stderr);
     let out = String::from_utf8_lossy(&out);
     let json = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
@@ -139,7 +122,7 @@ struct CacheKey {
 impl CacheKey {
     fn of(path: &Path) -> Option<CacheKey> {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path).ok()?;
+        let meta = fs_err::metadata(path).ok()?;
         Some(CacheKey {
             rvenv: env!("CARGO_PKG_VERSION").to_owned(),
             invoked: path.to_path_buf(),
@@ -170,7 +153,7 @@ struct CacheEntry {
 pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
     let Some(key) = CacheKey::of(path) else { return probe(path) };
     let Some(file) = cache.path("interpreters", &key.file_name()) else { return probe(path) };
-    if let Ok(bytes) = std::fs::read(&file)
+    if let Ok(bytes) = fs_err::read(&file)
         && let Ok(entry) = serde_json::from_slice::<CacheEntry>(&bytes)
         && entry.key == key
     {

@@ -8,6 +8,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use super::discover::pyenv_root;
+use crate::fs::is_executable;
 
 /// What a pyenv lookup depends on: read once from the environment by `from_env`, or built by
 /// hand (tests), so the rules below are plain functions of it and the files under `root`.
@@ -152,7 +153,7 @@ impl Pyenv {
     /// with the executable's path. Virtual environments kept among the versions (pyenv-virtualenv's)
     /// are left out: a new environment is made from a base interpreter.
     pub fn versions_with(&self, command: &OsStr) -> Vec<(String, PathBuf)> {
-        let Ok(entries) = std::fs::read_dir(self.root.join("versions")) else { return vec![] };
+        let Ok(entries) = fs_err::read_dir(self.root.join("versions")) else { return vec![] };
         let mut found: Vec<(String, PathBuf)> = entries
             .filter_map(|e| e.ok())
             .filter_map(|e| {
@@ -170,10 +171,8 @@ impl Pyenv {
     /// `command` on PATH with pyenv's shims left out: what pyenv's `system` version runs.
     fn system_command(&self, command: &OsStr, shim_dir: Option<&Path>) -> Option<PathBuf> {
         let shims = self.shims();
-        std::env::split_paths(self.path.as_ref()?)
-            .filter(|dir| *dir != shims && Some(dir.as_path()) != shim_dir)
-            .map(|dir| dir.join(command))
-            .find(|p| is_executable(p))
+        crate::fs::on_path(self.path.as_ref()?, command)
+            .find(|exe| exe.parent().is_some_and(|dir| *dir != shims && Some(dir) != shim_dir))
     }
 }
 
@@ -182,7 +181,7 @@ impl Pyenv {
 fn shim_root(path: &Path) -> Option<PathBuf> {
     use std::io::Read;
     let mut head = Vec::new();
-    std::fs::File::open(path).ok()?.take(4096).read_to_end(&mut head).ok()?;
+    fs_err::File::open(path).ok()?.take(4096).read_to_end(&mut head).ok()?;
     let text = std::str::from_utf8(head.strip_prefix(b"#!")?).ok()?;
     let lines = || text.lines().map(str::trim);
     let root = lines().find_map(|l| l.strip_prefix("export PYENV_ROOT=\"")?.strip_suffix('"'))?;
@@ -190,11 +189,6 @@ fn shim_root(path: &Path) -> Option<PathBuf> {
     // A value bash would expand differently from its text is not one we can read.
     let plain = !root.is_empty() && !root.contains(['"', '$', '`', '\\']);
     (runs_pyenv && plain).then(|| PathBuf::from(root))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 /// One run of a version name, for ordering.
@@ -227,7 +221,7 @@ fn newness(name: &str) -> (bool, Vec<Part>) {
 /// A version file as pyenv reads it: the first word of each line, skipping blank lines,
 /// comments, and names that could leave the versions folder.
 pub(super) fn read_version_file(file: &Path) -> Option<Vec<String>> {
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = fs_err::read_to_string(file).ok()?;
     Some(
         text.lines()
             .filter_map(|line| line.split_whitespace().next())
@@ -248,7 +242,7 @@ pub(super) fn installed(root: &Path, version: &str) -> Option<String> {
         }
     }
     let numeric = |name: &str| -> Option<Vec<u32>> { name.split('.').map(|p| p.parse().ok()).collect() };
-    std::fs::read_dir(&versions)
+    fs_err::read_dir(&versions)
         .ok()?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|name| name.strip_prefix(normal).is_some_and(|rest| rest.starts_with('.')))

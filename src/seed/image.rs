@@ -11,7 +11,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use fs_err as fs;
 use serde::{Deserialize, Serialize};
@@ -20,9 +21,10 @@ use super::key::{self, WheelStat};
 use super::record::Row;
 use super::scripts::{self, Script, Style};
 use super::wheel;
-use crate::cache::{self, Cache};
+use crate::cache::Cache;
 use crate::error::{Error, Result, shown};
 use crate::interpreter::{BundledWheel, Interpreter};
+use crate::process::{RunError, run_limited};
 
 /// What an image holds, written last into it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +66,7 @@ pub struct Image {
 impl Drop for Image {
     fn drop(&mut self) {
         if self.temporary {
-            let _ = std::fs::remove_dir_all(&self.dir);
+            crate::fs::remove_tree_quietly(&self.dir);
         }
     }
 }
@@ -132,12 +134,12 @@ pub fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
 fn fill_cache(dest: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
     if dest.exists() {
         // An image that does not read back whole (torn by hand, or from a bug): replace it.
-        let aside = cache::temp_sibling(dest, "stale");
-        if std::fs::rename(dest, &aside).is_ok() {
-            let _ = std::fs::remove_dir_all(&aside);
+        let aside = crate::fs::temp_sibling(dest, "stale");
+        if fs::rename(dest, &aside).is_ok() {
+            crate::fs::remove_tree_quietly(&aside);
         }
     }
-    cache::fill_dir_atomic(dest, |tmp| fill(tmp, interp, wheels, key_text).map(|_| ()))?;
+    crate::fs::fill_dir_atomic(dest, |tmp| fill(tmp, interp, wheels, key_text).map(|_| ()))?;
     let manifest = load(dest, key_text).ok_or_else(|| {
         Error::io(
             format!("the pip image just made in `{}` does not read back", dest.display()),
@@ -149,19 +151,19 @@ fn fill_cache(dest: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, Wheel
 
 /// Make the image in a temporary directory, removed when the [`Image`] is dropped.
 fn temporary(name: &str, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
-    let dir = cache::temp_sibling(&std::env::temp_dir().join(format!("rvenv-pip-{name}")), "nocache");
+    let dir = crate::fs::temp_sibling(&std::env::temp_dir().join(format!("rvenv-pip-{name}")), "nocache");
     fs::create_dir(&dir)?;
     match fill(&dir, interp, wheels, key_text) {
         Ok(manifest) => Ok(Image { dir, manifest, temporary: true }),
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&dir);
+            crate::fs::remove_tree_quietly(&dir);
             Err(e)
         }
     }
 }
 
 fn load(dir: &Path, key_text: &str) -> Option<Manifest> {
-    let bytes = std::fs::read(dir.join("manifest.json")).ok()?;
+    let bytes = fs::read(dir.join("manifest.json")).ok()?;
     let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
     (manifest.key == key_text).then_some(manifest)
 }
@@ -273,6 +275,10 @@ fn compile(interp: &Interpreter, site: &Path, sources: &[&str]) -> Result<std::c
     })
 }
 
+/// How long one share of pip's sources may take to compile: generous (a slow disk, a loaded
+/// machine), but not forever.
+const COMPILE_LIMIT: Duration = Duration::from_secs(300);
+
 /// Compile `sources` (relative to `site`) as pip does (`compileall.compile_file(path, force=True,
 /// quiet=True)`, by the target interpreter, without its user site or environment variables).
 /// Returns, for each source that compiled, its `.pyc` relative to `site`.
@@ -294,20 +300,18 @@ with warnings.catch_warnings():
 sys.stdout.write(json.dumps(done))
 "#;
     let failed = |detail: String| Error::PipImage { wheel: site.to_path_buf(), detail };
-    let mut child = Command::new(&interp.executable)
-        .args(["-E", "-s", "-c", SCRIPT])
-        .arg(site)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| failed(format!("cannot run `{}` to compile it: {e}", shown(&interp.executable))))?;
-    let input = sources.join("\n");
-    let mut stdin = child.stdin.take().expect("piped");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().map_err(|e| failed(format!("compiling: {e}")))?;
-    let _ = writer.join();
+    let mut cmd = Command::new(&interp.executable);
+    cmd.args(["-E", "-s", "-c", SCRIPT]).arg(site).env_remove("SOURCE_DATE_EPOCH");
+    let input = sources.join("\n").into_bytes();
+    let output = run_limited(&mut cmd, Some(input), COMPILE_LIMIT).map_err(|e| match e {
+        RunError::Spawn(e) => failed(format!("cannot run `{}` to compile it: {e}", shown(&interp.executable))),
+        RunError::TimedOut(limit) => failed(format!(
+            "compiling with `{}`: no answer within {} s (killed)",
+            shown(&interp.executable),
+            limit.as_secs()
+        )),
+        RunError::Wait(e) => failed(format!("compiling: {e}")),
+    })?;
     crate::interrupt::check()?;
     if !output.status.success() {
         let err = String::from_utf8_lossy(&output.stderr);

@@ -19,6 +19,7 @@ pub struct WheelStat {
 }
 
 impl WheelStat {
+    #[expect(clippy::disallowed_methods, reason = "the caller names the wheel in its own message")]
     pub fn of(path: &Path) -> std::io::Result<WheelStat> {
         use std::os::unix::fs::MetadataExt;
         let meta = std::fs::metadata(path)?;

@@ -42,6 +42,7 @@ pub const INSTALLER_SOURCES: &[&str] = &[
 
 /// Unpack `wheel` into `site` (a site-packages directory of a cache image being made).
 pub fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, String> {
+    #[expect(clippy::disallowed_methods, reason = "the message names the wheel itself")]
     let bytes = std::fs::read(&wheel.path).map_err(|e| format!("cannot read `{}`: {e}", wheel.path.display()))?;
     let bad = |what: String| format!("`{}` is not a usable wheel: {what}", wheel.path.display());
     let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).map_err(|e| bad(e.to_string()))?;

@@ -1,0 +1,165 @@
+//! Child processes with a time limit: every run of an interpreter goes through [`run_limited`],
+//! so none can hang rvenv. The child's stdin is null (or the bytes given), its stdout and stderr
+//! are captured, and on time-out it is killed and reaped.
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Why a run gave no output to read.
+#[derive(Debug)]
+pub(crate) enum RunError {
+    /// It could not be started.
+    Spawn(std::io::Error),
+    /// It did not finish within the limit, and was killed.
+    TimedOut(Duration),
+    /// Waiting for it failed.
+    Wait(std::io::Error),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Spawn(e) => write!(f, "could not run it: {e}"),
+            RunError::TimedOut(limit) => write!(f, "it did not finish within {} s (killed)", limit.as_secs_f64()),
+            RunError::Wait(e) => write!(f, "waiting for it failed: {e}"),
+        }
+    }
+}
+
+/// How a run ended, in words: `exit 3`, `killed by signal 9`.
+pub(crate) fn ended(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}"),
+        (None, None) => status.to_string(),
+    }
+}
+
+/// Run `cmd` for at most `limit`, with `input` on its stdin (null when None), and capture its
+/// stdout and stderr. On time-out the child is killed and reaped; a grandchild that keeps the
+/// pipes open does not hold the caller past the limit.
+pub(crate) fn run_limited(cmd: &mut Command, input: Option<Vec<u8>>, limit: Duration) -> Result<Output, RunError> {
+    let deadline = Instant::now() + limit;
+    let stdin = if input.is_some() { Stdio::piped() } else { Stdio::null() };
+    let mut child =
+        cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(RunError::Spawn)?;
+    // Each pipe is drained by its own thread, so neither can fill and stop the child.
+    let (tx, rx) = mpsc::channel();
+    let out = drain(child.stdout.take(), tx.clone(), true);
+    let err = drain(child.stderr.take(), tx, false);
+    if let (Some(mut stdin), Some(bytes)) = (child.stdin.take(), input) {
+        // A child that exits without reading all of it is not an error here: its status says.
+        std::thread::spawn(move || stdin.write_all(&bytes));
+    }
+    let status = match wait_until(&mut child, deadline) {
+        Ok(Some(status)) => status,
+        Ok(None) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(RunError::TimedOut(limit));
+        }
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(RunError::Wait(e));
+        }
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    for _ in [out, err].iter().flatten() {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((true, bytes)) => stdout = bytes,
+            Ok((false, bytes)) => stderr = bytes,
+            Err(_) => return Err(RunError::TimedOut(limit)),
+        }
+    }
+    Ok(Output { status, stdout, stderr })
+}
+
+/// A thread that reads `pipe` to its end and sends what it read, tagged `is_stdout`.
+fn drain(
+    pipe: Option<impl Read + Send + 'static>,
+    tx: mpsc::Sender<(bool, Vec<u8>)>,
+    is_stdout: bool,
+) -> Option<std::thread::JoinHandle<()>> {
+    let mut pipe = pipe?;
+    Some(std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        let _ = tx.send((is_stdout, bytes));
+    }))
+}
+
+/// Wait for `child` to exit until `deadline`: its status, or None at the deadline. The wait is a
+/// poll(2) on a pidfd where the kernel has them (it wakes the moment the child exits), else a
+/// short sleep between checks.
+fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitStatus>> {
+    use rustix::event::{PollFd, PollFlags, poll};
+    use rustix::process::{Pid, PidfdFlags, pidfd_open};
+    // Opened while the child is ours and not reaped, so the pidfd names it and no other.
+    let pidfd = pidfd_open(Pid::from_child(child), PidfdFlags::empty()).ok();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(None);
+        }
+        match &pidfd {
+            Some(fd) => {
+                let timeout = rustix::event::Timespec::try_from(left).ok();
+                match poll(&mut [PollFd::new(fd, PollFlags::IN)], timeout.as_ref()) {
+                    Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            None => std::thread::sleep(left.min(Duration::from_millis(2))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str, limit: f64) -> Result<Output, RunError> {
+        run_limited(Command::new("/bin/sh").args(["-c", script]), None, Duration::from_secs_f64(limit))
+    }
+
+    #[test]
+    fn captures_both_streams_and_the_status() {
+        let out = sh("echo out; echo err >&2; exit 3", 20.0).unwrap();
+        assert_eq!((out.stdout.as_slice(), out.stderr.as_slice()), (&b"out\n"[..], &b"err\n"[..]));
+        assert_eq!(ended(out.status), "exit 3");
+        let out = sh("kill -9 $$", 20.0).unwrap();
+        assert_eq!(ended(out.status), "killed by signal 9");
+    }
+
+    #[test]
+    fn passes_its_input() {
+        let out = run_limited(Command::new("/bin/cat").arg("-"), Some(b"abc".to_vec()), Duration::from_secs(20));
+        assert_eq!(out.unwrap().stdout, b"abc");
+    }
+
+    #[test]
+    fn kills_what_runs_too_long() {
+        let started = Instant::now();
+        let err = sh("sleep 30", 0.3).unwrap_err();
+        assert!(matches!(err, RunError::TimedOut(_)), "{err}");
+        assert_eq!(err.to_string(), "it did not finish within 0.3 s (killed)");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // A grandchild holding the pipes open does not hold us either.
+        let started = Instant::now();
+        assert!(matches!(sh("sleep 30 & echo started", 0.3), Err(RunError::TimedOut(_))));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn says_what_cannot_start() {
+        let err = run_limited(&mut Command::new("/nonexistent/python"), None, Duration::from_secs(1)).unwrap_err();
+        assert!(err.to_string().starts_with("could not run it: "), "{err}");
+    }
+}
