@@ -14,6 +14,7 @@ use super::shim::{Pyenv, Shim, installed, read_version_file};
 use super::{Interpreter, probe_cached};
 use crate::cache::Cache;
 use crate::error::{Error, Result};
+use crate::fs::is_executable;
 
 /// Why an interpreter was chosen when no `--python` named it: data for the caller to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,7 +69,7 @@ fn pin(cwd: &Path) -> Result<Option<Pin>> {
             return Ok(Some(Pin::VersionFile { file, versions }));
         }
         let file = dir.join("pyproject.toml");
-        let text = match std::fs::read_to_string(&file) {
+        let text = match fs_err::read_to_string(&file) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => continue,
             Err(e) => return Err(Error::ProjectFile { file, detail: format!("cannot be read ({e})") }),
@@ -236,11 +237,11 @@ impl Inventory {
                 Some(Known { version: Version::from_str(name).ok()?, path, exact: true })
             })
             .collect();
-        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = pyenv.path.clone().unwrap_or_default();
         let dirs = std::env::split_paths(&path).map(|d| cwd.join(d)).chain([PathBuf::from("/usr/bin")]);
-        let mut seen: Vec<PathBuf> = known.iter().filter_map(|k| std::fs::canonicalize(&k.path).ok()).collect();
+        let mut seen: Vec<PathBuf> = known.iter().filter_map(|k| fs_err::canonicalize(&k.path).ok()).collect();
         for dir in dirs {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = fs_err::read_dir(&dir) else { continue };
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 let Some(minor) = name.to_str().and_then(|n| n.strip_prefix("python3.")).and_then(|m| m.parse::<u64>().ok())
@@ -251,7 +252,7 @@ impl Inventory {
                 if !is_executable(&path) || pyenv.resolve(&path) != Shim::Plain {
                     continue;
                 }
-                let Ok(real) = std::fs::canonicalize(&path) else { continue };
+                let Ok(real) = fs_err::canonicalize(&path) else { continue };
                 if !seen.contains(&real) {
                     seen.push(real);
                     known.push(Known { path, version: Version::new([3, minor]), exact: false });
@@ -276,11 +277,6 @@ impl Inventory {
             false => versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
         }
     }
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
 }
 
 #[cfg(test)]
