@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
+use crate::ambient::Ambient;
 use crate::error::Result;
 
 /// Where cached things live; `None` inside when the cache is bypassed (`--no-cache`, or a root
@@ -24,12 +25,12 @@ impl Cache {
     /// someone else could have filled (owned or writable by another user, or no home to put it
     /// in) is not used: interpreter facts and pip's files from it would go into environments.
     /// Such a run works as with `--no-cache`, and [`Cache::distrusted`] says why.
-    pub fn from_env(no_cache: bool) -> Cache {
+    pub fn new(dir: Option<&Path>, ambient: &Ambient, no_cache: bool) -> Cache {
         if no_cache {
             return Cache::disabled();
         }
-        let Some(root) = default_root() else {
-            let why = "no cache is used: neither RVENV_CACHE_DIR, XDG_CACHE_HOME nor HOME is set".to_owned();
+        let Some(root) = root(dir, ambient) else {
+            let why = "no cache is used: neither --cache-dir (RVENV_CACHE_DIR), XDG_CACHE_HOME nor HOME is set".to_owned();
             return Cache { distrusted: Some(why), ..Cache::disabled() };
         };
         match distrust(&root) {
@@ -86,12 +87,13 @@ impl Cache {
     }
 }
 
-/// The default cache root, from the environment; None without a home to put it in.
-pub fn default_root() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    var("RVENV_CACHE_DIR")
-        .or_else(|| var("XDG_CACHE_HOME").map(|dir| dir.join("rvenv")))
-        .or_else(|| var("HOME").map(|home| home.join(".cache").join("rvenv")))
+/// The cache root: `dir` (`--cache-dir`, `RVENV_CACHE_DIR`), else `$XDG_CACHE_HOME/rvenv`, else
+/// `~/.cache/rvenv`; None without a home to put it in.
+pub fn root(dir: Option<&Path>, ambient: &Ambient) -> Option<PathBuf> {
+    dir.filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .or_else(|| ambient.xdg_cache_home.as_ref().map(|dir| dir.join("rvenv")))
+        .or_else(|| ambient.home.as_ref().map(|home| home.join(".cache").join("rvenv")))
 }
 
 /// Why `root` cannot be trusted as this user's cache, or None when it can: it, and every

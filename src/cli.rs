@@ -9,6 +9,10 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "rvenv", version, about = "Create Python virtual environments, fast and safely.")]
 pub struct Cli {
+    /// rvenv's cache of interpreter facts and unpacked pip (default: `$XDG_CACHE_HOME/rvenv`, else
+    /// `~/.cache/rvenv`).
+    #[arg(long = "cache-dir", value_name = "DIR", env = "RVENV_CACHE_DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::disallowed_methods, reason = "unit tests unwrap; errors that name their path are for users"))]
 
 pub mod activate;
+pub mod ambient;
 pub mod cache;
 pub mod cfg;
 pub mod cli;
@@ -72,7 +73,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         .map(|target| materialize::decide(target, &materialize::inspect(target)?, req.on_existing))
         .collect::<Result<Vec<_>>>()?;
     let started = Instant::now();
-    let found = interpreter::choose(req.python.as_deref(), cwd, &req.cache);
+    let found = interpreter::choose(req.python.as_deref(), cwd, &req.ambient, &req.cache);
     // A Ctrl-C reaches the probed interpreter too: say "interrupted", not "not a Python".
     interrupt::check()?;
     let (mut found, reason) = found?;

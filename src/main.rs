@@ -6,6 +6,7 @@ mod report;
 use clap::CommandFactory;
 use rvenv::cache::Cache;
 use rvenv::cli::{CacheCommand, Cli, Command, CompletionShell};
+use rvenv::ambient::Ambient;
 use rvenv::exit::Exit;
 use rvenv::request::CreateRequest;
 
@@ -30,9 +31,12 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> rvenv::Result<Exit> {
     let cwd = std::env::current_dir().map_err(|e| rvenv::Error::io("cannot read the current directory", e))?;
+    // The process environment, read here once; the library is handed what it needs of it.
+    let ambient = Ambient::from_process();
+    let cache_dir = cli.cache_dir.as_deref();
     match cli.command {
         Command::Create(args) => {
-            let req = CreateRequest::from_args(&args, &cwd)?;
+            let req = CreateRequest::from_args(&args, cache_dir, &cwd, &ambient)?;
             if let Some(why) = req.cache.distrusted()
                 && !args.quiet
                 && !args.json
@@ -46,20 +50,20 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
                     return Err(err);
                 }
             } else {
-                let shell = std::env::var("SHELL").unwrap_or_default();
+                let shell = ambient.shell.clone().unwrap_or_default();
                 let mut out = report::Human::new(args.quiet, shell, &args.dirs);
                 rvenv::create(&req, &cwd, |event| out.event(event))?;
             }
             Ok(Exit::Success)
         }
         Command::Info { dir, json } => {
-            let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir))), false)?;
-            info.layout = rvenv::inspect::layout_source(&info, &Cache::from_env(false));
+            let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir, &ambient))), false)?;
+            info.layout = rvenv::inspect::layout_source(&info, &Cache::new(cache_dir, &ambient, false));
             report::info(&info, json)?;
             Ok(Exit::Success)
         }
         Command::Check { dir, json } => {
-            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir))), true)?;
+            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir, &ambient))), true)?;
             let problems = rvenv::inspect::problems(&info);
             report::check(&info, &problems, json)?;
             Ok(if problems.is_empty() { Exit::Success } else { Exit::Failure })
@@ -74,14 +78,14 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Dir } => {
-            match rvenv::cache::default_root() {
+            match rvenv::cache::root(cache_dir, &ambient) {
                 Some(root) => println!("{}", root.display()),
-                None => return Err(rvenv::Error::Usage("no cache directory: set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into())),
+                None => return Err(rvenv::Error::Usage("no cache directory: pass --cache-dir, or set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into())),
             }
             Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Clean } => {
-            match Cache::from_env(false).clean()? {
+            match Cache::new(cache_dir, &ambient, false).clean()? {
                 Some(root) => eprintln!("Removed {}", root.display()),
                 None => eprintln!("Nothing to remove"),
             }
@@ -92,7 +96,6 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
 
 /// The environment `info` and `check` look at: the one named, else the active one (`$VIRTUAL_ENV`),
 /// else `.venv`.
-fn env_dir(dir: Option<std::path::PathBuf>) -> std::path::PathBuf {
-    let active = || std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
-    dir.or_else(active).unwrap_or_else(|| ".venv".into())
+fn env_dir(dir: Option<std::path::PathBuf>, ambient: &Ambient) -> std::path::PathBuf {
+    dir.or_else(|| ambient.virtual_env.clone()).unwrap_or_else(|| ".venv".into())
 }

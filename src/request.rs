@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
+use crate::ambient::Ambient;
 use crate::cache::Cache;
 use crate::cli::{CreateArgs, LinkModeArg};
 use crate::error::{Error, Result};
@@ -94,10 +95,12 @@ pub struct CreateRequest {
     pub hardlink: bool,
     /// The process's umask: the modes of the files the environment's makers would create.
     pub umask: u32,
+    /// The process environment discovery reads (PATH, pyenv's settings).
+    pub ambient: Ambient,
 }
 
 impl CreateRequest {
-    pub fn from_args(args: &CreateArgs, cwd: &Path) -> Result<Self> {
+    pub fn from_args(args: &CreateArgs, cache_dir: Option<&Path>, cwd: &Path, ambient: &Ambient) -> Result<Self> {
         let targets = args
             .dirs
             .iter()
@@ -128,9 +131,13 @@ impl CreateRequest {
             quiet: args.quiet,
             dry_run: args.dry_run,
             relocatable: args.relocatable,
-            cache: if args.dry_run { Cache::from_env(args.no_cache).read_only() } else { Cache::from_env(args.no_cache) },
+            cache: match Cache::new(cache_dir, ambient, args.no_cache) {
+                cache if args.dry_run => cache.read_only(),
+                cache => cache,
+            },
             hardlink: args.link_mode == LinkModeArg::Hardlink,
             umask: crate::fs::umask(),
+            ambient: ambient.clone(),
         })
     }
 }

@@ -307,3 +307,21 @@ fn pip_is_installed_by_default() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains(env.to_str().unwrap()), "{text}");
 }
+
+/// `--cache-dir` (before or after the command, or as `RVENV_CACHE_DIR`) is where the cache goes,
+/// and `rvenv cache dir` names it.
+#[test]
+fn cache_dir_is_a_flag_and_a_variable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let python = any_python().path;
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let out = rvenv().arg("--cache-dir").arg(&a).args(["create", "-q", "--without-pip", "-p"]).arg(&python).arg(tmp.path().join("e1")).output().unwrap();
+    ok(&out);
+    let out = rvenv().args(["create", "-q", "--without-pip", "--cache-dir"]).arg(&b).arg("-p").arg(&python).arg(tmp.path().join("e2")).output().unwrap();
+    ok(&out);
+    assert!(a.join("interpreters").is_dir() && b.join("interpreters").is_dir(), "the caches were not used");
+    let out = rvenv().env("RVENV_CACHE_DIR", &a).args(["cache", "dir"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), a.to_str().unwrap());
+    let out = rvenv().env("RVENV_CACHE_DIR", &a).args(["cache", "dir", "--cache-dir"]).arg(&b).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), b.to_str().unwrap(), "the flag wins over the variable");
+}

@@ -6,7 +6,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use super::shim::{Pyenv, Shim};
+use super::pyenv::{Pyenv, Shim, pyenv_versions};
 use super::{Interpreter, probe_cached};
 use crate::cache::Cache;
 use crate::error::{Error, Result};
@@ -52,11 +52,10 @@ pub struct Found {
 
 /// Find and probe the interpreter `spec` names (default: `python3` on PATH). pyenv shims are
 /// resolved to the interpreter pyenv would run; answers come from `cache` when still valid.
-pub fn find(spec: Option<&OsStr>, cwd: &Path, cache: &Cache) -> Result<Found> {
+pub fn find(spec: Option<&OsStr>, cwd: &Path, pyenv: &Pyenv, cache: &Cache) -> Result<Found> {
     let spec_text = spec.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "python3".into());
     let spec = Spec::parse(spec.unwrap_or(OsStr::new("python3")));
-    let pyenv = Pyenv::from_env(cwd);
-    let candidates = candidates(&spec, cwd, &pyenv);
+    let candidates = candidates(&spec, cwd, pyenv);
     let mut skipped = Vec::new();
     let mut last_error = None;
     for candidate in &candidates {
@@ -124,7 +123,7 @@ fn candidates(spec: &Spec, cwd: &Path, pyenv: &Pyenv) -> Vec<Candidate> {
             if path.exists() { vec![found(path)] } else { vec![] }
         }
         Spec::Name(name) => {
-            let on_path: Vec<Candidate> = on_path(name).into_iter().map(found).collect();
+            let on_path: Vec<Candidate> = on_path(pyenv, name).into_iter().map(found).collect();
             if !on_path.is_empty() {
                 return on_path;
             }
@@ -140,7 +139,7 @@ fn candidates(spec: &Spec, cwd: &Path, pyenv: &Pyenv) -> Vec<Candidate> {
         }
         Spec::Version(parts) => {
             let name = version_command(parts);
-            let mut out: Vec<Candidate> = on_path(OsStr::new(&name)).into_iter().map(found).collect();
+            let mut out: Vec<Candidate> = on_path(pyenv, OsStr::new(&name)).into_iter().map(found).collect();
             out.extend(pyenv_versions(&pyenv.root, parts).into_iter().map(found));
             out.dedup();
             out
@@ -173,35 +172,9 @@ fn describe_search(spec: &Spec, pyenv_root: &Path) -> String {
 }
 
 /// Every executable called `name` on PATH, in PATH order.
-fn on_path(name: &OsStr) -> Vec<PathBuf> {
-    let Some(path) = std::env::var_os("PATH") else { return vec![] };
-    crate::fs::on_path(&path, name).collect()
-}
-
-pub(crate) fn pyenv_root() -> PathBuf {
-    match std::env::var_os("PYENV_ROOT") {
-        Some(root) if !root.is_empty() => PathBuf::from(root),
-        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv"),
-    }
-}
-
-/// Interpreters in pyenv's versions folder whose version starts with `parts`, newest first.
-pub(super) fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
-    let Ok(entries) = fs_err::read_dir(root.join("versions")) else { return vec![] };
-    let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let version: Vec<u32> = name.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-            if version.len() < parts.len() || version[..parts.len()] != *parts || version.len() < 2 {
-                return None;
-            }
-            let exe = e.path().join("bin").join(format!("python{}.{}", version[0], version[1]));
-            crate::fs::is_executable(&exe).then_some((version, exe))
-        })
-        .collect();
-    versions.sort();
-    versions.into_iter().rev().map(|(_, exe)| exe).collect()
+fn on_path(pyenv: &Pyenv, name: &OsStr) -> Vec<PathBuf> {
+    let Some(path) = &pyenv.path else { return vec![] };
+    crate::fs::on_path(path, name).collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 mod discover;
 mod probe;
 mod project;
-mod shim;
+mod pyenv;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

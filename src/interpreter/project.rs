@@ -9,9 +9,10 @@ use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 
-use super::discover::{Found, find, pyenv_root, pyenv_versions};
-use super::shim::{Pyenv, Shim, installed, read_version_file};
+use super::discover::{Found, find};
+use super::pyenv::{Pyenv, Shim, installed, pyenv_versions, read_version_file};
 use super::{Interpreter, probe_cached};
+use crate::ambient::Ambient;
 use crate::cache::Cache;
 use crate::error::{Error, Result};
 use crate::fs::is_executable;
@@ -46,14 +47,17 @@ enum Pin {
 
 /// The interpreter `spec` names; without one, the one the project's files ask for, and why; else
 /// `python3` on PATH.
-pub fn choose(spec: Option<&OsStr>, cwd: &Path, cache: &Cache) -> Result<(Found, Option<Reason>)> {
+pub fn choose(spec: Option<&OsStr>, cwd: &Path, ambient: &Ambient, cache: &Cache) -> Result<(Found, Option<Reason>)> {
+    let pyenv = &Pyenv::new(ambient, cwd);
     if spec.is_some() {
-        return Ok((find(spec, cwd, cache)?, None));
+        return Ok((find(spec, cwd, pyenv, cache)?, None));
     }
     match pin(cwd)? {
-        None => Ok((find(None, cwd, cache)?, None)),
-        Some(Pin::VersionFile { file, versions }) => by_version_file(&file, &versions, cwd, cache),
-        Some(Pin::RequiresPython { file, text, specifiers }) => by_requires_python(&file, &text, &specifiers, cwd, cache),
+        None => Ok((find(None, cwd, pyenv, cache)?, None)),
+        Some(Pin::VersionFile { file, versions }) => by_version_file(&file, &versions, cwd, pyenv, cache),
+        Some(Pin::RequiresPython { file, text, specifiers }) => {
+            by_requires_python(&file, &text, &specifiers, cwd, pyenv, cache)
+        }
     }
 }
 
@@ -125,16 +129,22 @@ fn shown(file: &Path, cwd: &Path) -> PathBuf {
 
 /// The first version a `.python-version` names that is installed: by pyenv's rules in its versions
 /// folder (`3.11` is the newest `3.11.x`), else as `--python` would find it (`python3.11` on PATH).
-fn by_version_file(file: &Path, versions: &[String], cwd: &Path, cache: &Cache) -> Result<(Found, Option<Reason>)> {
-    let root = pyenv_root();
+fn by_version_file(
+    file: &Path,
+    versions: &[String],
+    cwd: &Path,
+    pyenv: &Pyenv,
+    cache: &Cache,
+) -> Result<(Found, Option<Reason>)> {
+    let root = &pyenv.root;
     let mut skipped = Vec::new();
     for version in versions {
         let reason = Reason::VersionFile { file: file.to_path_buf(), shown: shown(file, cwd), version: version.clone() };
-        let pyenv_exe = installed(&root, version).and_then(|dir| version_exe(&root.join("versions").join(dir)));
+        let pyenv_exe = installed(root, version).and_then(|dir| version_exe(&root.join("versions").join(dir)));
         let found = match pyenv_exe {
             Some(exe) => probe_cached(&exe, cache).map(|interpreter| Found { interpreter, path: exe, skipped: vec![] }),
-            None if version == "system" => find(None, cwd, cache),
-            None => find(Some(OsStr::new(version)), cwd, cache),
+            None if version == "system" => find(None, cwd, pyenv, cache),
+            None => find(Some(OsStr::new(version)), cwd, pyenv, cache),
         };
         match found {
             Ok(mut found) => {
@@ -144,7 +154,7 @@ fn by_version_file(file: &Path, versions: &[String], cwd: &Path, cache: &Cache) 
             Err(e) => skipped.push(e.to_string()),
         }
     }
-    let found = Inventory::gather(cwd, &Pyenv::from_env(cwd)).versions(None);
+    let found = Inventory::gather(cwd, pyenv).versions(None);
     Err(Error::NoProjectPython { file: file.to_path_buf(), wanted: versions.join(", "), found })
 }
 
@@ -168,12 +178,13 @@ fn by_requires_python(
     text: &str,
     specifiers: &VersionSpecifiers,
     cwd: &Path,
+    pyenv: &Pyenv,
     cache: &Cache,
 ) -> Result<(Found, Option<Reason>)> {
     let reason = Reason::RequiresPython { file: file.to_path_buf(), shown: shown(file, cwd), specifier: text.to_owned() };
     let satisfies = |interp: &Interpreter| specifiers.contains(&release(interp.version));
     // The common case, and what `python3 -m venv` would use: no other interpreter is looked at.
-    let default = find(None, cwd, cache);
+    let default = find(None, cwd, pyenv, cache);
     if let Ok(found) = &default
         && satisfies(&found.interpreter)
     {
@@ -187,7 +198,7 @@ fn by_requires_python(
         )],
         Err(e) => vec![e.to_string()],
     };
-    let mut inventory = Inventory::gather(cwd, &Pyenv::from_env(cwd));
+    let mut inventory = Inventory::gather(cwd, pyenv);
     for known in inventory.known.iter_mut() {
         // A version known from the name alone that cannot match is not run; the rest are probed to confirm.
         if known.exact && !specifiers.contains(&known.version) {

@@ -1,4 +1,4 @@
-//! pyenv shims resolved by pyenv's own rules, without starting bash: the selected versions come
+//! pyenv: its root, its versions folder, its version files, and its shims resolved by pyenv's own rules, without starting bash: the selected versions come
 //! from `PYENV_VERSION`, else the nearest `.python-version` up from `PYENV_DIR` (or the current
 //! directory), else `$PYENV_ROOT/version`, else `system`. Where the selected versions do not have
 //! the command, pyenv refuses and lists the installed versions that do; we use the newest of
@@ -7,10 +7,10 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use super::discover::pyenv_root;
+use crate::ambient::Ambient;
 use crate::fs::is_executable;
 
-/// What a pyenv lookup depends on: read once from the environment by `from_env`, or built by
+/// What a pyenv lookup depends on: taken from the process's environment by `new`, or built by
 /// hand (tests), so the rules below are plain functions of it and the files under `root`.
 #[derive(Clone, Debug)]
 pub struct Pyenv {
@@ -71,12 +71,10 @@ impl Fallback {
 }
 
 impl Pyenv {
-    /// The lookup as this process's environment sets it up, from `cwd`.
-    pub fn from_env(cwd: &Path) -> Pyenv {
-        let version = std::env::var("PYENV_VERSION").ok().filter(|v| !v.is_empty());
-        let dir = std::env::var_os("PYENV_DIR").filter(|d| !d.is_empty()).map(|d| cwd.join(d));
-        let dir = dir.unwrap_or_else(|| cwd.to_path_buf());
-        Pyenv { root: pyenv_root(), version, dir, path: std::env::var_os("PATH") }
+    /// The lookup as `ambient` sets it up, from `cwd`.
+    pub fn new(ambient: &Ambient, cwd: &Path) -> Pyenv {
+        let dir = ambient.pyenv_dir.as_ref().map(|d| cwd.join(d)).unwrap_or_else(|| cwd.to_path_buf());
+        Pyenv { root: root_of(ambient), version: ambient.pyenv_version.clone(), dir, path: ambient.path.clone() }
     }
 
     fn shims(&self) -> PathBuf {
@@ -250,6 +248,34 @@ pub(super) fn installed(root: &Path, version: &str) -> Option<String> {
         .max()
         .map(|(_, name)| name)
 }
+
+/// pyenv's root: `PYENV_ROOT`, else `~/.pyenv`.
+fn root_of(ambient: &Ambient) -> PathBuf {
+    match &ambient.pyenv_root {
+        Some(root) => root.clone(),
+        None => ambient.home.clone().unwrap_or_default().join(".pyenv"),
+    }
+}
+
+/// Interpreters in pyenv's versions folder whose version starts with `parts`, newest first.
+pub(super) fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
+    let Ok(entries) = fs_err::read_dir(root.join("versions")) else { return vec![] };
+    let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let version: Vec<u32> = name.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+            if version.len() < parts.len() || version[..parts.len()] != *parts || version.len() < 2 {
+                return None;
+            }
+            let exe = e.path().join("bin").join(format!("python{}.{}", version[0], version[1]));
+            crate::fs::is_executable(&exe).then_some((version, exe))
+        })
+        .collect();
+    versions.sort();
+    versions.into_iter().rev().map(|(_, exe)| exe).collect()
+}
+
 
 #[cfg(test)]
 mod tests {

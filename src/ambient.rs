@@ -1,0 +1,45 @@
+//! The process environment rvenv reads, read once at the binary's edge and passed in: decisions
+//! made from it are then plain functions of a value, testable without changing the process's
+//! environment. (`RVENV_CACHE_DIR` and `RVENV_PYTHON` are clap's, beside the flags they stand
+//! for; `RVENV_FAULT` and `RVENV_PROBE_TIMEOUT` are test hooks, read where they act.)
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// What rvenv takes from its environment. Empty values count as unset.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ambient {
+    /// `PATH`: where commands and interpreters are looked for.
+    pub path: Option<OsString>,
+    /// `HOME`: `~/.cache/rvenv`, `~/.pyenv`.
+    pub home: Option<PathBuf>,
+    /// `XDG_CACHE_HOME`: the cache goes in its `rvenv/`.
+    pub xdg_cache_home: Option<PathBuf>,
+    /// `PYENV_ROOT`, `PYENV_VERSION`, `PYENV_DIR`: pyenv's own settings, for its shims.
+    pub pyenv_root: Option<PathBuf>,
+    pub pyenv_version: Option<String>,
+    pub pyenv_dir: Option<PathBuf>,
+    /// `VIRTUAL_ENV`: the active environment, which `info` and `check` look at by default.
+    pub virtual_env: Option<PathBuf>,
+    /// `SHELL`: whose activation command to show.
+    pub shell: Option<String>,
+}
+
+impl Ambient {
+    /// This process's environment.
+    pub fn from_process() -> Ambient {
+        let os = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let path = |name: &str| os(name).map(PathBuf::from);
+        let text = |name: &str| os(name).and_then(|v| v.into_string().ok());
+        Ambient {
+            path: os("PATH"),
+            home: path("HOME"),
+            xdg_cache_home: path("XDG_CACHE_HOME"),
+            pyenv_root: path("PYENV_ROOT"),
+            pyenv_version: text("PYENV_VERSION"),
+            pyenv_dir: path("PYENV_DIR"),
+            virtual_env: path("VIRTUAL_ENV"),
+            shell: text("SHELL"),
+        }
+    }
+}
