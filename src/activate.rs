@@ -64,14 +64,14 @@ const PS1_ZSH_SUBST: &str = "__PS1_ZSH_SUBST__";
 /// in PowerShell; from 3.13 always, as the bare name. nushell and xonsh, for which venv has no
 /// script, follow sh.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PromptVar {
+pub(crate) enum PromptVar {
     Unset,
     IfShown(String),
     Always(String),
 }
 
 impl PromptVar {
-    pub fn for_python(python: (u32, u32), prompt: &str, powershell: bool) -> PromptVar {
+    pub(crate) fn for_python(python: (u32, u32), prompt: &str, powershell: bool) -> PromptVar {
         match python {
             (3, ..=9) | (..=2, _) => PromptVar::Unset,
             (3, 10..=12) if powershell => PromptVar::IfShown(prompt.to_owned()),
@@ -178,7 +178,7 @@ pub fn command(shell: &str, bin: &Path) -> String {
 /// is turned into a string first. So no spelling of such a path survives (measured with xonsh
 /// 0.25), and xonsh finds the base interpreter instead of the environment's. `None` for any
 /// other path.
-pub fn xonsh_path_warning(env_dir: &str) -> Option<String> {
+pub(crate) fn xonsh_path_warning(env_dir: &str) -> Option<String> {
     let expands = env_dir.match_indices('$').any(|(at, _)| {
         let rest = &env_dir[at + 1..];
         let rest = rest.strip_prefix("{'").or_else(|| rest.strip_prefix("{\"")).unwrap_or(rest);

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 /// Everything `pyvenv.cfg` records.
 #[derive(Clone, Debug)]
-pub struct Config<'a> {
+pub(crate) struct Config<'a> {
     /// venv's keys and values in venv's order ([`crate::layout::Layout::cfg`]); a path in a value
     /// starting with `placeholder` is a path in the environment.
     pub venv_keys: &'a [(String, String)],
@@ -24,7 +24,7 @@ pub struct Config<'a> {
 
 impl Config<'_> {
     /// The file's text, as venv writes it for this interpreter, then `command` and `rvenv`.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         let mut key = |k: &str, v: &dyn std::fmt::Display| {
             let _ = writeln!(out, "{k} = {v}");
@@ -63,7 +63,7 @@ impl Config<'_> {
 }
 
 /// Python's `repr()` of a `str`: the quote it would choose, and its escapes.
-pub fn python_repr(s: &str) -> String {
+pub(crate) fn python_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);

@@ -94,7 +94,7 @@ impl Error {
 
 /// A path as it appears in a one-line message: control characters (a newline in a directory name)
 /// are escaped, so the message stays one line and says exactly what the path holds.
-pub fn shown(path: &std::path::Path) -> String {
+pub(crate) fn shown(path: &std::path::Path) -> String {
     let text = path.to_string_lossy();
     if !text.chars().any(char::is_control) {
         return text.into_owned();

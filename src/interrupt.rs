@@ -20,7 +20,7 @@ pub fn install() {
 }
 
 /// An error if a signal has arrived since `install`.
-pub fn check() -> Result<()> {
+pub(crate) fn check() -> Result<()> {
     match SIGNAL.load(Ordering::SeqCst) {
         0 => Ok(()),
         signal => Err(Error::Interrupted { signal: signal as i32 }),
@@ -32,7 +32,7 @@ pub fn check() -> Result<()> {
 /// step leaves behind. Points: `entry:N` (after writing N entries), `placed` (after the rename or
 /// swap, before the old environment is removed), `pip-image:unpacked` and `pip-image:compiled`
 /// (while filling pip's cache image).
-pub fn fault_point(point: std::fmt::Arguments) {
+pub(crate) fn fault_point(point: std::fmt::Arguments) {
     static FAULT: OnceLock<Option<String>> = OnceLock::new();
     let Some(fault) = FAULT.get_or_init(|| std::env::var("RVENV_FAULT").ok()) else { return };
     let point = std::fmt::format(point);

@@ -77,7 +77,7 @@ impl Source {
 }
 
 /// The probe's name for a link mode.
-pub fn mode_name(mode: LinkMode) -> &'static str {
+pub(crate) fn mode_name(mode: LinkMode) -> &'static str {
     match mode {
         LinkMode::Symlinks => "symlinks",
         LinkMode::Copies => "copies",
@@ -189,7 +189,7 @@ impl Node {
 }
 
 /// `hex` as bytes, or None if it is not an even run of hex digits.
-pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     if hex.len() % 2 != 0 {
         return None;
     }

@@ -6,32 +6,47 @@
 //! `output` gives the JSON forms of what it reports.
 #![cfg_attr(test, allow(clippy::disallowed_methods, reason = "unit tests unwrap; errors that name their path are for users"))]
 
-pub mod activate;
-pub mod ambient;
-pub mod cache;
-pub mod cfg;
-pub mod cli;
-pub mod error;
-pub mod exit;
+mod activate;
+mod ambient;
+mod cache;
+mod cfg;
+mod cli;
+mod error;
+mod exit;
 mod fs;
-pub mod inspect;
-pub mod interpreter;
-pub mod interrupt;
-pub mod layout;
-pub mod materialize;
-pub mod output;
-pub mod plan;
+mod inspect;
+mod interpreter;
+mod interrupt;
+mod layout;
+mod materialize;
+mod output;
+mod plan;
 mod process;
-pub mod quote;
-pub mod request;
-pub mod seed;
+mod quote;
+mod request;
+mod seed;
+
+// The library's whole public face: what main.rs and the tests use. Everything else is private,
+// so the compiler sees what is dead.
+pub use activate::{ActivationContext, command as activation_command, render as render_activation};
+pub use ambient::Ambient;
+pub use cache::{Cache, root as cache_root};
+pub use cli::{CacheCommand, Cli, Command, CompletionShell};
+pub use error::{Error, Result};
+pub use exit::Exit;
+pub use inspect::{EnvInfo, Problem, layout_source, problems, read as read_env};
+pub use interpreter::{Interpreter, Reason};
+pub use interrupt::install as install_signal_handlers;
+pub use output::{CheckReport, CreateReport, InfoReport, PlanReport, to_line as json_line};
+pub use plan::{Entry, Plan};
+pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh as quote_xonsh};
+pub use request::{CreateRequest, normalize};
+pub use seed::Seeded;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use error::{Error, Result};
-use interpreter::Interpreter;
-use request::{CreateRequest, LinkMode, Prompt, Seed};
+use request::{LinkMode, Prompt, Seed};
 
 /// Something that happened, for the caller to show.
 #[derive(Debug)]
@@ -98,7 +113,6 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         let started = Instant::now();
         let command = recreate_command(req, interp, target);
         let opts = plan::Options {
-            link_mode: req.link_mode,
             system_site_packages: req.system_site_packages,
             prompt: &req.prompt,
             scm_ignore_files: req.scm_ignore_files,

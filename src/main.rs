@@ -4,11 +4,7 @@ mod report;
 
 
 use clap::CommandFactory;
-use rvenv::cache::Cache;
-use rvenv::cli::{CacheCommand, Cli, Command, CompletionShell};
-use rvenv::ambient::Ambient;
-use rvenv::exit::Exit;
-use rvenv::request::CreateRequest;
+use rvenv::{Ambient, CacheCommand, Cache, Cli, Command, CompletionShell, CreateRequest, Exit};
 
 fn main() -> std::process::ExitCode {
     // Output piped into `head` ends quietly, as with other command-line tools, instead of a
@@ -19,7 +15,7 @@ fn main() -> std::process::ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL)
     };
     let cli = Cli::parse_from_env();
-    rvenv::interrupt::install();
+    rvenv::install_signal_handlers();
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
@@ -57,14 +53,14 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Info { dir, json } => {
-            let mut info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir, &ambient))), false)?;
-            info.layout = rvenv::inspect::layout_source(&info, &Cache::new(cache_dir, &ambient, false));
+            let mut info = rvenv::read_env(&rvenv::normalize(&cwd.join(env_dir(dir, &ambient))), false)?;
+            info.layout = rvenv::layout_source(&info, &Cache::new(cache_dir, &ambient, false));
             report::info(&info, json)?;
             Ok(Exit::Success)
         }
         Command::Check { dir, json } => {
-            let info = rvenv::inspect::read(&rvenv::request::normalize(&cwd.join(env_dir(dir, &ambient))), true)?;
-            let problems = rvenv::inspect::problems(&info);
+            let info = rvenv::read_env(&rvenv::normalize(&cwd.join(env_dir(dir, &ambient))), true)?;
+            let problems = rvenv::problems(&info);
             report::check(&info, &problems, json)?;
             Ok(if problems.is_empty() { Exit::Success } else { Exit::Failure })
         }
@@ -78,7 +74,7 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Dir } => {
-            match rvenv::cache::root(cache_dir, &ambient) {
+            match rvenv::cache_root(cache_dir, &ambient) {
                 Some(root) => println!("{}", root.display()),
                 None => return Err(rvenv::Error::Usage("no cache directory: pass --cache-dir, or set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into())),
             }

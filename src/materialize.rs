@@ -19,7 +19,7 @@ use crate::request::OnExisting;
 
 /// What is at the target path now.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TargetState {
+pub(crate) enum TargetState {
     Absent,
     /// A directory; `is_env` when it holds a `pyvenv.cfg`.
     Dir { is_env: bool, empty: bool },
@@ -31,7 +31,7 @@ pub enum TargetState {
 
 /// How the plan reaches the target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Placement {
+pub(crate) enum Placement {
     /// Build beside the target, then rename it into place (the target must still be absent).
     Stage,
     /// Build beside the target, then exchange the two and remove the old one.
@@ -42,7 +42,7 @@ pub enum Placement {
 
 /// Look at the target without changing anything.
 #[expect(clippy::disallowed_methods, reason = "the error is told in the target's own words")]
-pub fn inspect(target: &Path) -> Result<TargetState> {
+pub(crate) fn inspect(target: &Path) -> Result<TargetState> {
     let meta = match std::fs::symlink_metadata(target) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TargetState::Absent),
@@ -61,7 +61,7 @@ pub fn inspect(target: &Path) -> Result<TargetState> {
 }
 
 /// Decide how to place an environment at a target in `state`. Refuses what would lose data.
-pub fn decide(target: &Path, state: &TargetState, on_existing: OnExisting) -> Result<Placement> {
+pub(crate) fn decide(target: &Path, state: &TargetState, on_existing: OnExisting) -> Result<Placement> {
     match (state, on_existing) {
         (TargetState::Absent, _) => Ok(Placement::Stage),
         (TargetState::Other, _) | (TargetState::Symlink { to_dir: false, .. }, _) => {
@@ -84,7 +84,7 @@ pub fn decide(target: &Path, state: &TargetState, on_existing: OnExisting) -> Re
 }
 
 /// Carry out `plan` at `plan.env_dir` the way `placement` says.
-pub fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
+pub(crate) fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
     let target = &plan.env_dir;
     match placement {
         Placement::InPlace => {

@@ -7,7 +7,7 @@ use crate::activate::{self, ActivationContext};
 use crate::cfg::Config;
 use crate::interpreter::Interpreter;
 use crate::layout::{Layout, Node, decode_hex};
-use crate::request::{LinkMode, OnExisting, Prompt};
+use crate::request::{OnExisting, Prompt};
 
 /// One thing to put in the environment. Paths are relative to its root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,8 +84,7 @@ impl Plan {
 
 /// The choices that shape an environment, after validation.
 #[derive(Clone, Debug)]
-pub struct Options<'a> {
-    pub link_mode: LinkMode,
+pub(crate) struct Options<'a> {
     pub system_site_packages: bool,
     pub prompt: &'a Prompt,
     pub scm_ignore_files: bool,
@@ -103,7 +102,7 @@ const GITIGNORE: &str = "# This virtual environment was made by rvenv; keep it o
 
 /// Add `path` and its parents to `entries`, parents first, each directory once: every one is
 /// then a single mkdir.
-pub fn push_dir(entries: &mut Vec<Entry>, path: &Path) {
+pub(crate) fn push_dir(entries: &mut Vec<Entry>, path: &Path) {
     for ancestor in path.ancestors().collect::<Vec<_>>().into_iter().rev().skip(1) {
         let entry = Entry::Dir { path: ancestor.to_path_buf() };
         if !entries.contains(&entry) {
@@ -114,7 +113,7 @@ pub fn push_dir(entries: &mut Vec<Entry>, path: &Path) {
 
 /// The environment at `env_dir`: the skeleton `layout` records (as the interpreter's own venv made
 /// it, or the fallback), our activation scripts and `.gitignore`, then `pyvenv.cfg`.
-pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Options) -> Plan {
+pub(crate) fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Options) -> Plan {
     let env_text = env_dir.to_str().expect("targets are checked to be UTF-8");
     // A path venv wrote into its own environment names this one.
     let placed = |path: &str| match path.strip_prefix(interp.placeholder.as_str()) {
@@ -179,13 +178,13 @@ pub fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: &Option
 mod tests {
     use super::*;
     use crate::layout::tests::{cpython, cpython_315_learned};
+    use crate::request::LinkMode;
 
     fn make(link_mode: LinkMode, on_existing: OnExisting, scm: bool) -> Plan {
         let interp = cpython(12);
         let layout = Layout::for_interpreter(&interp, link_mode).unwrap();
         let prompt = Prompt::Default;
         let opts = Options {
-            link_mode,
             system_site_packages: false,
             prompt: &prompt,
             scm_ignore_files: scm,
@@ -232,7 +231,6 @@ mod tests {
         let layout = Layout::for_interpreter(&interp, LinkMode::Symlinks).unwrap();
         let prompt = Prompt::Named("p".into());
         let opts = Options {
-            link_mode: LinkMode::Symlinks,
             system_site_packages: true,
             prompt: &prompt,
             scm_ignore_files: false,

@@ -7,10 +7,10 @@
 //! cannot be carried by any shell string; none can reach here (paths and arguments cannot
 //! contain one), and it is passed through unchanged, so the shell truncates or rejects it.
 //!
-//! Besides quoting, two helpers escape text that is placed inside a shell's *prompt*, where the
+//! Besides quoting, helpers escape text that is placed inside a shell's *prompt*, where the
 //! shell applies a second layer of interpretation at display time ([`csh_prompt_text`],
-//! [`xonsh_prompt_text`]). Their results are still quoted with the shell's function before
-//! being spliced into a script.
+//! [`ps1_text`]). Their results are still quoted with the shell's function before being spliced
+//! into a script.
 
 /// POSIX sh (bash, zsh, dash, ksh): single-quoted runs, with each `'` written as `\'` outside
 /// the quotes.
@@ -66,7 +66,7 @@ pub fn fish(s: &str) -> String {
 /// active. Keeping `\` outside the quotes also makes the result independent of tcsh's
 /// `backslash_quote` option. A newline is written as `'\` + newline + `'` (an escaped newline
 /// inside single quotes is a literal newline in csh); a carriage return needs nothing.
-pub fn csh(s: &str) -> String {
+pub(crate) fn csh(s: &str) -> String {
     if s.is_empty() {
         return "''".to_owned();
     }
@@ -152,7 +152,7 @@ pub fn xonsh(s: &str) -> String {
 ///
 /// PowerShell accepts the typographic quotes U+2018, U+2019, U+201A and U+201B as single-quote
 /// delimiters too, so each of them is doubled as well. Newlines are literal inside the quotes.
-pub fn powershell(s: &str) -> String {
+pub(crate) fn powershell(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
     for c in s.chars() {
@@ -169,7 +169,7 @@ pub fn powershell(s: &str) -> String {
 /// and `!` (the history event number) in the prompt, reads `^x` as a control character and
 /// treats `\` as an escape, so those are written as `%%`, `\!`, `\^` and `\\`. The result
 /// still needs [`csh`] quoting.
-pub fn csh_prompt_text(s: &str) -> String {
+pub(crate) fn csh_prompt_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -187,7 +187,7 @@ pub fn csh_prompt_text(s: &str) -> String {
 /// How a POSIX-family shell reads the `PS1` it shows, for [`ps1_text`]. The activate script picks
 /// the dialect from the running shell and its options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ps1Dialect {
+pub(crate) enum Ps1Dialect {
     /// dash and other plain `sh`, and zsh with `PROMPT_SUBST` but without `PROMPT_PERCENT`: `$`,
     /// `` ` `` and `\` are read as in double quotes.
     Sh,
@@ -214,7 +214,7 @@ pub enum Ps1Dialect {
 /// `` ` `` in bash without `promptvars` or zsh without `PROMPT_SUBST`), it is shown: that is
 /// the price of a `PS1` that is safe in the other shells. The result still needs [`posix`]
 /// quoting.
-pub fn ps1_text(s: &str, dialect: Ps1Dialect) -> String {
+pub(crate) fn ps1_text(s: &str, dialect: Ps1Dialect) -> String {
     let (backslash, dollar, backtick, percent) = match dialect {
         Ps1Dialect::Sh => ("\\\\", "${-+}\\$", "${-+}\\`", "%"),
         // Not `\[\]` here: bash drops those when line editing is off, and `$(` would meet again.
@@ -234,13 +234,6 @@ pub fn ps1_text(s: &str, dialect: Ps1Dialect) -> String {
         }
     }
     out
-}
-
-/// Text for xonsh's `$PROMPT` template that displays as exactly `s`: xonsh reads the prompt
-/// as a format template and then reads the result again for `{COLOR}` names, so each brace
-/// is doubled twice. The result still needs [`xonsh`] quoting.
-pub fn xonsh_prompt_text(s: &str) -> String {
-    s.replace('{', "{{{{").replace('}', "}}}}")
 }
 
 #[cfg(test)]
@@ -436,7 +429,6 @@ mod tests {
     #[test]
     fn quote_prompt_text_shape() {
         assert_eq!(csh_prompt_text("a%b!c\\^"), "a%%b\\!c\\\\\\^");
-        assert_eq!(xonsh_prompt_text("{x}"), "{{{{x}}}}");
     }
 
     #[test]
@@ -580,26 +572,6 @@ mod tests {
             let left = std::fs::read_dir(&dir).unwrap().count();
             let _ = std::fs::remove_dir_all(&dir);
             assert_eq!(left, 0, "tcsh prompt display created files");
-        }
-    }
-
-    #[test]
-    fn quote_xonsh_prompt_text_displays_literally() {
-        // Format the template the way xonsh's shells do: the prompt formatter, then the
-        // color tokenizer, and join the text.
-        if let Some(sh) = find_shell("xonsh", Some(".cache/rvenv-ci/xonsh/bin/xonsh")) {
-            let mut script = String::from(
-                "from xonsh.prompt.base import PromptFormatter\n\
-                 from xonsh.style_tools import partial_color_tokenize\n\
-                 def _show(t):\n    \
-                 print(''.join(v for _, v in partial_color_tokenize(PromptFormatter()(t))) + '|', end='')\n",
-            );
-            for s in HOSTILE {
-                script.push_str(&format!("_show({})\n", xonsh(&xonsh_prompt_text(s))));
-            }
-            let got = run("xonsh prompt", &sh, &["--no-rc", "-c"], &script);
-            let want: String = HOSTILE.iter().map(|s| format!("{s}|")).collect();
-            assert_eq!(String::from_utf8_lossy(&got), want);
         }
     }
 }

@@ -3,12 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rvenv::inspect::{EnvInfo, Problem};
-use rvenv::plan::{Entry, Plan};
-use rvenv::seed::Seeded;
-use rvenv::{Event, activate, output};
+use rvenv::{CheckReport, CreateReport, EnvInfo, Entry, Event, InfoReport, Plan, PlanReport, Problem, Seeded, json_line};
 
-pub struct Human<'a> {
+pub(crate) struct Human<'a> {
     quiet: bool,
     /// `$SHELL`, whose activation command is shown.
     shell: String,
@@ -18,11 +15,11 @@ pub struct Human<'a> {
 }
 
 impl<'a> Human<'a> {
-    pub fn new(quiet: bool, shell: String, typed: &'a [PathBuf]) -> Self {
+    pub(crate) fn new(quiet: bool, shell: String, typed: &'a [PathBuf]) -> Self {
         Human { quiet, shell, typed, created: 0 }
     }
 
-    pub fn event(&mut self, event: Event) {
+    pub(crate) fn event(&mut self, event: Event) {
         if let Event::Planned { plan, pip_pending } = event {
             return print_plan(plan, pip_pending);
         }
@@ -48,7 +45,7 @@ impl<'a> Human<'a> {
                 let shown = self.typed.get(self.created).map(PathBuf::as_path).unwrap_or(path);
                 self.created += 1;
                 eprintln!("Created virtual environment at {}{}", shown.display(), seeded_summary(seeded));
-                eprintln!("Activate with: {}", activate::command(&self.shell, &shown.join(bin_name)));
+                eprintln!("Activate with: {}", rvenv::activation_command(&self.shell, &shown.join(bin_name)));
             }
         }
     }
@@ -70,16 +67,16 @@ fn seeded_summary(seeded: &[Seeded]) -> String {
 }
 
 /// `--json`: one JSON object per line on stdout, per environment created (or planned), as
-/// [`rvenv::output`] shapes them.
+/// [`rvenv::json_line`] renders them.
 #[derive(Default)]
-pub struct Json {
+pub(crate) struct Json {
     interpreter_elapsed: Duration,
     /// The first object that could not be printed (a path JSON cannot hold), for `main` to report.
     pub failed: Option<rvenv::Error>,
 }
 
 impl Json {
-    pub fn event(&mut self, event: Event) {
+    pub(crate) fn event(&mut self, event: Event) {
         let line = match event {
             // stdout holds one JSON object per environment; a warning goes to stderr.
             Event::Warning { message, .. } => return eprintln!("warning: {message}"),
@@ -88,9 +85,9 @@ impl Json {
                 return;
             }
             Event::Created { path, interpreter, pip, elapsed, .. } => {
-                output::to_line(&output::CreateReport::new(path, interpreter, pip, self.interpreter_elapsed, elapsed))
+                json_line(&CreateReport::new(path, interpreter, pip, self.interpreter_elapsed, elapsed))
             }
-            Event::Planned { plan, pip_pending } => output::to_line(&output::PlanReport::new(plan, pip_pending)),
+            Event::Planned { plan, pip_pending } => json_line(&PlanReport::new(plan, pip_pending)),
         };
         match line {
             Ok(line) => println!("{line}"),
@@ -125,9 +122,9 @@ fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
 }
 
 /// `rvenv info`.
-pub fn info(info: &EnvInfo, json: bool) -> rvenv::Result<()> {
+pub(crate) fn info(info: &EnvInfo, json: bool) -> rvenv::Result<()> {
     if json {
-        println!("{}", output::to_line(&output::InfoReport::new(info))?);
+        println!("{}", json_line(&InfoReport::new(info))?);
         return Ok(());
     }
     let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_owned());
@@ -162,9 +159,9 @@ pub fn info(info: &EnvInfo, json: bool) -> rvenv::Result<()> {
 }
 
 /// `rvenv check`.
-pub fn check(info: &EnvInfo, problems: &[Problem], json: bool) -> rvenv::Result<()> {
+pub(crate) fn check(info: &EnvInfo, problems: &[Problem], json: bool) -> rvenv::Result<()> {
     if json {
-        println!("{}", output::to_line(&output::CheckReport::new(info, problems))?);
+        println!("{}", json_line(&CheckReport::new(info, problems))?);
         return Ok(());
     }
     if problems.is_empty() {

@@ -143,7 +143,7 @@ impl CreateRequest {
 }
 
 /// An absolute, normalised target path, refused if it can never hold a working environment.
-pub fn target_path(dir: &Path, cwd: &Path) -> Result<PathBuf> {
+pub(crate) fn target_path(dir: &Path, cwd: &Path) -> Result<PathBuf> {
     let bad = |reason: &str| Error::BadPath { path: dir.to_path_buf(), reason: reason.into() };
     if dir.as_os_str().is_empty() {
         return Err(bad("it is empty"));

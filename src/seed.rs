@@ -4,21 +4,22 @@
 //! scripts with its python in their shebang, and each dist's `RECORD` listing them).
 //! `--upgrade-deps` then runs the environment's pip against the index, as venv does.
 
-pub mod image;
-pub mod key;
-pub mod record;
-pub mod scripts;
+pub(crate) mod image;
+pub(crate) mod key;
+pub(crate) mod record;
+pub(crate) mod scripts;
 mod seeded;
 mod version;
-pub mod wheel;
+pub(crate) mod wheel;
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-pub use image::{Image, find, prepare};
-pub use seeded::{Seeded, seeded, seeded_in};
+pub(crate) use image::{Image, find, prepare};
+pub use seeded::Seeded;
+pub(crate) use seeded::{seeded, seeded_in};
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -28,7 +29,7 @@ use crate::quote;
 
 /// A distribution of a package the image holds, already installed in the environment (a re-run).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Installed {
+pub(crate) struct Installed {
     /// `pip-24.0.dist-info`.
     pub dist_info: String,
     /// The files its RECORD names, as written there (relative to site-packages); None when it has
@@ -53,7 +54,7 @@ fn dist_name_version(dist_info: &str) -> Option<(&str, &str)> {
 
 /// The distributions in the site-packages directory `site` of the packages the image holds, with
 /// their RECORDs: what a re-run must keep or replace. Empty for a new environment.
-pub fn installed(site: &Path, image: &Image) -> Vec<Installed> {
+pub(crate) fn installed(site: &Path, image: &Image) -> Vec<Installed> {
     let names: Vec<&str> = image.manifest.dists.iter().filter_map(|d| dist_name_version(&d.dist_info)).map(|(n, _)| n).collect();
     let Ok(entries) = fs_err::read_dir(site) else { return vec![] };
     let mut found: Vec<Installed> = entries
@@ -98,7 +99,7 @@ fn action<'a>(bundled_version: &str, installed: Vec<&'a Installed>) -> Action<'a
 /// the wheel copies some distributions' ensurepip makes. On a re-run, `existing` (from
 /// [`installed`]) decides per distribution: an equal or newer one is kept, an older one is taken
 /// out first. Pure: the image is only named.
-pub fn entries(
+pub(crate) fn entries(
     image: &Image,
     env_dir: &Path,
     layout: &Layout,
@@ -215,7 +216,7 @@ fn inside_env(path: &Path) -> Option<PathBuf> {
 }
 
 /// The version of the pip installed in the site-packages directory `site`, if any.
-pub fn pip_version_in(site: &Path) -> Option<String> {
+pub(crate) fn pip_version_in(site: &Path) -> Option<String> {
     fs_err::read_dir(site)
         .ok()?
         .flatten()
@@ -223,13 +224,13 @@ pub fn pip_version_in(site: &Path) -> Option<String> {
 }
 
 /// `23.2.1` from pip's dist-info directory name `pip-23.2.1.dist-info`; None for other names.
-pub fn pip_dist_version(dist_info: &str) -> Option<&str> {
+pub(crate) fn pip_dist_version(dist_info: &str) -> Option<&str> {
     dist_info.strip_prefix("pip-")?.strip_suffix(".dist-info")
 }
 
 /// The packages venv upgrades with `--upgrade-deps` for this version: pip, and setuptools
 /// before 3.12.
-pub fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
+pub(crate) fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
     if (version.0, version.1) >= (3, 12) { &["pip"] } else { &["pip", "setuptools"] }
 }
 
@@ -251,7 +252,7 @@ fn runs_pip(python: &Path) -> bool {
 /// environment's directory. pip's own settings (`PIP_INDEX_URL`, a mirror in pip.conf) stay: this
 /// fetches from the user's index. pip reports an unreachable index only as a warning and exits 0
 /// ("Requirement already satisfied"); that is a failure here, as nothing was upgraded.
-pub fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: (u32, u32, u32)) -> Result<()> {
+pub(crate) fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: (u32, u32, u32)) -> Result<()> {
     let mut args = vec!["-m", "pip", "install", "--upgrade"];
     args.extend(core_deps(version));
     // What the environment is left with, told as it is: asked of its pip, not assumed.

@@ -262,7 +262,7 @@ fn property_nu() {
         script.push_str(&format!(
             "let before = $env.PATH\noverlay use {}\nprint $\"VE=($env.VIRTUAL_ENV)\"\nprint $\"VP=($env.VIRTUAL_ENV_PROMPT)\"\ndeactivate\n\
              print (if ($env.PATH == $before) and ('VIRTUAL_ENV' not-in $env) {{ 'PATH=restored' }} else {{ 'PATH=changed' }})\n",
-            rvenv::quote::nu(activate.to_str().unwrap())
+            rvenv::quote_nu(activate.to_str().unwrap())
         ));
     }
     let driver = tmp.path().join("driver.nu");

@@ -299,22 +299,22 @@ fn relocatable_env_works_after_a_move() {
     ok(&out, "pip --version after the move");
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("from {env}/lib/")), "{}", text(&out));
 
-    let quoted = rvenv::quote::posix(env);
+    let quoted = rvenv::quote_posix(env);
     let posix = format!(". {quoted}/bin/activate && printf '%s\\n' \"$VIRTUAL_ENV\" \"$(command -v python)\" && pip --version");
     let shells: Vec<(&str, Vec<String>)> = vec![
         ("bash", vec!["-c".into(), posix.clone()]),
         ("zsh", vec!["-f".into(), "-c".into(), posix.clone()]),
         ("fish", vec!["--no-config".into(), "-c".into(), format!(
             "source {}/bin/activate.fish; and printf '%s\\n' $VIRTUAL_ENV (command -v python); and pip --version",
-            rvenv::quote::fish(env)
+            rvenv::quote_fish(env)
         )]),
         ("nu", vec!["-n".into(), "-c".into(), format!(
             "overlay use {}; print $env.VIRTUAL_ENV; print (which python | get path.0); ^pip --version",
-            rvenv::quote::nu(&format!("{env}/bin/activate.nu"))
+            rvenv::quote_nu(&format!("{env}/bin/activate.nu"))
         )]),
         ("xonsh", vec!["--no-rc".into(), "-c".into(), format!(
             "source @({}); print($VIRTUAL_ENV); print(__import__('shutil').which('python', path=__import__('os').pathsep.join($PATH))); pip --version",
-            rvenv::quote::xonsh(&format!("{env}/bin/activate.xsh"))
+            rvenv::quote_xonsh(&format!("{env}/bin/activate.xsh"))
         )]),
     ];
     for (name, args) in shells {

@@ -721,7 +721,7 @@ fn nu_activation() {
     let fx = fixture();
     for case in [Case::Plain, Case::Hostile] {
         let env = case.second(&fx);
-        let q = |e: &Env| rvenv::quote::nu(e.script("activate.nu").to_str().unwrap());
+        let q = |e: &Env| rvenv::quote_nu(e.script("activate.nu").to_str().unwrap());
         let script = format!(
             r#"$env.PROMPT_COMMAND = {{|| 'base> ' }}
 overlay use {first}
@@ -821,14 +821,14 @@ _save('done', 'done\n')
 fn created_env_carries_rendered_scripts() {
     let fx = fixture();
     for env in [&fx.plain, &fx.hostile] {
-        let ctx = rvenv::activate::ActivationContext {
+        let ctx = rvenv::ActivationContext {
             env_dir: env.dir_str(),
             bin_name: "bin",
             prompt: &env.prompt,
             python: (3, interp().minor),
             relocatable: false,
         };
-        for (name, text) in rvenv::activate::render(&ctx) {
+        for (name, text) in rvenv::render_activation(&ctx) {
             let on_disk = std::fs::read(env.script(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(
                 on_disk == text.as_bytes(),

@@ -30,9 +30,9 @@ fn sid() -> Option<Place> {
             missing(&format!("/proc mounted in {} (scripts/sid-root.sh mounts it)", root.display()));
             return None;
         }
-        // chroot needs root; so does the root itself (debootstrap).
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
+        // chroot needs root; so does the root itself (debootstrap). /proc/self belongs to our uid.
+        let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+        if uid.ok() != Some(0) {
             missing("root, to chroot into the sid root");
             return None;
         }

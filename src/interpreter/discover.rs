@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// A place an interpreter may be.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
+pub(super) struct Candidate {
     pub path: PathBuf,
     /// Said to the user when this candidate is used (how it was found, if that is not obvious).
     pub note: Option<String>,
@@ -43,7 +43,7 @@ impl Spec {
 
 /// The interpreter chosen, and a note for each candidate skipped on the way.
 #[derive(Debug)]
-pub struct Found {
+pub(crate) struct Found {
     pub interpreter: Interpreter,
     /// The path that was run (as found: may be a shim or a link).
     pub path: PathBuf,
@@ -52,7 +52,7 @@ pub struct Found {
 
 /// Find and probe the interpreter `spec` names (default: `python3` on PATH). pyenv shims are
 /// resolved to the interpreter pyenv would run; answers come from `cache` when still valid.
-pub fn find(spec: Option<&OsStr>, cwd: &Path, pyenv: &Pyenv, cache: &Cache) -> Result<Found> {
+pub(crate) fn find(spec: Option<&OsStr>, cwd: &Path, pyenv: &Pyenv, cache: &Cache) -> Result<Found> {
     let spec_text = spec.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "python3".into());
     let spec = Spec::parse(spec.unwrap_or(OsStr::new("python3")));
     let candidates = candidates(&spec, cwd, pyenv);

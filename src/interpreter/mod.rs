@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use discover::{Candidate, find};
-pub use probe::{learn_layout, probe, probe_cached};
-pub use project::{Reason, choose};
+pub(crate) use probe::{learn_layout, probe_cached};
+pub use project::Reason;
+pub(crate) use project::choose;
 
 /// What an interpreter says of itself (the probe's JSON).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]

@@ -33,7 +33,7 @@ struct VersionOnly {
 /// Run `path` with the probe and read what it says, with the skeleton its venv makes with
 /// symlinks (the default link mode: a cold default create stays one interpreter start). Python 2,
 /// and anything that does not answer as a Python in time, is an error naming `path`.
-pub fn probe(path: &Path) -> Result<Interpreter> {
+pub(super) fn probe(path: &Path) -> Result<Interpreter> {
     probe_learning(path, &[LinkMode::Symlinks])
 }
 
@@ -150,7 +150,7 @@ struct CacheEntry {
 
 /// `probe`, answered from the cache when the interpreter has not changed since it was last asked.
 /// A missing, torn or foreign entry is ignored and rewritten; only successful answers are kept.
-pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
+pub(crate) fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
     let Some(key) = CacheKey::of(path) else { return probe(path) };
     let Some(file) = cache.path("interpreters", &key.file_name()) else { return probe(path) };
     if let Ok(bytes) = fs_err::read(&file)
@@ -173,7 +173,7 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
 /// probe did not learn (`copies`) is learned with one more run of the interpreter, the first time
 /// it is asked for, and kept in the cache entry beside the probe's answer. A run that fails leaves
 /// the mode unlearned (the layout then falls back); only an interrupt is an error.
-pub fn learn_layout(path: &Path, interp: &mut Interpreter, mode: LinkMode, cache: &Cache) -> Result<()> {
+pub(crate) fn learn_layout(path: &Path, interp: &mut Interpreter, mode: LinkMode, cache: &Cache) -> Result<()> {
     if interp.venv_layouts.contains_key(mode_name(mode)) {
         return Ok(());
     }

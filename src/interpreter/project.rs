@@ -47,7 +47,7 @@ enum Pin {
 
 /// The interpreter `spec` names; without one, the one the project's files ask for, and why; else
 /// `python3` on PATH.
-pub fn choose(spec: Option<&OsStr>, cwd: &Path, ambient: &Ambient, cache: &Cache) -> Result<(Found, Option<Reason>)> {
+pub(crate) fn choose(spec: Option<&OsStr>, cwd: &Path, ambient: &Ambient, cache: &Cache) -> Result<(Found, Option<Reason>)> {
     let pyenv = &Pyenv::new(ambient, cwd);
     if spec.is_some() {
         return Ok((find(spec, cwd, pyenv, cache)?, None));

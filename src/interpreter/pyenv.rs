@@ -13,7 +13,7 @@ use crate::fs::is_executable;
 /// What a pyenv lookup depends on: taken from the process's environment by `new`, or built by
 /// hand (tests), so the rules below are plain functions of it and the files under `root`.
 #[derive(Clone, Debug)]
-pub struct Pyenv {
+pub(crate) struct Pyenv {
     /// `PYENV_ROOT`, else `~/.pyenv`.
     pub root: PathBuf,
     /// `PYENV_VERSION`, when set and not empty.
@@ -26,7 +26,7 @@ pub struct Pyenv {
 
 /// What a path turned out to be.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Shim {
+pub(crate) enum Shim {
     /// A plain path, not a pyenv shim: use it as it is.
     Plain,
     /// The executable pyenv would run.
@@ -42,7 +42,7 @@ pub enum Shim {
 
 /// An installed version used instead of pyenv's selection.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fallback {
+pub(crate) struct Fallback {
     pub exe: PathBuf,
     /// The version directory `exe` is in.
     pub version: String,
@@ -54,7 +54,7 @@ pub struct Fallback {
 
 impl Fallback {
     /// A note for the user: pyenv's selection was not used, and what was instead.
-    pub fn note(&self, command: &str) -> String {
+    pub(crate) fn note(&self, command: &str) -> String {
         let also = match self.others.as_slice() {
             [] => String::new(),
             others => format!("; also in {}", others.join(", ")),
@@ -72,7 +72,7 @@ impl Fallback {
 
 impl Pyenv {
     /// The lookup as `ambient` sets it up, from `cwd`.
-    pub fn new(ambient: &Ambient, cwd: &Path) -> Pyenv {
+    pub(crate) fn new(ambient: &Ambient, cwd: &Path) -> Pyenv {
         let dir = ambient.pyenv_dir.as_ref().map(|d| cwd.join(d)).unwrap_or_else(|| cwd.to_path_buf());
         Pyenv { root: root_of(ambient), version: ambient.pyenv_version.clone(), dir, path: ambient.path.clone() }
     }
@@ -83,7 +83,7 @@ impl Pyenv {
 
     /// Resolve `path` if it is a pyenv shim: one in this root's `shims/`, or one elsewhere (another
     /// root's, or a copy) that names its root as pyenv's shims do.
-    pub fn resolve(&self, path: &Path) -> Shim {
+    pub(crate) fn resolve(&self, path: &Path) -> Shim {
         let Some(command) = path.file_name() else { return Shim::Plain };
         let dir = path.parent().unwrap_or(Path::new(""));
         if dir == self.shims() {
@@ -135,7 +135,7 @@ impl Pyenv {
     }
 
     /// The versions pyenv selects, and what selected them (for messages).
-    pub fn selected(&self) -> (Vec<String>, String) {
+    pub(crate) fn selected(&self) -> (Vec<String>, String) {
         if let Some(v) = &self.version {
             return (v.split(':').map(str::to_owned).collect(), "PYENV_VERSION environment variable".into());
         }
@@ -150,7 +150,7 @@ impl Pyenv {
     /// The installed versions whose `bin/` has `command` (what `pyenv whence` lists), newest first,
     /// with the executable's path. Virtual environments kept among the versions (pyenv-virtualenv's)
     /// are left out: a new environment is made from a base interpreter.
-    pub fn versions_with(&self, command: &OsStr) -> Vec<(String, PathBuf)> {
+    pub(crate) fn versions_with(&self, command: &OsStr) -> Vec<(String, PathBuf)> {
         let Ok(entries) = fs_err::read_dir(self.root.join("versions")) else { return vec![] };
         let mut found: Vec<(String, PathBuf)> = entries
             .filter_map(|e| e.ok())

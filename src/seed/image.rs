@@ -28,7 +28,7 @@ use crate::process::{RunError, run_limited};
 
 /// What an image holds, written last into it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// The full key text the image was made for; compared when it is loaded.
     pub key: String,
     /// Every directory below `site/`, parents first.
@@ -44,7 +44,7 @@ pub struct Manifest {
 
 /// One installed distribution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Dist {
+pub(crate) struct Dist {
     /// `pip-23.2.1.dist-info`.
     pub dist_info: String,
     /// RECORD rows of every file in `site/` that belongs to it (console scripts and RECORD itself
@@ -56,7 +56,7 @@ pub struct Dist {
 
 /// An image ready to be linked from.
 #[derive(Debug)]
-pub struct Image {
+pub(crate) struct Image {
     pub dir: PathBuf,
     pub manifest: Manifest,
     /// Set when the image lives outside the cache (`--no-cache`) and goes when this does.
@@ -72,18 +72,14 @@ impl Drop for Image {
 }
 
 impl Image {
-    pub fn site(&self) -> PathBuf {
+    pub(crate) fn site(&self) -> PathBuf {
         self.dir.join("site")
     }
 
-    /// The version of pip in the image.
-    pub fn pip_version(&self) -> Option<&str> {
-        self.manifest.dists.iter().find_map(|d| super::pip_dist_version(&d.dist_info))
-    }
 }
 
 /// The image for `interp` if the cache already holds a good one; nothing is made or written.
-pub fn find(interp: &Interpreter, cache: &Cache) -> Result<Option<Image>> {
+pub(crate) fn find(interp: &Interpreter, cache: &Cache) -> Result<Option<Image>> {
     let wheels = wheels(interp)?;
     let (key_text, name) = key::key(interp, &wheels);
     let Some(dest) = cache.path("pip", &name) else { return Ok(None) };
@@ -117,7 +113,7 @@ fn wheels(interp: &Interpreter) -> Result<Vec<(&BundledWheel, WheelStat)>> {
 /// The image for `interp`: from the cache when a good one is there, else made into the cache. When
 /// the cache is bypassed, or cannot be written (a read-only home, a cache path that is a file),
 /// the image is made in a temporary directory for this run only: a cache only costs speed.
-pub fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
+pub(crate) fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
     let wheels = wheels(interp)?;
     let (key_text, name) = key::key(interp, &wheels);
     let Some(dest) = cache.path("pip", &name) else { return temporary(&name, interp, &wheels, &key_text) };

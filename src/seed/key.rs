@@ -7,11 +7,11 @@ use std::path::Path;
 use crate::interpreter::{BundledWheel, Interpreter};
 
 /// Bumped whenever the image's layout or manifest changes meaning.
-pub const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 
 /// What a wheel file is, as cheaply as the file system says it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WheelStat {
+pub(crate) struct WheelStat {
     pub size: u64,
     pub mtime_ns: i128,
     pub inode: u64,
@@ -20,7 +20,7 @@ pub struct WheelStat {
 
 impl WheelStat {
     #[expect(clippy::disallowed_methods, reason = "the caller names the wheel in its own message")]
-    pub fn of(path: &Path) -> std::io::Result<WheelStat> {
+    pub(crate) fn of(path: &Path) -> std::io::Result<WheelStat> {
         use std::os::unix::fs::MetadataExt;
         let meta = std::fs::metadata(path)?;
         if !meta.is_file() {
@@ -37,7 +37,7 @@ impl WheelStat {
 
 /// The full key text (stored in the image and compared on load) and the directory name made
 /// from it: readable parts, then a digest of the whole.
-pub fn key(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)]) -> (String, String) {
+pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)]) -> (String, String) {
     let (major, minor, micro) = interp.version;
     let mut text = format!(
         "rvenv {}\nformat {FORMAT}\nimplementation {}\nversion {major}.{minor}.{micro} {}\nmagic {}\ncache_tag {}\n",

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 /// One RECORD row. `hash` and `size` are None for `.pyc` files and for RECORD itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
@@ -17,23 +17,23 @@ pub struct Row {
 
 impl Row {
     /// A row for `contents` at `path`.
-    pub fn of(path: impl Into<String>, contents: &[u8]) -> Row {
+    pub(crate) fn of(path: impl Into<String>, contents: &[u8]) -> Row {
         Row { path: path.into(), hash: Some(hash(contents)), size: Some(contents.len() as u64) }
     }
 
     /// A row with no hash or size.
-    pub fn bare(path: impl Into<String>) -> Row {
+    pub(crate) fn bare(path: impl Into<String>) -> Row {
         Row { path: path.into(), hash: None, size: None }
     }
 }
 
 /// `sha256=<urlsafe base64 without padding>`, as pip and the wheel spec write it.
-pub fn hash(contents: &[u8]) -> String {
+pub(crate) fn hash(contents: &[u8]) -> String {
     format!("sha256={}", urlsafe_b64_nopad(&Sha256::digest(contents)))
 }
 
 /// The lowercase hex SHA-256 of `contents`.
-pub fn sha256_hex(contents: &[u8]) -> String {
+pub(crate) fn sha256_hex(contents: &[u8]) -> String {
     Sha256::digest(contents).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -51,7 +51,7 @@ fn urlsafe_b64_nopad(bytes: &[u8]) -> String {
 
 /// The RECORD file: rows sorted as pip sorts them (by path, hash, size as text), written by
 /// Python's `csv.writer` (fields quoted only when they hold `,`, `"` or a line break).
-pub fn render(rows: &[Row]) -> Vec<u8> {
+pub(crate) fn render(rows: &[Row]) -> Vec<u8> {
     let mut lines: Vec<[String; 3]> = rows
         .iter()
         .map(|r| {
@@ -80,7 +80,7 @@ pub fn render(rows: &[Row]) -> Vec<u8> {
 
 /// The paths a RECORD lists (its rows' first fields), read as Python's `csv.reader` reads them:
 /// a field in `"…"` may hold `,`, line breaks and `""` for a quote; `\r\n` and `\n` both end a row.
-pub fn paths(text: &str) -> Vec<String> {
+pub(crate) fn paths(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     while chars.peek().is_some() {
@@ -118,7 +118,7 @@ pub fn paths(text: &str) -> Vec<String> {
 
 /// `to` (relative to the environment) as seen from the directory `from` (also relative to the
 /// environment), as `os.path.relpath` gives it: `../../../bin/pip` from `lib/python3.12/site-packages`.
-pub fn relative(from: &str, to: &str) -> String {
+pub(crate) fn relative(from: &str, to: &str) -> String {
     let from: Vec<&str> = from.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     let to: Vec<&str> = to.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();

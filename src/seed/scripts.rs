@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One script to write into the environment's scripts directory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Script {
+pub(crate) struct Script {
     /// The file name in `bin/`: `pip3.12`.
     pub name: String,
     /// `pip._internal.cli.main`.
@@ -18,7 +18,7 @@ pub struct Script {
 /// How the shebang line and the script body are joined, which changed across distlib versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Join {
+pub(crate) enum Join {
     /// distlib before 0.3 (pip 18–19): `shebang + os.linesep + script`.
     Always,
     /// distlib 0.3.8 (pip 24.1+): a line break is added only where the shebang lacks one.
@@ -29,7 +29,7 @@ pub enum Join {
 
 /// What the installing pip's own code says about the scripts it writes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Style {
+pub(crate) struct Style {
     /// The `%`-template with `%(module)s`, `%(import_name)s` and `%(func)s`.
     pub template: String,
     pub join: Join,
@@ -44,7 +44,7 @@ const MAX_SHEBANG: usize = 127;
 impl Style {
     /// Read the style from the installing pip's sources: its installer module (old pips set their
     /// own template there) and its vendored `distlib/scripts.py`.
-    pub fn from_sources(installer: Option<&str>, distlib_scripts: &str) -> Result<Style, String> {
+    pub(crate) fn from_sources(installer: Option<&str>, distlib_scripts: &str) -> Result<Style, String> {
         let template = installer
             .and_then(|text| between(text, "maker.script_template = r\"\"\"", "\"\"\"").map(str::to_owned))
             // pip 25.1+: its own ScriptMaker subclass sets a template, indented in the source.
@@ -68,7 +68,7 @@ impl Style {
 
     /// The shebang distlib writes for `executable` (distlib's `_get_shebang` and `_build_shebang`
     /// on Linux, with no interpreter arguments).
-    pub fn shebang(&self, executable: &str) -> String {
+    pub(crate) fn shebang(&self, executable: &str) -> String {
         let quoted = if executable.contains(' ') && !executable.starts_with('"') {
             format!("\"{executable}\"")
         } else {
@@ -85,7 +85,7 @@ impl Style {
     /// The script for `--relocatable`: run by `python_name` found beside the script itself
     /// (wherever the environment has moved), through `/bin/sh`, in the form distlib uses for
     /// long paths: a line that is an `exec` for sh and the start of a string for Python.
-    pub fn render_relocatable(&self, script: &Script, python_name: &str) -> Result<Vec<u8>, String> {
+    pub(crate) fn render_relocatable(&self, script: &Script, python_name: &str) -> Result<Vec<u8>, String> {
         let body = self.body(script)?;
         let exec = format!(
             "'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/{} \"$0\" \"$@\"",
@@ -104,7 +104,7 @@ impl Style {
     }
 
     /// The whole script file for `script`, run by `executable`.
-    pub fn render(&self, script: &Script, executable: &str) -> Result<Vec<u8>, String> {
+    pub(crate) fn render(&self, script: &Script, executable: &str) -> Result<Vec<u8>, String> {
         let body = self.body(script)?;
         let mut shebang = self.shebang(executable);
         match self.join {
@@ -171,7 +171,7 @@ fn percent_format(template: &str, values: &[(&str, &str)]) -> Result<String, Str
 
 /// `[console_scripts]` and `[gui_scripts]` of an `entry_points.txt`, as (name, `module:func`)
 /// pairs in file order (extras in brackets dropped, as distlib ignores them for scripts).
-pub fn entry_points(text: &str) -> Vec<(String, String)> {
+pub(crate) fn entry_points(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut in_scripts = false;
     for line in text.lines() {
@@ -201,7 +201,7 @@ pub fn entry_points(text: &str) -> Vec<(String, String)> {
 /// (no `ENSUREPIP_OPTIONS`): `pip`, `pipX`, `pipX.Y` for pip's entry point and the other
 /// versioned `pip…` entries dropped; likewise `easy_install` and `easy_install-X.Y`; the rest as
 /// they are. `version` is the target interpreter's (major, minor).
-pub fn console_scripts(entries: &[(String, String)], version: (u32, u32)) -> Result<Vec<Script>, String> {
+pub(crate) fn console_scripts(entries: &[(String, String)], version: (u32, u32)) -> Result<Vec<Script>, String> {
     let (major, minor) = version;
     let mut rest: Vec<(String, String)> = entries.to_vec();
     let mut specs: Vec<(String, String)> = Vec::new();

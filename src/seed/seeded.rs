@@ -18,7 +18,7 @@ pub struct Seeded {
 
 /// What seeding from `image` gives an environment that had `existing`: each distribution at the
 /// bundled version, or at the installed one that a re-run keeps (see [`action`]).
-pub fn seeded(image: &Image, existing: &[Installed]) -> Vec<Seeded> {
+pub(crate) fn seeded(image: &Image, existing: &[Installed]) -> Vec<Seeded> {
     let seeded = image
         .manifest
         .dists
@@ -36,7 +36,7 @@ pub fn seeded(image: &Image, existing: &[Installed]) -> Vec<Seeded> {
 }
 
 /// The image's distributions as installed in `site` now (after `--upgrade-deps` changed them).
-pub fn seeded_in(image: &Image, site: &Path) -> Vec<Seeded> {
+pub(crate) fn seeded_in(image: &Image, site: &Path) -> Vec<Seeded> {
     let seeded = installed(site, image)
         .iter()
         .map(|i| Seeded { name: i.name().into(), version: i.version().into(), kept: false })

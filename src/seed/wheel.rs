@@ -10,16 +10,14 @@ use std::path::{Component, Path};
 use fs_err as fs;
 use std::io::Write;
 
-use super::record::{Row, sha256_hex};
+use super::record::Row;
 use crate::interpreter::BundledWheel;
 
 /// What unpacking one wheel gave.
 #[derive(Debug, Default)]
-pub struct Unpacked {
+pub(crate) struct Unpacked {
     /// `pip-23.2.1.dist-info`.
     pub dist_info: String,
-    /// The SHA-256 of the wheel file, in hex.
-    pub wheel_sha256: String,
     /// One row per file written, paths relative to site-packages.
     pub rows: Vec<Row>,
     /// Every directory the files are in, relative to site-packages.
@@ -34,19 +32,19 @@ pub struct Unpacked {
 }
 
 /// Files of the pip wheel that rvenv reads to write scripts and metadata as that pip would.
-pub const INSTALLER_SOURCES: &[&str] = &[
+pub(crate) const INSTALLER_SOURCES: &[&str] = &[
     "pip/_vendor/distlib/scripts.py",
     "pip/_internal/operations/install/wheel.py",
     "pip/_internal/wheel.py",
 ];
 
 /// Unpack `wheel` into `site` (a site-packages directory of a cache image being made).
-pub fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, String> {
+pub(crate) fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, String> {
     #[expect(clippy::disallowed_methods, reason = "the message names the wheel itself")]
     let bytes = std::fs::read(&wheel.path).map_err(|e| format!("cannot read `{}`: {e}", wheel.path.display()))?;
     let bad = |what: String| format!("`{}` is not a usable wheel: {what}", wheel.path.display());
     let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).map_err(|e| bad(e.to_string()))?;
-    let mut out = Unpacked { wheel_sha256: sha256_hex(&bytes), ..Unpacked::default() };
+    let mut out = Unpacked::default();
 
     // The one top-level `*.dist-info` directory, as pip's wheel_dist_info_dir insists.
     let infos: BTreeSet<String> = zip

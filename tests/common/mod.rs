@@ -3,19 +3,19 @@
 //! that under `CI=true` a missing one fails the run instead of skipping.
 #![allow(dead_code)]
 
-pub mod venvdiff;
+pub(crate) mod venvdiff;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 /// `true` when running under CI, where every interpreter and shell must be present.
-pub fn ci() -> bool {
+pub(crate) fn ci() -> bool {
     std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
 }
 
 /// Outside CI, say why a test is skipped and return; under CI, fail.
-pub fn missing(what: &str) {
+pub(crate) fn missing(what: &str) {
     if ci() {
         panic!("{what} is missing, and CI=true requires it (see .ci/run for how it is installed)");
     }
@@ -26,7 +26,7 @@ pub fn missing(what: &str) {
 /// [`cache_dir`] as its cache, so no test reads or writes the developer's own `~/.cache/rvenv`.
 /// A test that needs a cache of its own (a cold one, or one to look into) sets
 /// `RVENV_CACHE_DIR` on the command again, which replaces this one.
-pub fn rvenv() -> Command {
+pub(crate) fn rvenv() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvenv"));
     scrub(&mut cmd);
     cmd.env("RVENV_CACHE_DIR", cache_dir());
@@ -37,7 +37,7 @@ pub fn rvenv() -> Command {
 /// test binary, not once per test): `CARGO_TARGET_TMPDIR/rvenv-cache/pid-PID`, made empty on
 /// first use. The directories of test processes that are gone are removed then too, so a run
 /// leaves at most the last one behind, inside `target/`.
-pub fn cache_dir() -> &'static Path {
+pub(crate) fn cache_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rvenv-cache");
@@ -58,7 +58,7 @@ pub fn cache_dir() -> &'static Path {
 }
 
 /// Remove the variables that would make a child Python or shell behave differently from run to run.
-pub fn scrub(cmd: &mut Command) {
+pub(crate) fn scrub(cmd: &mut Command) {
     for var in [
         "VIRTUAL_ENV",
         "VIRTUAL_ENV_PROMPT",
@@ -76,7 +76,7 @@ pub fn scrub(cmd: &mut Command) {
 
 /// One base interpreter found on this machine.
 #[derive(Clone, Debug)]
-pub struct Interp {
+pub(crate) struct Interp {
     /// Short name for messages and directory names, e.g. `pyenv-3.12`, `debian-3.11`, `pypy3`.
     pub label: String,
     /// The executable as a user would name it (not resolved through symlinks).
@@ -85,18 +85,18 @@ pub struct Interp {
     pub pypy: bool,
 }
 
-pub fn pyenv_root() -> PathBuf {
+pub(crate) fn pyenv_root() -> PathBuf {
     std::env::var_os("PYENV_ROOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| home().join(".pyenv"))
 }
 
-pub fn home() -> PathBuf {
+pub(crate) fn home() -> PathBuf {
     PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
 }
 
 /// The pyenv CPython for `3.minor`, if installed.
-pub fn pyenv_python(minor: u32) -> Option<PathBuf> {
+pub(crate) fn pyenv_python(minor: u32) -> Option<PathBuf> {
     let versions = pyenv_root().join("versions");
     let mut found: Vec<PathBuf> = std::fs::read_dir(&versions)
         .ok()?
@@ -116,7 +116,7 @@ pub fn pyenv_python(minor: u32) -> Option<PathBuf> {
 
 /// Every base interpreter the differential tests run over. Under CI each expected one must be
 /// present: pyenv's CPython 3.6–3.13, Debian's `/usr/bin/python3.11`, and Debian's `pypy3`.
-pub fn interpreters() -> Vec<Interp> {
+pub(crate) fn interpreters() -> Vec<Interp> {
     let mut out = Vec::new();
     for minor in 6..=13 {
         match pyenv_python(minor) {
@@ -141,7 +141,7 @@ pub fn interpreters() -> Vec<Interp> {
 }
 
 /// The interpreter most tests use when any one will do: pyenv 3.12, else the first found.
-pub fn any_python() -> Interp {
+pub(crate) fn any_python() -> Interp {
     let all = interpreters();
     all.iter()
         .find(|i| i.label == "pyenv-3.12")
@@ -159,7 +159,7 @@ fn python_minor(path: &Path) -> Option<u32> {
 }
 
 /// First `name` on PATH that is an executable file.
-pub fn which(name: &str) -> Option<PathBuf> {
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
@@ -173,7 +173,7 @@ fn is_executable(p: &Path) -> bool {
 
 /// A shell binary: looked up from an override variable (`RVENV_TEST_<NAME>`, e.g.
 /// `RVENV_TEST_NU`), then PATH. `None` (after `missing`) when absent.
-pub fn shell(name: &str) -> Option<PathBuf> {
+pub(crate) fn shell(name: &str) -> Option<PathBuf> {
     let var = format!("RVENV_TEST_{}", name.to_uppercase());
     if let Some(p) = std::env::var_os(&var).map(PathBuf::from)
         && is_executable(&p)
@@ -189,10 +189,10 @@ pub fn shell(name: &str) -> Option<PathBuf> {
 
 /// A path and prompt fragment that every activation script must carry through untouched,
 /// in the spirit of virtualenv's activation tests.
-pub const HOSTILE: &str = "'\";&&e-$ èрт🚒♞中片-j $(touch pwned) `touch pwned` !x \\n";
+pub(crate) const HOSTILE: &str = "'\";&&e-$ èрт🚒♞中片-j $(touch pwned) `touch pwned` !x \\n";
 
 /// A finished command's exit code and both outputs, for failure messages.
-pub fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "exit {:?}\nstdout: {}\nstderr: {}",
         out.status.code(),
@@ -202,13 +202,13 @@ pub fn text(out: &std::process::Output) -> String {
 }
 
 /// Assert that a command succeeded, saying `what` it was and what it printed if not.
-pub fn ok(out: &std::process::Output, what: &str) {
+pub(crate) fn ok(out: &std::process::Output, what: &str) {
     assert!(out.status.success(), "{what}: {}", text(out));
 }
 
 /// `VIRTUAL_ENV_PROMPT` as venv of Python 3.`minor` sets it in sh, csh and fish while the prompt
 /// is shown: unset before 3.10, `(prompt) ` for 3.10 to 3.12, the bare prompt from 3.13.
-pub fn venv_prompt_var(prompt: &str, minor: u32) -> Option<String> {
+pub(crate) fn venv_prompt_var(prompt: &str, minor: u32) -> Option<String> {
     match minor {
         ..=9 => None,
         10..=12 => Some(format!("({prompt}) ")),
@@ -218,7 +218,7 @@ pub fn venv_prompt_var(prompt: &str, minor: u32) -> Option<String> {
 
 /// The fields the README's "JSON output" section lists for `rvenv COMMAND` (e.g. `info --json`),
 /// as dotted paths: `interpreter.version`, `entries[].kind`.
-pub fn documented_json_fields(command: &str) -> std::collections::BTreeSet<String> {
+pub(crate) fn documented_json_fields(command: &str) -> std::collections::BTreeSet<String> {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let section = readme.split("\n## JSON output\n").nth(1).expect("README has a JSON output section");
     let section = section.split("\n## ").next().unwrap();
@@ -234,7 +234,7 @@ pub fn documented_json_fields(command: &str) -> std::collections::BTreeSet<Strin
 }
 
 /// Every field of `value` as a dotted path; the fields of objects inside arrays as `name[].field`.
-pub fn json_fields(value: &serde_json::Value) -> std::collections::BTreeSet<String> {
+pub(crate) fn json_fields(value: &serde_json::Value) -> std::collections::BTreeSet<String> {
     fn walk(value: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
         match value {
             serde_json::Value::Object(map) => {
@@ -258,7 +258,7 @@ pub fn json_fields(value: &serde_json::Value) -> std::collections::BTreeSet<Stri
 
 /// `value`, printed by `rvenv COMMAND`, holds only fields the README documents for it, and every
 /// top-level one it documents (those are never left out; only some nested ones depend on a case).
-pub fn assert_documented(value: &serde_json::Value, command: &str) {
+pub(crate) fn assert_documented(value: &serde_json::Value, command: &str) {
     let documented = documented_json_fields(command);
     let found = json_fields(value);
     let undocumented: Vec<_> = found.difference(&documented).collect();

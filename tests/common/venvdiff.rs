@@ -14,19 +14,19 @@ use super::{Interp, scrub, text};
 /// What may be in our environment and not in venv's: our extra activators (venv has no nushell or
 /// xonsh script, and no PowerShell one on POSIX before 3.8), and `.gitignore` (venv writes one
 /// from 3.13 on). Activation scripts are ours, so their contents differ.
-pub const OURS_ONLY: &[&str] = &["bin/activate.nu", "bin/activate.xsh", "bin/Activate.ps1", ".gitignore"];
+pub(crate) const OURS_ONLY: &[&str] = &["bin/activate.nu", "bin/activate.xsh", "bin/Activate.ps1", ".gitignore"];
 
 /// Where the interpreters run: this machine, or a root entered with `chroot` (paths given to
 /// [`Place::command`] are as seen inside it).
 #[derive(Clone, Debug)]
-pub enum Place {
+pub(crate) enum Place {
     Host,
     Chroot(PathBuf),
 }
 
 impl Place {
     /// A command running `program`, with an environment that does not depend on the caller's.
-    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+    pub(crate) fn command(&self, program: impl AsRef<OsStr>) -> Command {
         match self {
             Place::Host => {
                 let mut cmd = Command::new(program);
@@ -47,7 +47,7 @@ impl Place {
     /// `rvenv` in this place: on the host, [`super::rvenv`] with this test process's cache; in a
     /// chroot, the copy tests/sid.rs put in its `/usr/local/bin`, whose default cache is under the
     /// root's own `/tmp` (its `HOME`), never the developer's (tests/sid.rs passes a cache of its own).
-    pub fn rvenv(&self) -> Command {
+    pub(crate) fn rvenv(&self) -> Command {
         match self {
             Place::Host => super::rvenv(),
             Place::Chroot(_) => self.command("/usr/local/bin/rvenv"),
@@ -55,7 +55,7 @@ impl Place {
     }
 
     /// The host's name for `path` as seen in this place.
-    pub fn outside(&self, path: &Path) -> PathBuf {
+    pub(crate) fn outside(&self, path: &Path) -> PathBuf {
         match self {
             Place::Host => path.to_path_buf(),
             Place::Chroot(root) => root.join(path.strip_prefix("/").unwrap_or(path)),
@@ -63,7 +63,7 @@ impl Place {
     }
 
     /// A fresh directory for one comparison: the host's path and this place's path for it.
-    pub fn tempdir(&self) -> (tempfile::TempDir, PathBuf) {
+    pub(crate) fn tempdir(&self) -> (tempfile::TempDir, PathBuf) {
         match self {
             Place::Host => {
                 let tmp = tempfile::tempdir().unwrap();
@@ -80,7 +80,7 @@ impl Place {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Node {
+pub(crate) enum Node {
     Dir { mode: u32 },
     File { mode: u32, bytes: Option<Vec<u8>> },
     Link { target: String },
@@ -88,7 +88,7 @@ pub enum Node {
 
 /// Every path below `root` (a host path), with the environment's own path as seen inside its
 /// place (`inside`) replaced by `{ENV}` in link targets.
-pub fn tree(root: &Path, inside: &Path) -> BTreeMap<String, Node> {
+pub(crate) fn tree(root: &Path, inside: &Path) -> BTreeMap<String, Node> {
     let inside_text = inside.to_str().unwrap();
     walkdir::WalkDir::new(root)
         .min_depth(1)
@@ -116,7 +116,7 @@ pub fn tree(root: &Path, inside: &Path) -> BTreeMap<String, Node> {
 }
 
 /// `pyvenv.cfg` at `root` (a host path) as pairs, the environment's path (`inside`) as `{ENV}`.
-pub fn cfg(root: &Path, inside: &Path) -> Vec<(String, String)> {
+pub(crate) fn cfg(root: &Path, inside: &Path) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(root.join("pyvenv.cfg")).unwrap();
     text.lines()
         .map(|l| {
@@ -143,7 +143,7 @@ print(json.dumps({
 "#;
 
 /// What `bin/<python_name>` of the environment at `inside` says, with its path as `{ENV}`.
-pub fn ask(place: &Place, inside: &Path, python_name: &str) -> String {
+pub(crate) fn ask(place: &Place, inside: &Path, python_name: &str) -> String {
     let out = place.command(inside.join("bin").join(python_name)).args(["-c", ASK]).current_dir("/").output().unwrap();
     assert!(out.status.success(), "{}: {}", inside.display(), String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().replace(inside.to_str().unwrap(), "{ENV}")
@@ -154,7 +154,7 @@ pub fn ask(place: &Place, inside: &Path, python_name: &str) -> String {
 /// scripts) and `share/`, with the environment's own path in contents replaced by `ENV`. `.pyc`
 /// files are compared by presence (they hold source mtimes); RECORD rows of the console scripts by
 /// path (their hashes cover the shebang, which names the env).
-pub fn pip_files(root: &Path, inside: &Path, purelib: &str) -> BTreeMap<String, String> {
+pub(crate) fn pip_files(root: &Path, inside: &Path, purelib: &str) -> BTreeMap<String, String> {
     let inside_text = inside.to_str().unwrap();
     let mut out = BTreeMap::new();
     for top in [purelib, "bin", "share"] {
@@ -201,7 +201,7 @@ fn is_elf(path: &Path) -> bool {
 }
 
 /// The keys in `a` or `b` whose values differ, each shown with both values (at most `limit`).
-pub fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>, limit: usize) -> Vec<String> {
+pub(crate) fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>, limit: usize) -> Vec<String> {
     let shown = |v: Option<&String>| v.map(|s| s.chars().take(60).collect::<String>());
     let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect();
     keys.iter()
@@ -213,7 +213,7 @@ pub fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>, l
 /// Make both environments with `flags` in `place` (with pip when `pip`, else `--without-pip` for
 /// both), compare them, and return every difference found. `rvenv_env` adds variables to rvenv's
 /// run (its cache directory).
-pub fn compare(place: &Place, interp: &Interp, variant: &str, flags: &[&str], pip: bool, rvenv_env: &[(&str, &Path)]) -> Vec<String> {
+pub(crate) fn compare(place: &Place, interp: &Interp, variant: &str, flags: &[&str], pip: bool, rvenv_env: &[(&str, &Path)]) -> Vec<String> {
     let (_tmp, inside) = place.tempdir();
     // Same length paths, so nothing in pip's scripts differs but the name.
     let (venv_in, ours_in) = (inside.join("v").join("env"), inside.join("r").join("env"));
@@ -314,7 +314,7 @@ pub fn compare(place: &Place, interp: &Interp, variant: &str, flags: &[&str], pi
 }
 
 /// `lib/<python…|pypy…>/site-packages` of the environment at `root`, relative to it.
-pub fn site_packages(root: &Path) -> String {
+pub(crate) fn site_packages(root: &Path) -> String {
     let found: Vec<String> = std::fs::read_dir(root.join("lib"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
