@@ -115,10 +115,13 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
             (PS1_ZSH, ps1(quote::Ps1Dialect::Zsh { subst: false })),
             (PS1_ZSH_SUBST, ps1(quote::Ps1Dialect::Zsh { subst: true })),
         ];
-        extra.extend(var.statements(|v| format!("export VIRTUAL_ENV_PROMPT={}", quote::posix(v)), &format!(": {UNSET}")));
+        extra.extend(
+            var.statements(|v| format!("export VIRTUAL_ENV_PROMPT={}", quote::posix(v)), &format!(": {UNSET}")),
+        );
         extra
     };
-    let fish_extra = var.statements(|v| format!("set -gx VIRTUAL_ENV_PROMPT {}", quote::fish(v)), &format!("# {UNSET}"));
+    let fish_extra =
+        var.statements(|v| format!("set -gx VIRTUAL_ENV_PROMPT {}", quote::fish(v)), &format!("# {UNSET}"));
     let nu_extra = var.statements(|v| format!("$env.VIRTUAL_ENV_PROMPT = {}", quote::nu(v)), &format!("# {UNSET}"));
     let xonsh_extra =
         var.statements(|v| format!("env['VIRTUAL_ENV_PROMPT'] = {}", quote::xonsh(v)), &format!("pass  # {UNSET}"));
@@ -136,7 +139,8 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
     );
     let fish = "(builtin realpath -s -- (status dirname)/..)".to_owned();
     let nu = "($env.FILE_PWD | path dirname)".to_owned();
-    let xonsh = "__import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.abspath(__file__)))".to_owned();
+    let xonsh = "__import__('os').path.dirname(__import__('os').path.dirname(__import__('os').path.abspath(__file__)))"
+        .to_owned();
     let powershell = "(Split-Path -Parent $PSScriptRoot)".to_owned();
     let csh_prefix = quote::csh(&quote::csh_prompt_text(&format!("({}) ", ctx.prompt)));
     let mut csh_values = vec![
@@ -145,7 +149,8 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
         (BIN_NAME, quote::csh(ctx.bin_name)),
         (PROMPT_PREFIX, csh_prefix),
     ];
-    csh_values.extend(var.statements(|v| format!("setenv VIRTUAL_ENV_PROMPT {}", quote::csh(v)), &format!("# {UNSET}")));
+    csh_values
+        .extend(var.statements(|v| format!("setenv VIRTUAL_ENV_PROMPT {}", quote::csh(v)), &format!("# {UNSET}")));
     let csh = fill(CSH, &csh_values);
     vec![
         (POSIX_SCRIPT, with(POSIX, quote::posix, Some(posix), posix_extra)),
@@ -219,14 +224,8 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
 mod tests {
     use super::*;
 
-    const NAMES: [&str; 6] = [
-        "activate",
-        "activate.fish",
-        "activate.csh",
-        "activate.nu",
-        "activate.xsh",
-        "Activate.ps1",
-    ];
+    const NAMES: [&str; 6] =
+        ["activate", "activate.fish", "activate.csh", "activate.nu", "activate.xsh", "Activate.ps1"];
 
     fn ctx() -> ActivationContext<'static> {
         ActivationContext {
@@ -240,7 +239,8 @@ mod tests {
 
     #[test]
     fn relocatable_scripts_compute_the_path_except_where_the_shell_cannot() {
-        let ctx = ActivationContext { env_dir: "/made/at", bin_name: "bin", prompt: "p", python: (3, 13), relocatable: true };
+        let ctx =
+            ActivationContext { env_dir: "/made/at", bin_name: "bin", prompt: "p", python: (3, 13), relocatable: true };
         for (name, text) in render(&ctx) {
             let fixed = text.matches("/made/at").count();
             match name {
@@ -263,9 +263,13 @@ mod tests {
 
     #[test]
     fn no_placeholder_is_left_and_values_are_not_rescanned() {
-        for (name, text) in
-            render(&ActivationContext { env_dir: "/e", bin_name: "bin", prompt: "p", python: (3, 13), relocatable: false })
-        {
+        for (name, text) in render(&ActivationContext {
+            env_dir: "/e",
+            bin_name: "bin",
+            prompt: "p",
+            python: (3, 13),
+            relocatable: false,
+        }) {
             assert!(!text.contains("__VIRTUAL_ENV"), "{name} keeps a placeholder");
             assert!(!text.contains("__BIN_NAME__"), "{name} keeps a placeholder");
             assert!(!text.contains("__PROMPT_PREFIX__"), "{name} keeps a placeholder");
@@ -273,25 +277,20 @@ mod tests {
         }
         // Values that look like placeholders come out verbatim (quoted), not substituted again.
         for (name, text) in render(&ctx()) {
-            assert!(
-                text.contains("__BIN_NAME__ __VIRTUAL_ENV_PROMPT__"),
-                "{name} rescanned a value"
-            );
+            assert!(text.contains("__BIN_NAME__ __VIRTUAL_ENV_PROMPT__"), "{name} rescanned a value");
             assert!(text.contains("p __VIRTUAL_ENV__"), "{name} rescanned a value");
         }
     }
 
     #[test]
     fn every_template_uses_the_values() {
-        for (name, text) in
-            render(&ActivationContext {
-                env_dir: "/e/n/v",
-                bin_name: "bin",
-                prompt: "pr0mpt",
-                python: (3, 13),
-                relocatable: false,
-            })
-        {
+        for (name, text) in render(&ActivationContext {
+            env_dir: "/e/n/v",
+            bin_name: "bin",
+            prompt: "pr0mpt",
+            python: (3, 13),
+            relocatable: false,
+        }) {
             assert!(text.contains("/e/n/v"), "{name} lacks the env dir");
             assert!(text.contains("pr0mpt"), "{name} lacks the prompt");
         }

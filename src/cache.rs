@@ -30,7 +30,8 @@ impl Cache {
             return Cache::disabled();
         }
         let Some(root) = root(dir, ambient) else {
-            let why = "no cache is used: neither --cache-dir (RVENV_CACHE_DIR), XDG_CACHE_HOME nor HOME is set".to_owned();
+            let why =
+                "no cache is used: neither --cache-dir (RVENV_CACHE_DIR), XDG_CACHE_HOME nor HOME is set".to_owned();
             return Cache { distrusted: Some(why), ..Cache::disabled() };
         };
         match distrust(&root) {

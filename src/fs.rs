@@ -30,10 +30,8 @@ pub(crate) fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.{purpose}-{}-{n}-{nanos:x}", std::process::id()))
 }
@@ -177,7 +175,9 @@ pub(crate) fn link_or_copy(from: &Path, dest: &Path, hardlink: bool) -> Result<(
     fs::copy(from, dest)?;
     let meta = fs::metadata(from)?;
     let file = fs::OpenOptions::new().write(true).open(dest)?;
-    file.file().set_modified(meta.modified()?).map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
+    file.file()
+        .set_modified(meta.modified()?)
+        .map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
     // A copy is the environment's own file: its mode follows the umask, as pip's installer gives
     // it (the cache image's mode is only the cache's).
     let wanted = if meta.permissions().mode() & 0o111 != 0 { 0o777 } else { 0o666 };
@@ -313,7 +313,8 @@ mod tests {
         fs::write(target.join(format!("a.py{TEMP_SUFFIX}{DEAD}")), "torn").unwrap();
         fs::write(target.join(format!("b.py{TEMP_SUFFIX}{}", std::process::id())), "ours").unwrap();
         remove_stale_temporaries(&target);
-        let left: Vec<_> = fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let left: Vec<_> =
+            fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         assert_eq!(left, [format!("b.py{TEMP_SUFFIX}{}", std::process::id())]);
     }
 

@@ -101,11 +101,7 @@ fn looks_like_env(path: &Path) -> bool {
 
 /// `lib/<python…|pypy…>/site-packages`, if there is one.
 fn site_packages(env: &Path) -> Option<PathBuf> {
-    fs_err::read_dir(env.join("lib"))
-        .ok()?
-        .flatten()
-        .map(|e| e.path().join("site-packages"))
-        .find(|p| p.is_dir())
+    fs_err::read_dir(env.join("lib")).ok()?.flatten().map(|e| e.path().join("site-packages")).find(|p| p.is_dir())
 }
 
 /// `key = value` lines, as `site.py` reads them (split at the first `=`, keys lowercased).
@@ -168,9 +164,9 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     let base_executable = base_executable(path, &cfg, home.as_deref(), version.as_deref());
     let base_exists = base_executable.as_deref().is_some_and(|p| p.is_file());
     let implementation = get("implementation").or_else(|| {
-        base_executable.as_ref().map(|b| {
-            if b.to_string_lossy().contains("pypy") { "PyPy".to_owned() } else { "CPython".to_owned() }
-        })
+        base_executable
+            .as_ref()
+            .map(|b| if b.to_string_lossy().contains("pypy") { "PyPy".to_owned() } else { "CPython".to_owned() })
     });
     let site = site_packages(path);
     let pip = site.as_deref().and_then(crate::seed::pip_version_in);
@@ -513,7 +509,8 @@ fn posix_unquote(word: &str) -> Option<String> {
 /// What is wrong with the environment, each with its fix; empty when it is healthy.
 pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     let env = info.path.display();
-    let recreate = |python: &str| format!("recreate it: rvenv create --clear{python} {}", crate::quote::posix(&env.to_string()));
+    let recreate =
+        |python: &str| format!("recreate it: rvenv create --clear{python} {}", crate::quote::posix(&env.to_string()));
     let mut out = Vec::new();
     match &info.cfg {
         None => out.push(Problem {
@@ -532,7 +529,8 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         }),
         Some(_) => {}
     }
-    let python_arg = |v: &Option<String>| v.as_deref().map(|v| format!(" --python {}", major_minor(v))).unwrap_or_default();
+    let python_arg =
+        |v: &Option<String>| v.as_deref().map(|v| format!(" --python {}", major_minor(v))).unwrap_or_default();
     if !info.base_exists {
         let base = info.base_executable.as_ref().map(|b| b.display().to_string()).unwrap_or_else(|| "(unknown)".into());
         out.push(Problem {
@@ -572,7 +570,8 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
             .filter(|(_, recorded)| fs_err::canonicalize(recorded).unwrap_or_else(|_| recorded.clone()) != here)
             .collect();
         if let Some((file, recorded)) = elsewhere.first() {
-            let files: Vec<_> = elsewhere.iter().map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy()).collect();
+            let files: Vec<_> =
+                elsewhere.iter().map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy()).collect();
             out.push(Problem {
                 code: "moved",
                 message: format!(
@@ -663,7 +662,9 @@ mod tests {
 
     #[test]
     fn cfg_parses_like_site() {
-        let (keys, bad) = parse_cfg("home = /usr/bin\nInclude-System-Site-Packages = false\nversion=3.12.1\njunk line\n\n# c\nprompt = 'a = b'\n");
+        let (keys, bad) = parse_cfg(
+            "home = /usr/bin\nInclude-System-Site-Packages = false\nversion=3.12.1\njunk line\n\n# c\nprompt = 'a = b'\n",
+        );
         assert_eq!(keys["home"], "/usr/bin");
         assert_eq!(keys["include-system-site-packages"], "false");
         assert_eq!(keys["version"], "3.12.1");

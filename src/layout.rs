@@ -39,13 +39,26 @@ pub struct Layout {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Node {
-    Dir { path: String },
+    Dir {
+        path: String,
+    },
     /// A symbolic link holding `target` as venv wrote it.
-    Symlink { path: String, target: String },
+    Symlink {
+        path: String,
+        target: String,
+    },
     /// A copy of the file at `from` (absolute), with `mode`.
-    Copy { path: String, from: String, mode: u32 },
+    Copy {
+        path: String,
+        from: String,
+        mode: u32,
+    },
     /// A file venv wrote itself (none today but `pyvenv.cfg`, which is kept apart), in hex.
-    File { path: String, hex: String, mode: u32 },
+    File {
+        path: String,
+        hex: String,
+        mode: u32,
+    },
 }
 
 /// What the probe recorded for one link mode: the skeleton, or why venv could not make it.
@@ -316,11 +329,13 @@ pub(crate) mod tests {
             is_64bit: true,
             platform: "linux".into(),
             os_name: "posix".into(),
-            venv_scheme: (minor >= 11).then(|| {
-                let lib = format!("lib/python3.{minor}/site-packages");
-                let inc = format!("include/python3.{minor}");
-                scheme(&[("scripts", "bin"), ("include", &inc), ("purelib", &lib)])
-            }).flatten(),
+            venv_scheme: (minor >= 11)
+                .then(|| {
+                    let lib = format!("lib/python3.{minor}/site-packages");
+                    let inc = format!("include/python3.{minor}");
+                    scheme(&[("scripts", "bin"), ("include", &inc), ("purelib", &lib)])
+                })
+                .flatten(),
             posix_prefix_scheme: scheme(&[("purelib", &format!("lib/python3.{minor}/site-packages"))]),
             cache_tag: Some(format!("cpython-3{minor}")),
             magic_number: None,

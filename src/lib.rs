@@ -4,7 +4,10 @@
 //! and what it says of itself) → `plan` (the environment as data) → `materialize` (write it) →
 //! `seed` (pip). The library prints nothing: it reports what happened through [`Event`]s, and
 //! `output` gives the JSON forms of what it reports.
-#![cfg_attr(test, allow(clippy::disallowed_methods, reason = "unit tests unwrap; errors that name their path are for users"))]
+#![cfg_attr(
+    test,
+    allow(clippy::disallowed_methods, reason = "unit tests unwrap; errors that name their path are for users")
+)]
 
 mod activate;
 mod ambient;
@@ -130,7 +133,15 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
                 materialize::Placement::Stage | materialize::Placement::Swap => Vec::new(),
             };
             seeded = seed::seeded(image, &existing);
-            plan.add_before_config(seed::entries(image, target, &layout, req.hardlink, req.relocatable, &existing, req.umask)?);
+            plan.add_before_config(seed::entries(
+                image,
+                target,
+                &layout,
+                req.hardlink,
+                req.relocatable,
+                &existing,
+                req.umask,
+            )?);
         }
         if req.dry_run {
             on_event(Event::Planned { plan: &plan, pip_pending: pip_pending.as_deref() });
@@ -185,4 +196,3 @@ fn recreate_command(req: &CreateRequest, interp: &Interpreter, target: &Path) ->
     words.push(target.display().to_string());
     words.iter().map(|w| quote::posix(w)).collect::<Vec<_>>().join(" ")
 }
-

@@ -2,9 +2,8 @@
 
 mod report;
 
-
 use clap::CommandFactory;
-use rvenv::{Ambient, CacheCommand, Cache, Cli, Command, CompletionShell, CreateRequest, Exit};
+use rvenv::{Ambient, Cache, CacheCommand, Cli, Command, CompletionShell, CreateRequest, Exit};
 
 fn main() -> std::process::ExitCode {
     // Output piped into `head` ends quietly, as with other command-line tools, instead of a
@@ -76,7 +75,11 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
         Command::Cache { command: CacheCommand::Dir } => {
             match rvenv::cache_root(cache_dir, &ambient) {
                 Some(root) => println!("{}", root.display()),
-                None => return Err(rvenv::Error::Usage("no cache directory: pass --cache-dir, or set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into())),
+                None => {
+                    return Err(rvenv::Error::Usage(
+                        "no cache directory: pass --cache-dir, or set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into(),
+                    ));
+                }
             }
             Ok(Exit::Success)
         }

@@ -22,9 +22,15 @@ use crate::request::OnExisting;
 pub(crate) enum TargetState {
     Absent,
     /// A directory; `is_env` when it holds a `pyvenv.cfg`.
-    Dir { is_env: bool, empty: bool },
+    Dir {
+        is_env: bool,
+        empty: bool,
+    },
     /// A symbolic link (to a directory when `to_dir`).
-    Symlink { to: PathBuf, to_dir: bool },
+    Symlink {
+        to: PathBuf,
+        to_dir: bool,
+    },
     /// A file or anything else that is not a directory.
     Other,
 }
@@ -109,8 +115,9 @@ pub(crate) fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
                 staging.disarm();
                 fault_point(format_args!("placed"));
             } else {
-                exchange(&staging.path, target)
-                    .map_err(|e| Error::io(format!("cannot swap the new environment into `{}`", target.display()), e))?;
+                exchange(&staging.path, target).map_err(|e| {
+                    Error::io(format!("cannot swap the new environment into `{}`", target.display()), e)
+                })?;
                 fault_point(format_args!("placed"));
                 // The staging path now holds the old environment; Staging's drop removes it.
             }

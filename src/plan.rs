@@ -125,8 +125,12 @@ pub(crate) fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: 
     for node in &layout.entries {
         match node {
             Node::Dir { path } => push_dir(&mut entries, Path::new(path)),
-            Node::Symlink { path, target } => entries.push(Entry::Symlink { path: path.into(), target: placed(target) }),
-            Node::Copy { path, from, mode } => entries.push(Entry::Copy { path: path.into(), from: from.into(), mode: *mode }),
+            Node::Symlink { path, target } => {
+                entries.push(Entry::Symlink { path: path.into(), target: placed(target) })
+            }
+            Node::Copy { path, from, mode } => {
+                entries.push(Entry::Copy { path: path.into(), from: from.into(), mode: *mode })
+            }
             Node::File { path, hex, mode } => entries.push(Entry::File {
                 path: path.into(),
                 contents: decode_hex(hex).unwrap_or_default(),
@@ -203,10 +207,10 @@ mod tests {
     #[test]
     fn symlinked_env_links_like_venv() {
         let p = make(LinkMode::Symlinks, OnExisting::WriteInto, true);
-        assert!(p.entries.contains(&Entry::Symlink {
-            path: "bin/python3.12".into(),
-            target: "/py/3.12/bin/python3.12".into()
-        }));
+        assert!(
+            p.entries
+                .contains(&Entry::Symlink { path: "bin/python3.12".into(), target: "/py/3.12/bin/python3.12".into() })
+        );
         assert!(p.entries.contains(&Entry::Symlink { path: "bin/python".into(), target: "python3.12".into() }));
         assert!(p.entries.contains(&Entry::Symlink { path: "lib64".into(), target: "lib".into() }));
         let names = paths(&p);
@@ -222,7 +226,10 @@ mod tests {
             .filter(|e| matches!(e, Entry::Dir { .. }))
             .map(|e| e.path().display().to_string())
             .collect();
-        assert_eq!(dirs, ["include", "include/python3.12", "lib", "lib/python3.12", "lib/python3.12/site-packages", "bin"]);
+        assert_eq!(
+            dirs,
+            ["include", "include/python3.12", "lib", "lib/python3.12", "lib/python3.12/site-packages", "bin"]
+        );
     }
 
     #[test]
@@ -247,8 +254,13 @@ mod tests {
         assert!(p.entries.contains(&Entry::Symlink { path: "bin/python".into(), target: "python3.15".into() }));
         let Some(Entry::File { contents, .. }) = p.entries.last() else { panic!("no pyvenv.cfg") };
         let cfg = String::from_utf8(contents.clone()).unwrap();
-        assert!(cfg.starts_with("home = /py/3.15/bin\ninclude-system-site-packages = true\nversion = 3.15.1\n\
-            prompt = 'p'\nexecutable = /py/3.15/bin/python3.15\ncommand = rvenv create /e/.venv\nrvenv = "), "{cfg}");
+        assert!(
+            cfg.starts_with(
+                "home = /py/3.15/bin\ninclude-system-site-packages = true\nversion = 3.15.1\n\
+            prompt = 'p'\nexecutable = /py/3.15/bin/python3.15\ncommand = rvenv create /e/.venv\nrvenv = "
+            ),
+            "{cfg}"
+        );
         assert!(cfg.ends_with(&format!("\nrvenv = {}\n", env!("CARGO_PKG_VERSION"))), "{cfg}");
     }
 
@@ -259,7 +271,9 @@ mod tests {
             .entries
             .iter()
             .filter_map(|e| match e {
-                Entry::Copy { path, from, mode: 0o755 } if from == Path::new("/py/3.12/bin/python3.12") => Some(path.clone()),
+                Entry::Copy { path, from, mode: 0o755 } if from == Path::new("/py/3.12/bin/python3.12") => {
+                    Some(path.clone())
+                }
                 _ => None,
             })
             .collect();

@@ -44,8 +44,7 @@ pub(crate) fn ended(status: ExitStatus) -> String {
 pub(crate) fn run_limited(cmd: &mut Command, input: Option<Vec<u8>>, limit: Duration) -> Result<Output, RunError> {
     let deadline = Instant::now() + limit;
     let stdin = if input.is_some() { Stdio::piped() } else { Stdio::null() };
-    let mut child =
-        cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(RunError::Spawn)?;
+    let mut child = cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(RunError::Spawn)?;
     // Each pipe is drained by its own thread, so neither can fill and stop the child.
     let (tx, rx) = mpsc::channel();
     let out = drain(child.stdout.take(), tx.clone(), true);

@@ -365,13 +365,7 @@ mod tests {
 
     /// Print every hostile string, each followed by a NUL-free separator line, in one shell
     /// run, and compare. `print_one` builds the statement printing one quoted value plus `|`.
-    fn round_trip(
-        tag: &str,
-        shell: &PathBuf,
-        args: &[&str],
-        joiner: &str,
-        print_one: impl Fn(&str) -> String,
-    ) {
+    fn round_trip(tag: &str, shell: &PathBuf, args: &[&str], joiner: &str, print_one: impl Fn(&str) -> String) {
         let statements: Vec<String> = HOSTILE.iter().map(|s| print_one(s)).collect();
         let script = statements.join(joiner);
         let got = run(tag, shell, args, &script);
@@ -434,9 +428,7 @@ mod tests {
     #[test]
     fn quote_posix_round_trips_in_bash() {
         if let Some(sh) = find_shell("bash", None) {
-            round_trip("bash", &sh, &["--norc", "--noprofile", "-c"], "\n", |s| {
-                format!("printf '%s|' {}", posix(s))
-            });
+            round_trip("bash", &sh, &["--norc", "--noprofile", "-c"], "\n", |s| format!("printf '%s|' {}", posix(s)));
         }
     }
 
@@ -471,9 +463,7 @@ mod tests {
     #[test]
     fn quote_fish_round_trips() {
         if let Some(sh) = find_shell("fish", None) {
-            round_trip("fish", &sh, &["--no-config", "-c"], "\n", |s| {
-                format!("printf '%s|' {}", fish(s))
-            });
+            round_trip("fish", &sh, &["--no-config", "-c"], "\n", |s| format!("printf '%s|' {}", fish(s)));
         }
     }
 
@@ -492,8 +482,7 @@ mod tests {
         if let Some(sh) = find_shell("tcsh", None) {
             let dir = scratch_dir("tcsh-file");
             let file = dir.join("q.csh");
-            let body: String =
-                HOSTILE.iter().map(|s| format!("printf '%s|' {}\n", csh(s))).collect();
+            let body: String = HOSTILE.iter().map(|s| format!("printf '%s|' {}\n", csh(s))).collect();
             std::fs::write(&file, body).unwrap();
             let script = format!("source {}", csh(file.to_str().unwrap()));
             let got = run("tcsh source", &sh, &["-f", "-c"], &script);
@@ -506,8 +495,7 @@ mod tests {
     #[test]
     fn quote_csh_newline_is_exact() {
         if let Some(sh) = find_shell("tcsh", None) {
-            let got =
-                run("tcsh newline", &sh, &["-f", "-c"], &format!("printf '%s|' {}", csh("a\nb!'")));
+            let got = run("tcsh newline", &sh, &["-f", "-c"], &format!("printf '%s|' {}", csh("a\nb!'")));
             assert_eq!(String::from_utf8_lossy(&got), "a\nb!'|");
         }
     }
@@ -525,17 +513,14 @@ mod tests {
     #[test]
     fn quote_xonsh_round_trips() {
         if let Some(sh) = find_shell("xonsh", Some(".cache/rvenv-ci/xonsh/bin/xonsh")) {
-            round_trip("xonsh", &sh, &["--no-rc", "-c"], "\n", |s| {
-                format!("print({} + '|', end='')", xonsh(s))
-            });
+            round_trip("xonsh", &sh, &["--no-rc", "-c"], "\n", |s| format!("print({} + '|', end='')", xonsh(s)));
         }
     }
 
     #[test]
     fn quote_posix_newline_is_exact() {
         if let Some(sh) = find_shell("dash", None) {
-            let got =
-                run("dash newline", &sh, &["-c"], &format!("printf '%s|' {}", posix("a\n'b")));
+            let got = run("dash newline", &sh, &["-c"], &format!("printf '%s|' {}", posix("a\n'b")));
             assert_eq!(String::from_utf8_lossy(&got), "a\n'b|");
         }
     }
@@ -546,10 +531,7 @@ mod tests {
         if let Some(sh) = find_shell("tcsh", None) {
             let dir = scratch_dir("tcsh-prompt");
             for s in HOSTILE {
-                let input = format!(
-                    "set prompt = {}'<END>'\nexit\n",
-                    csh(&csh_prompt_text(&format!("<BEGIN>{s}")))
-                );
+                let input = format!("set prompt = {}'<END>'\nexit\n", csh(&csh_prompt_text(&format!("<BEGIN>{s}"))));
                 let mut child = Command::new(&sh)
                     .args(["-f", "-i"])
                     .current_dir(&dir)

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rvenv::{CheckReport, CreateReport, EnvInfo, Entry, Event, InfoReport, Plan, PlanReport, Problem, Seeded, json_line};
+use rvenv::{
+    CheckReport, CreateReport, Entry, EnvInfo, Event, InfoReport, Plan, PlanReport, Problem, Seeded, json_line,
+};
 
 pub(crate) struct Human<'a> {
     quiet: bool,
@@ -117,7 +119,9 @@ fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
         }
     }
     if let Some(version) = pip_pending {
-        println!("  (pip {version}: its files are not listed, as rvenv's cache does not hold them yet; a real run unpacks them first)");
+        println!(
+            "  (pip {version}: its files are not listed, as rvenv's cache does not hold them yet; a real run unpacks them first)"
+        );
     }
 }
 
@@ -136,7 +140,9 @@ pub(crate) fn info(info: &EnvInfo, json: bool) -> rvenv::Result<()> {
     println!("Made by:       {tool}");
     match info.layout.as_deref() {
         Some("venv") => println!("Layout:        learned from the base interpreter's own venv"),
-        Some("fallback") => println!("Layout:        rvenv's fallback (the base interpreter's own venv cannot make one)"),
+        Some("fallback") => {
+            println!("Layout:        rvenv's fallback (the base interpreter's own venv cannot make one)")
+        }
         Some(other) => println!("Layout:        {other}"),
         None => {}
     }

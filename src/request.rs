@@ -101,11 +101,7 @@ pub struct CreateRequest {
 
 impl CreateRequest {
     pub fn from_args(args: &CreateArgs, cache_dir: Option<&Path>, cwd: &Path, ambient: &Ambient) -> Result<Self> {
-        let targets = args
-            .dirs
-            .iter()
-            .map(|dir| target_path(dir, cwd))
-            .collect::<Result<Vec<_>>>()?;
+        let targets = args.dirs.iter().map(|dir| target_path(dir, cwd)).collect::<Result<Vec<_>>>()?;
         if args.upgrade_deps && args.without_pip {
             return Err(Error::Usage(
                 "--upgrade-deps upgrades pip, so it cannot go with --without-pip: drop one of them".into(),
@@ -149,7 +145,8 @@ pub(crate) fn target_path(dir: &Path, cwd: &Path) -> Result<PathBuf> {
         return Err(bad("it is empty"));
     }
     let abs = normalize(&cwd.join(dir));
-    let text = abs.to_str().ok_or_else(|| bad("it is not valid UTF-8, which activation scripts and pyvenv.cfg need"))?;
+    let text =
+        abs.to_str().ok_or_else(|| bad("it is not valid UTF-8, which activation scripts and pyvenv.cfg need"))?;
     if text.contains(':') {
         return Err(bad("it contains `:`, the PATH separator, so its bin directory could never be put on PATH"));
     }

@@ -55,14 +55,17 @@ fn dist_name_version(dist_info: &str) -> Option<(&str, &str)> {
 /// The distributions in the site-packages directory `site` of the packages the image holds, with
 /// their RECORDs: what a re-run must keep or replace. Empty for a new environment.
 pub(crate) fn installed(site: &Path, image: &Image) -> Vec<Installed> {
-    let names: Vec<&str> = image.manifest.dists.iter().filter_map(|d| dist_name_version(&d.dist_info)).map(|(n, _)| n).collect();
+    let names: Vec<&str> =
+        image.manifest.dists.iter().filter_map(|d| dist_name_version(&d.dist_info)).map(|(n, _)| n).collect();
     let Ok(entries) = fs_err::read_dir(site) else { return vec![] };
     let mut found: Vec<Installed> = entries
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|dist_info| dist_name_version(dist_info).is_some_and(|(name, _)| names.contains(&name)))
         .map(|dist_info| {
-            let record = fs_err::read(site.join(&dist_info).join("RECORD")).ok().map(|b| record::paths(&String::from_utf8_lossy(&b)));
+            let record = fs_err::read(site.join(&dist_info).join("RECORD"))
+                .ok()
+                .map(|b| record::paths(&String::from_utf8_lossy(&b)));
             Installed { dist_info, record }
         })
         .collect();
@@ -131,14 +134,14 @@ pub(crate) fn entries(
         // Some are kept: only the files (and their directories) of the others.
         let files: HashSet<&str> = wanted.iter().flat_map(|d| d.rows.iter().map(|r| r.path.as_str())).collect();
         let dirs: HashSet<&Path> = files.iter().flat_map(|f| Path::new(f).ancestors().skip(1)).collect();
-        out.extend(manifest.dirs.iter().filter(|d| dirs.contains(Path::new(d))).map(|d| Entry::Dir { path: purelib.join(d) }));
         out.extend(
-            manifest
-                .files
-                .iter()
-                .filter(|f| files.contains(f.as_str()))
-                .map(|f| Entry::Link { path: purelib.join(f), from: site.join(f), hardlink }),
+            manifest.dirs.iter().filter(|d| dirs.contains(Path::new(d))).map(|d| Entry::Dir { path: purelib.join(d) }),
         );
+        out.extend(manifest.files.iter().filter(|f| files.contains(f.as_str())).map(|f| Entry::Link {
+            path: purelib.join(f),
+            from: site.join(f),
+            hardlink,
+        }));
     }
 
     let python = env_dir.join(&layout.bin).join(&layout.executable);
@@ -151,10 +154,7 @@ pub(crate) fn entries(
             } else {
                 manifest.style.render(script, python)
             };
-            let contents = rendered.map_err(|detail| Error::PipImage {
-                wheel: image.dir.clone(),
-                detail,
-            })?;
+            let contents = rendered.map_err(|detail| Error::PipImage { wheel: image.dir.clone(), detail })?;
             let path = bin.join(&script.name);
             let rel = record::relative(&layout.purelib, path.to_str().expect("UTF-8 layout"));
             rows.push(record::Row::of(rel, &contents));
@@ -163,7 +163,11 @@ pub(crate) fn entries(
         }
         let record_path = format!("{}/RECORD", dist.dist_info);
         rows.push(record::Row::bare(record_path.clone()));
-        out.push(Entry::File { path: purelib.join(record_path), contents: record::render(&rows), mode: 0o666 & !umask });
+        out.push(Entry::File {
+            path: purelib.join(record_path),
+            contents: record::render(&rows),
+            mode: 0o666 & !umask,
+        });
     }
 
     for (name, to) in &manifest.copies {
@@ -188,7 +192,9 @@ fn removal(old: &Installed, layout: &Layout) -> Vec<Entry> {
             continue;
         }
         let mut parent = path.parent();
-        while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty() && *d != purelib && *d != Path::new(&layout.bin)) {
+        while let Some(dir) =
+            parent.filter(|d| !d.as_os_str().is_empty() && *d != purelib && *d != Path::new(&layout.bin))
+        {
             parents.insert(dir.to_path_buf());
             parent = dir.parent();
         }
@@ -317,12 +323,21 @@ mod tests {
 
     #[test]
     fn removal_stays_inside_and_takes_the_dist_info_last() {
-        let layout = crate::layout::Layout::for_interpreter(&crate::layout::tests::cpython(12), crate::request::LinkMode::Symlinks)
-            .unwrap();
+        let layout = crate::layout::Layout::for_interpreter(
+            &crate::layout::tests::cpython(12),
+            crate::request::LinkMode::Symlinks,
+        )
+        .unwrap();
         let old = dist(
             "pip-23.0.1.dist-info",
-            Some(&["pip/__init__.py", "pip/_vendor/x/y.py", "../../../bin/pip", "../../../../../etc/passwd", "/etc/shadow",
-                "pip-23.0.1.dist-info/METADATA"]),
+            Some(&[
+                "pip/__init__.py",
+                "pip/_vendor/x/y.py",
+                "../../../bin/pip",
+                "../../../../../etc/passwd",
+                "/etc/shadow",
+                "pip-23.0.1.dist-info/METADATA",
+            ]),
         );
         let site = "lib/python3.12/site-packages";
         let got: Vec<(String, Removal)> = removal(&old, &layout)

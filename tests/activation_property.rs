@@ -7,7 +7,10 @@
 //!
 //! Seeded and reproducible: `RVENV_PROPERTY_SEED=N` picks another seed, `RVENV_PROPERTY_CASES=N`
 //! another count; the seed is printed with every failure.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -40,10 +43,28 @@ const ALPHABET: &[&str] = &[
 
 /// Fragments that would run `touch pwned` (or write a file) if any shell evaluated them.
 const HIDDEN: &[&str] = &[
-    "$(touch pwned)", "`touch pwned`", ";touch pwned;", "|touch pwned", "&touch pwned&", "&&touch pwned",
-    "$(touch${IFS}pwned)", "{touch,pwned}", ">pwned", "'$(touch pwned)'", "\"$(touch pwned)\"",
-    "%(touch pwned)", "@(touch pwned)", "(touch pwned)", "!touch pwned", "\\$(touch pwned)", "$[touch pwned]",
-    "${touch pwned}", "`touch pwned`'", "'; touch pwned; '", "\"; touch pwned; \"", "#{touch pwned}",
+    "$(touch pwned)",
+    "`touch pwned`",
+    ";touch pwned;",
+    "|touch pwned",
+    "&touch pwned&",
+    "&&touch pwned",
+    "$(touch${IFS}pwned)",
+    "{touch,pwned}",
+    ">pwned",
+    "'$(touch pwned)'",
+    "\"$(touch pwned)\"",
+    "%(touch pwned)",
+    "@(touch pwned)",
+    "(touch pwned)",
+    "!touch pwned",
+    "\\$(touch pwned)",
+    "$[touch pwned]",
+    "${touch pwned}",
+    "`touch pwned`'",
+    "'; touch pwned; '",
+    "\"; touch pwned; \"",
+    "#{touch pwned}",
 ];
 
 fn hostile(rng: &mut Rng, max_len: usize) -> String {
@@ -76,7 +97,11 @@ fn cases(root: &Path) -> Vec<Case> {
         .map(|i| {
             // A directory name (no `/`, no `:`, which is refused) under a numbered parent.
             let name = hostile(&mut rng, 12).replace(['/', ':'], "_");
-            let name = if name.starts_with('.') || name.len() > 200 { format!("x{}", &name[..name.len().min(100)]) } else { name };
+            let name = if name.starts_with('.') || name.len() > 200 {
+                format!("x{}", &name[..name.len().min(100)])
+            } else {
+                name
+            };
             let prompt = hostile(&mut rng, 10);
             let env = root.join(format!("{i:03}")).join(&name);
             // Every fourth environment is relocatable: its scripts compute the path instead.
@@ -90,7 +115,12 @@ fn cases(root: &Path) -> Vec<Case> {
                 .arg(&env)
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "seed {}: case {i} {env:?}: {}", seed(), String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "seed {}: case {i} {env:?}: {}",
+                seed(),
+                String::from_utf8_lossy(&out.stderr)
+            );
             Case { env, prompt }
         })
         .collect()

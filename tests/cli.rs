@@ -1,6 +1,9 @@
 //! The command line, run for real: each flag, existing targets, and every bad input answered with
 //! one clear line, the right exit code, and nothing written.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -90,7 +93,12 @@ fn version_spec_finds_pyenv_interpreter() {
     let tmp = tempfile::tempdir().unwrap();
     let env = tmp.path().join("env");
     // Not on PATH by that name outside pyenv's shims: found in pyenv's versions folder.
-    let out = rvenv().env("PATH", "/usr/bin:/bin").args(["create", "--without-pip", "-p", "3.12", "-q"]).arg(&env).output().unwrap();
+    let out = rvenv()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["create", "--without-pip", "-p", "3.12", "-q"])
+        .arg(&env)
+        .output()
+        .unwrap();
     ok(&out);
     assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), expected);
     assert!(cfg_value(&env, "version").unwrap().starts_with("3.12."));
@@ -315,9 +323,23 @@ fn cache_dir_is_a_flag_and_a_variable() {
     let tmp = tempfile::tempdir().unwrap();
     let python = any_python().path;
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let out = rvenv().arg("--cache-dir").arg(&a).args(["create", "-q", "--without-pip", "-p"]).arg(&python).arg(tmp.path().join("e1")).output().unwrap();
+    let out = rvenv()
+        .arg("--cache-dir")
+        .arg(&a)
+        .args(["create", "-q", "--without-pip", "-p"])
+        .arg(&python)
+        .arg(tmp.path().join("e1"))
+        .output()
+        .unwrap();
     ok(&out);
-    let out = rvenv().args(["create", "-q", "--without-pip", "--cache-dir"]).arg(&b).arg("-p").arg(&python).arg(tmp.path().join("e2")).output().unwrap();
+    let out = rvenv()
+        .args(["create", "-q", "--without-pip", "--cache-dir"])
+        .arg(&b)
+        .arg("-p")
+        .arg(&python)
+        .arg(tmp.path().join("e2"))
+        .output()
+        .unwrap();
     ok(&out);
     assert!(a.join("interpreters").is_dir() && b.join("interpreters").is_dir(), "the caches were not used");
     let out = rvenv().env("RVENV_CACHE_DIR", &a).args(["cache", "dir"]).output().unwrap();

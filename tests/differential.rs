@@ -2,7 +2,10 @@
 //! `rvenv create` side by side must make the same tree (names, kinds, modes, link targets, copied
 //! bytes), the same `pyvenv.cfg` (plus our `command` and `rvenv` keys), and an interpreter that
 //! sees the same prefixes, site paths and sysconfig scheme.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 

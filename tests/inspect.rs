@@ -1,6 +1,9 @@
 //! `rvenv info`, `rvenv check`, `create --json`, `create --dry-run` and `completions`, on real
 //! environments made by rvenv, `python -m venv`, virtualenv and uv, broken for real.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -28,7 +31,8 @@ fn check(env: &Path) -> (i32, Vec<String>) {
     if code == 2 {
         return (2, vec![]);
     }
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let value: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
     common::assert_documented(&value, "check --json");
     let problems: Vec<String> =
         value["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_owned()).collect();
@@ -38,7 +42,8 @@ fn check(env: &Path) -> (i32, Vec<String>) {
 }
 
 fn create(cache: &Path, python: &Path, env: &Path, extra: &[&str]) {
-    let out = run(rvenv().env("RVENV_CACHE_DIR", cache).args(["create", "-q", "--python"]).arg(python).args(extra).arg(env));
+    let out =
+        run(rvenv().env("RVENV_CACHE_DIR", cache).args(["create", "-q", "--python"]).arg(python).args(extra).arg(env));
     ok(&out, "rvenv create");
 }
 
@@ -193,7 +198,10 @@ fn check_names_each_breakage() {
     let out = run(rvenv().arg("check").arg(&moved));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report = String::from_utf8_lossy(&out.stdout);
-    assert!(report.contains("[moved]") && report.contains(env.to_str().unwrap()) && report.contains("fix:"), "{report}");
+    assert!(
+        report.contains("[moved]") && report.contains(env.to_str().unwrap()) && report.contains("fix:"),
+        "{report}"
+    );
     let theirs = tmp.path().join("venv-here");
     ok(&run(Command::new(&py12).args(["-m", "venv"]).arg(&theirs)), "python -m venv");
     let theirs_moved = tmp.path().join("venv-there");
@@ -233,13 +241,19 @@ fn dry_run_writes_nothing_and_lists_the_plan() {
 
     // With pip's image cached, its files are listed too; as JSON, pyvenv.cfg comes last.
     create(&cache, &py, &tmp.path().join("warm"), &[]);
-    let out = run(rvenv().env("RVENV_CACHE_DIR", &cache).args(["create", "--dry-run", "--json", "--python"]).arg(&py).arg(&env));
+    let out = run(rvenv()
+        .env("RVENV_CACHE_DIR", &cache)
+        .args(["create", "--dry-run", "--json", "--python"])
+        .arg(&py)
+        .arg(&env));
     ok(&out, "--dry-run --json");
     assert!(!env.exists());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     common::assert_documented(&v, "create --dry-run --json");
     let entries = v["entries"].as_array().unwrap();
-    assert!(entries.iter().any(|e| e["kind"] == "hardlink" && e["path"].as_str().unwrap().ends_with("/pip/__init__.py")));
+    assert!(
+        entries.iter().any(|e| e["kind"] == "hardlink" && e["path"].as_str().unwrap().ends_with("/pip/__init__.py"))
+    );
     assert!(entries.last().unwrap()["path"].as_str().unwrap().ends_with("/pyvenv.cfg"));
     assert_eq!(v["pip_image_missing"], serde_json::Value::Null);
 }
@@ -249,7 +263,12 @@ fn create_json_prints_one_object_per_environment() {
     let Some(py) = python(12) else { return };
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let out = run(rvenv().env("RVENV_CACHE_DIR", tmp.path().join("cache")).args(["create", "--json", "--python"]).arg(&py).arg(&a).arg(&b));
+    let out = run(rvenv()
+        .env("RVENV_CACHE_DIR", tmp.path().join("cache"))
+        .args(["create", "--json", "--python"])
+        .arg(&py)
+        .arg(&a)
+        .arg(&b));
     ok(&out, "create --json");
     assert!(out.stderr.is_empty(), "human output mixed in: {}", text(&out));
     let lines: Vec<serde_json::Value> =
@@ -300,22 +319,44 @@ fn relocatable_env_works_after_a_move() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("from {env}/lib/")), "{}", text(&out));
 
     let quoted = rvenv::quote_posix(env);
-    let posix = format!(". {quoted}/bin/activate && printf '%s\\n' \"$VIRTUAL_ENV\" \"$(command -v python)\" && pip --version");
+    let posix =
+        format!(". {quoted}/bin/activate && printf '%s\\n' \"$VIRTUAL_ENV\" \"$(command -v python)\" && pip --version");
     let shells: Vec<(&str, Vec<String>)> = vec![
         ("bash", vec!["-c".into(), posix.clone()]),
         ("zsh", vec!["-f".into(), "-c".into(), posix.clone()]),
-        ("fish", vec!["--no-config".into(), "-c".into(), format!(
-            "source {}/bin/activate.fish; and printf '%s\\n' $VIRTUAL_ENV (command -v python); and pip --version",
-            rvenv::quote_fish(env)
-        )]),
-        ("nu", vec!["-n".into(), "-c".into(), format!(
-            "overlay use {}; print $env.VIRTUAL_ENV; print (which python | get path.0); ^pip --version",
-            rvenv::quote_nu(&format!("{env}/bin/activate.nu"))
-        )]),
-        ("xonsh", vec!["--no-rc".into(), "-c".into(), format!(
-            "source @({}); print($VIRTUAL_ENV); print(__import__('shutil').which('python', path=__import__('os').pathsep.join($PATH))); pip --version",
-            rvenv::quote_xonsh(&format!("{env}/bin/activate.xsh"))
-        )]),
+        (
+            "fish",
+            vec![
+                "--no-config".into(),
+                "-c".into(),
+                format!(
+                    "source {}/bin/activate.fish; and printf '%s\\n' $VIRTUAL_ENV (command -v python); and pip --version",
+                    rvenv::quote_fish(env)
+                ),
+            ],
+        ),
+        (
+            "nu",
+            vec![
+                "-n".into(),
+                "-c".into(),
+                format!(
+                    "overlay use {}; print $env.VIRTUAL_ENV; print (which python | get path.0); ^pip --version",
+                    rvenv::quote_nu(&format!("{env}/bin/activate.nu"))
+                ),
+            ],
+        ),
+        (
+            "xonsh",
+            vec![
+                "--no-rc".into(),
+                "-c".into(),
+                format!(
+                    "source @({}); print($VIRTUAL_ENV); print(__import__('shutil').which('python', path=__import__('os').pathsep.join($PATH))); pip --version",
+                    rvenv::quote_xonsh(&format!("{env}/bin/activate.xsh"))
+                ),
+            ],
+        ),
     ];
     for (name, args) in shells {
         let Some(shell) = common::shell(name) else { continue };
@@ -332,7 +373,8 @@ fn relocatable_env_works_after_a_move() {
 
     // dash cannot tell a sourced script where it is: it falls back to the path it was made at.
     if let Some(dash) = common::shell("dash") {
-        let out = run(Command::new(dash).args(["-c", &format!(". {quoted}/bin/activate && printf '%s' \"$VIRTUAL_ENV\"")]));
+        let out =
+            run(Command::new(dash).args(["-c", &format!(". {quoted}/bin/activate && printf '%s' \"$VIRTUAL_ENV\"")]));
         ok(&out, "dash");
         assert_eq!(String::from_utf8_lossy(&out.stdout), made.to_str().unwrap());
     }

@@ -1,6 +1,9 @@
 //! Finding interpreters: pyenv shims resolved by pyenv's rules without running them (checked
 //! against `pyenv which`), and the probe cache, which must notice when an interpreter changes.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -36,7 +39,8 @@ impl FakePyenv {
             .replace("\"/root/.pyenv/libexec/pyenv\"", &format!("\"{}\"", real.join("libexec/pyenv").display()))
             .replacen("set -e\n", &format!("set -e\ntouch '{}'\n", marker.display()), 1);
         // The libexec path must stay the real one, the root the fake one.
-        let shim = shim.replace(&format!("{}/libexec/pyenv", root.display()), &format!("{}/libexec/pyenv", real.display()));
+        let shim =
+            shim.replace(&format!("{}/libexec/pyenv", root.display()), &format!("{}/libexec/pyenv", real.display()));
         for name in ["python3", "python3.12", "python"] {
             let path = root.join("shims").join(name);
             std::fs::write(&path, &shim).unwrap();
@@ -71,7 +75,11 @@ impl FakePyenv {
     fn rvenv_create(&self, command: &str, pyenv_version: Option<&str>, env: &Path) -> Output {
         let mut cmd = self.command(common::rvenv(), pyenv_version);
         cmd.env("RVENV_CACHE_DIR", self.root.join("../cache"));
-        cmd.args(["create", "--without-pip", "-q", "-p"]).arg(self.root.join("shims").join(command)).arg(env).output().unwrap()
+        cmd.args(["create", "--without-pip", "-q", "-p"])
+            .arg(self.root.join("shims").join(command))
+            .arg(env)
+            .output()
+            .unwrap()
     }
 }
 
@@ -93,7 +101,11 @@ fn installed(version: &str) -> bool {
 
 #[test]
 fn shim_resolution_agrees_with_pyenv() {
-    if !pyenv_root().join("shims/python3").exists() || !installed("3.12.1") || !installed("3.11.7") || !installed("3.13.0") {
+    if !pyenv_root().join("shims/python3").exists()
+        || !installed("3.12.1")
+        || !installed("3.11.7")
+        || !installed("3.13.0")
+    {
         return missing("pyenv with 3.11.7, 3.12.1 and 3.13.0");
     }
     let fake = FakePyenv::new("3.13.0").unwrap();
@@ -148,7 +160,13 @@ fn probe_cache_notices_a_replaced_interpreter() {
     std::fs::create_dir(&bin).unwrap();
     let python = bin.join("python3");
     let create = |env: &str| {
-        let out = rvenv().env("RVENV_CACHE_DIR", &cache).args(["create", "--without-pip", "-q", "-p"]).arg(&python).arg(tmp.path().join(env)).output().unwrap();
+        let out = rvenv()
+            .env("RVENV_CACHE_DIR", &cache)
+            .args(["create", "--without-pip", "-q", "-p"])
+            .arg(&python)
+            .arg(tmp.path().join(env))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         cfg_version(&tmp.path().join(env))
     };
@@ -168,7 +186,13 @@ fn corrupted_cache_entries_are_ignored_and_rewritten() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let create = |env: &str| {
-        let out = rvenv().env("RVENV_CACHE_DIR", &cache).args(["create", "--without-pip", "-q", "-p"]).arg(&py.path).arg(tmp.path().join(env)).output().unwrap();
+        let out = rvenv()
+            .env("RVENV_CACHE_DIR", &cache)
+            .args(["create", "--without-pip", "-q", "-p"])
+            .arg(&py.path)
+            .arg(tmp.path().join(env))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     };
     create("a");

@@ -2,7 +2,10 @@
 //! activation templates and the probe script they embed, the manifest, lock file, README and
 //! licence) and nothing else, not even scratch files left in the tree; the manifest carries the
 //! metadata crates.io shows; pyproject.toml takes its version from Cargo.toml.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -13,16 +16,8 @@ fn root() -> &'static Path {
 }
 
 fn cargo(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "cargo {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(env!("CARGO")).args(args).current_dir(root()).output().expect("run cargo");
+    assert!(out.status.success(), "cargo {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("cargo's output is UTF-8")
 }
 
@@ -76,10 +71,8 @@ fn the_package_holds_what_a_build_needs_and_nothing_else() {
     for path in &scratch.0 {
         std::fs::write(path, "scratch\n").unwrap();
     }
-    let listed: BTreeSet<String> = cargo(&["package", "--list", "--allow-dirty", "--offline"])
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let listed: BTreeSet<String> =
+        cargo(&["package", "--list", "--allow-dirty", "--offline"]).lines().map(str::to_owned).collect();
     drop(scratch);
 
     // Only these, so tests/, scripts/, .ci/, pyproject.toml and scratch stay out.
@@ -125,14 +118,9 @@ fn the_package_holds_what_a_build_needs_and_nothing_else() {
 #[test]
 fn the_manifest_has_what_crates_io_shows() {
     let meta: serde_json::Value =
-        serde_json::from_str(&cargo(&["metadata", "--no-deps", "--format-version", "1", "--offline"]))
-            .unwrap();
-    let package = meta["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "rvenv")
-        .expect("the rvenv package");
+        serde_json::from_str(&cargo(&["metadata", "--no-deps", "--format-version", "1", "--offline"])).unwrap();
+    let package =
+        meta["packages"].as_array().unwrap().iter().find(|p| p["name"] == "rvenv").expect("the rvenv package");
     for field in ["description", "license", "readme", "rust_version"] {
         let value = package[field].as_str().unwrap_or_default();
         assert!(!value.is_empty(), "Cargo.toml has no {field}");

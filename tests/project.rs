@@ -3,7 +3,10 @@
 //! chooses among the real interpreters installed (pyenv's 3.11.7, 3.12.1 and 3.13.0, Debian's
 //! python3); the line saying what was created names pip's version; `info`/`check` alone look at
 //! `$VIRTUAL_ENV`, else `.venv`. PATH is set by each test, so the developer's does not matter.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -105,7 +108,10 @@ fn requires_python_picks_the_newest_interpreter_that_satisfies_it() {
     ok(&out, "create");
     assert_eq!(p.home(".venv"), pyenv_bin("3.13.0"));
     let err = stderr(&out);
-    assert!(err.contains("Using CPython 3.13.0 at ") && err.contains("(requires-python >=3.13 in pyproject.toml)"), "{err}");
+    assert!(
+        err.contains("Using CPython 3.13.0 at ") && err.contains("(requires-python >=3.13 in pyproject.toml)"),
+        "{err}"
+    );
     // Upper bounds and exclusions: python3 on PATH (3.11) is too old and 3.13 excluded, so 3.12.1.
     p.write("pyproject.toml", "[project]\nrequires-python = \">=3.12,<3.14,!=3.13.*\"\n");
     ok(&p.run("", &["create", "--without-pip", "--clear", ".venv"]), "create again");
@@ -215,9 +221,17 @@ fn info_and_check_alone_look_at_the_active_environment_else_venv() {
     assert_eq!(out.status.code(), Some(2), "no .venv in src: {}", text(&out));
     let out = p.run("", &["check"]);
     ok(&out, "check");
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&p.dir.join(".venv").display().to_string()), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&p.dir.join(".venv").display().to_string()),
+        "{}",
+        text(&out)
+    );
     let active = p.dir.join("other");
     let out = p.rvenv("src", &["info"]).env("VIRTUAL_ENV", &active).output().unwrap();
     ok(&out, "info");
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("Environment:   {}", active.display())), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("Environment:   {}", active.display())),
+        "{}",
+        text(&out)
+    );
 }

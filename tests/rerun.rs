@@ -1,7 +1,10 @@
 //! Run it again and lose nothing: `rvenv create` over the environment an earlier run left — with
 //! any mix of flags, any number of times, after the user upgraded or downgraded pip, after a run
 //! that was killed — leaves exactly what one fresh run leaves, plus what the user put there.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -46,7 +49,12 @@ fn snapshot(root: &Path) -> BTreeMap<String, String> {
 fn difference(got: &BTreeMap<String, String>, want: &BTreeMap<String, String>) -> Option<String> {
     for (path, node) in got {
         match want.get(path) {
-            None => return Some(format!("extra: {path} ({} extra in all)", got.keys().filter(|k| !want.contains_key(*k)).count())),
+            None => {
+                return Some(format!(
+                    "extra: {path} ({} extra in all)",
+                    got.keys().filter(|k| !want.contains_key(*k)).count()
+                ));
+            }
             Some(w) if w != node => {
                 let cut = |s: &str| s.chars().take(300).collect::<String>();
                 return Some(format!("differs: {path}\n got: {}\nwant: {}", cut(node), cut(w)));
@@ -178,7 +186,10 @@ fn a_pip_the_user_upgraded_survives_every_rerun() {
                 let env = tmp.join(&interp.label);
                 ok(&create(cache, &interp.path, &env, &[]), "create");
                 let bundled = pip_version(&env);
-                ok(&in_env(&env, &["-m", "pip", "install", "-q", newer.to_str().unwrap()]), "pip install -U pip (offline)");
+                ok(
+                    &in_env(&env, &["-m", "pip", "install", "-q", newer.to_str().unwrap()]),
+                    "pip install -U pip (offline)",
+                );
                 assert_eq!(pip_version(&env), "24.2");
                 let upgraded = snapshot(&env);
                 for flags in [&[][..], &[], &["--upgrade"], &["--prompt", "again"], &[]] {
@@ -221,7 +232,10 @@ fn an_older_pip_is_replaced_whole_even_after_a_kill() {
     let fresh = snapshot(&env);
     // No kill first, then entry numbers through the removal (~1100 entries) and the linking.
     for step in [None, Some(5), Some(400), Some(1100), Some(1130), Some(1500)] {
-        ok(&in_env(&env, &["-m", "pip", "install", "-q", older.to_str().unwrap()]), "pip install pip==23.2.1 (offline)");
+        ok(
+            &in_env(&env, &["-m", "pip", "install", "-q", older.to_str().unwrap()]),
+            "pip install pip==23.2.1 (offline)",
+        );
         assert_eq!(dist_infos(&env, "pip"), ["pip-23.2.1.dist-info"]);
         if let Some(step) = step {
             let out = rvenv()
@@ -393,7 +407,8 @@ fn a_cache_someone_else_could_fill_is_not_used() {
 fn errors_name_the_users_path() {
     let python = pyenv_python(12).expect("pyenv 3.12");
     for target in ["/proc/rvenv-x", "/proc/self/rvenv-x/env"] {
-        let out = rvenv().args(["create", "-q", "--without-pip", "--python"]).arg(&python).arg(target).output().unwrap();
+        let out =
+            rvenv().args(["create", "-q", "--without-pip", "--python"]).arg(&python).arg(target).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.lines().count(), 1, "{err}");

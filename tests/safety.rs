@@ -2,7 +2,10 @@
 //! swap, SIGTERM and SIGINT mid-way, a full filesystem and a read-only one. Each time the target
 //! must be absent, the old environment, or a whole new one — never half-made — and no staging
 //! directory may outlive the next run.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -17,7 +20,12 @@ fn create(target: &Path, extra: &[&str], fault: Option<&str>) -> Output {
     if let Some(fault) = fault {
         cmd.env("RVENV_FAULT", fault);
     }
-    cmd.args(["create", "--without-pip", "-q", "--python"]).arg(any_python().path).args(extra).arg(target).output().unwrap()
+    cmd.args(["create", "--without-pip", "-q", "--python"])
+        .arg(any_python().path)
+        .args(extra)
+        .arg(target)
+        .output()
+        .unwrap()
 }
 
 /// The target is a complete, working environment: its python runs and knows where it is.
@@ -33,7 +41,8 @@ fn assert_whole(target: &Path) {
 }
 
 fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     names
 }
@@ -136,7 +145,12 @@ struct Mount {
 impl Mount {
     fn tmpfs(path: &Path, options: &str) -> Option<Mount> {
         std::fs::create_dir_all(path).unwrap();
-        let ok = Command::new("mount").args(["-t", "tmpfs", "-o", options, "tmpfs"]).arg(path).status().map(|s| s.success()).unwrap_or(false);
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+            .arg(path)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
         if !ok {
             missing("permission to mount a tmpfs (run as root)");
             return None;
@@ -145,7 +159,8 @@ impl Mount {
     }
 
     fn remount(&self, options: &str) {
-        let status = Command::new("mount").args(["-o", &format!("remount,{options}")]).arg(&self.path).status().unwrap();
+        let status =
+            Command::new("mount").args(["-o", &format!("remount,{options}")]).arg(&self.path).status().unwrap();
         assert!(status.success());
     }
 }

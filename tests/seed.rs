@@ -1,6 +1,9 @@
 //! pip seeding: what rvenv links in from its cached image must be what `python -m venv` (which runs
 //! ensurepip) installs, for every interpreter on the machine, and it must work as pip.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -9,7 +12,6 @@ use std::process::{Command, Output};
 
 use common::venvdiff::pip_files;
 use common::{Interp, interpreters, ok, rvenv, scrub};
-
 
 /// A command for a program inside an environment, with a clean, offline-friendly environment.
 fn in_env(program: &Path) -> Command {
@@ -76,11 +78,15 @@ fn pip_matches_ensurepip_and_works_for_every_interpreter() {
     let wheel = tiny_wheel(&interpreters()[0].path, tmp.path());
     // One thread per interpreter: most of the time is spent waiting on Python.
     let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            interpreters().into_iter().map(|interp| scope.spawn({
-                let (tmp, cache, wheel) = (tmp.path(), &cache, &wheel);
-                move || check_pip(&interp, tmp, cache, wheel)
-            })).collect();
+        let handles: Vec<_> = interpreters()
+            .into_iter()
+            .map(|interp| {
+                scope.spawn({
+                    let (tmp, cache, wheel) = (tmp.path(), &cache, &wheel);
+                    move || check_pip(&interp, tmp, cache, wheel)
+                })
+            })
+            .collect();
         handles.into_iter().filter_map(|h| h.join().unwrap_or_else(|_| Some("a check panicked".into()))).collect()
     });
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -105,14 +111,18 @@ fn check_pip(interp: &Interp, tmp: &Path, cache: &Path, wheel: &Path) -> Option<
         let differ: Vec<_> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).take(8).collect();
         if !differ.is_empty() {
             let shown = |v: Option<&String>| v.map(|s| s.chars().take(60).collect::<String>());
-            let lines: Vec<_> =
-                differ.iter().map(|k| format!("  {k}: venv {:?} / rvenv {:?}", shown(a.get(*k)), shown(b.get(*k)))).collect();
+            let lines: Vec<_> = differ
+                .iter()
+                .map(|k| format!("  {k}: venv {:?} / rvenv {:?}", shown(a.get(*k)), shown(b.get(*k))))
+                .collect();
             return Some(format!("{label}: pip's files differ from python -m venv's:\n{}", lines.join("\n")));
         }
 
         // pip --version: ensurepip's version, installed in this env.
         let python = ours.join("bin/python");
-        let expected = stdout(&in_env(&interp.path).args(["-c", "import ensurepip; print(ensurepip.version())"]).output().unwrap());
+        let expected = stdout(
+            &in_env(&interp.path).args(["-c", "import ensurepip; print(ensurepip.version())"]).output().unwrap(),
+        );
         let out = in_env(&ours.join("bin/pip")).arg("--version").output().unwrap();
         ok(&out, &format!("{label}: pip --version"));
         let version = stdout(&out);
@@ -162,7 +172,8 @@ fn pip_settings_do_not_change_the_seed() {
     let home = tmp.path().join("home");
     std::fs::create_dir_all(home.join(".pip")).unwrap();
     std::fs::create_dir_all(home.join(".config/pip")).unwrap();
-    let conf = "[global]\nno-install = true\nindex-url = http://127.0.0.1:9/\ntarget = /nonexistent\n[install]\nuser = true\n";
+    let conf =
+        "[global]\nno-install = true\nindex-url = http://127.0.0.1:9/\ntarget = /nonexistent\n[install]\nuser = true\n";
     std::fs::write(home.join(".pip/pip.conf"), conf).unwrap();
     std::fs::write(home.join(".config/pip/pip.conf"), conf).unwrap();
     let plain = tmp.path().join("plain");
@@ -310,7 +321,10 @@ fn python_without_ensurepip_is_refused_clearly() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.contains("ensurepip") && err.contains("--without-pip") && err.contains(python.to_str().unwrap()), "{err}");
+    assert!(
+        err.contains("ensurepip") && err.contains("--without-pip") && err.contains(python.to_str().unwrap()),
+        "{err}"
+    );
     assert!(!env.exists(), "something was made");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 2, "only `stripped` and the cache may be there");
 

@@ -19,7 +19,10 @@
 //! `ACT_DIR2`) wherever the shell can take a path that way; nushell needs a literal path at
 //! parse time, so its script carries the path quoted by `rvenv::quote::nu` (whose round trip
 //! through nu is tested in `src/quote.rs`).
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -223,25 +226,11 @@ impl<'a> Invocation<'a> {
     /// `program args…` reading `input` on stdin.
     fn stdin(label: &'a str, program: &'a Path, args: &[&str], input: &'a str) -> Self {
         let all = args.iter().map(|a| a.to_string()).collect();
-        Invocation {
-            label,
-            program,
-            args: all,
-            stdin: Some(input),
-            script: input,
-            pythonhome_in_env: true,
-        }
+        Invocation { label, program, args: all, stdin: Some(input), script: input, pythonhome_in_env: true }
     }
 
     /// `program args… file`, with `script` written to a file outside the working directory.
-    fn file(
-        fx: &Fixture,
-        label: &'a str,
-        program: &'a Path,
-        args: &[&str],
-        script: &'a str,
-        ext: &str,
-    ) -> Self {
+    fn file(fx: &Fixture, label: &'a str, program: &'a Path, args: &[&str], script: &'a str, ext: &str) -> Self {
         let file = fx.root.path().join(format!("script-{}.{ext}", fx.runs.get()));
         std::fs::write(&file, script).unwrap();
         let mut inv = Invocation::new(label, program, args, script);
@@ -312,11 +301,7 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
     if !left.is_empty() {
         errors.push(format!("files appeared in the working directory: {left:?}"));
     }
-    if walkdir::WalkDir::new(fx.root.path())
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .any(|e| e.file_name() == "pwned")
-    {
+    if walkdir::WalkDir::new(fx.root.path()).into_iter().filter_map(|e| e.ok()).any(|e| e.file_name() == "pwned") {
         errors.push("a `pwned` sentinel file was created".into());
     }
     let dumps = std::fs::read_dir(&dump)
@@ -324,13 +309,7 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
         .filter_map(|e| e.ok())
         .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect();
-    Run {
-        label: format!("{label} ({case:?} case)"),
-        script: inv.script.to_owned(),
-        output,
-        dumps,
-        errors,
-    }
+    Run { label: format!("{label} ({case:?} case)"), script: inv.script.to_owned(), output, dumps, errors }
 }
 
 /// Parse `env -0` output.
@@ -360,11 +339,7 @@ fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
         run.errors.push(format!("the shell exited with {}", run.output.status));
     }
     let bin = env.dir.join("bin");
-    let expect_var = |run: &mut Run,
-                      vars: &HashMap<Vec<u8>, Vec<u8>>,
-                      when: &str,
-                      key: &str,
-                      want: Option<&[u8]>| {
+    let expect_var = |run: &mut Run, vars: &HashMap<Vec<u8>, Vec<u8>>, when: &str, key: &str, want: Option<&[u8]>| {
         let got = vars.get(key.as_bytes());
         if got.map(|v| v.as_slice()) != want {
             run.errors.push(format!(
@@ -397,22 +372,14 @@ fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
         expect_var(run, &vars, "after deactivate", "VIRTUAL_ENV", None);
         expect_var(run, &vars, "after deactivate", "VIRTUAL_ENV_PROMPT", None);
         expect_var(run, &vars, "after deactivate", "PATH", Some(&base_path));
-        expect_var(
-            run,
-            &vars,
-            "after deactivate",
-            "PYTHONHOME",
-            case.pythonhome().map(str::as_bytes),
-        );
+        expect_var(run, &vars, "after deactivate", "PYTHONHOME", case.pythonhome().map(str::as_bytes));
     }
     run.expect_text("which", &format!("{}\n", bin.join("python").to_str().unwrap()));
     run.expect_text("prefix", &format!("{}\n", env.dir_str()));
     if let Some(left) = run.dumps.get("deactivate_after") {
         if !left.is_empty() {
-            run.errors.push(format!(
-                "deactivate is still defined after deactivate: {:?}",
-                String::from_utf8_lossy(left)
-            ));
+            run.errors
+                .push(format!("deactivate is still defined after deactivate: {:?}", String::from_utf8_lossy(left)));
         }
     }
 }
@@ -523,16 +490,14 @@ fn dash_activation() {
     let fx = fixture();
     for case in [Case::Plain, Case::Hostile] {
         let env = case.second(&fx);
-        let script =
-            format!("set -eu\n{}echo done > \"$DUMP/done\"\n", posix_body(&|_| String::new()));
+        let script = format!("set -eu\n{}echo done > \"$DUMP/done\"\n", posix_body(&|_| String::new()));
         let mut run = run_shell(&fx, Invocation::new("dash", &dash, &["-c"], &script), case);
         check_common(&mut run, &fx, case);
         run.expect_text("done", "done\n");
         run.finish();
 
         // An interactive dash writes each prompt, expanded, to stderr before reading a line.
-        let input =
-            "PS1='base> '\n. \"$ACT_DIR2/activate\"\necho active\ndeactivate\necho inactive\n";
+        let input = "PS1='base> '\n. \"$ACT_DIR2/activate\"\necho active\ndeactivate\necho inactive\n";
         let mut run = run_shell(&fx, Invocation::stdin("dash -i", &dash, &["-i"], input), case);
         let stderr = String::from_utf8_lossy(&run.output.stderr).into_owned();
         let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
@@ -588,12 +553,17 @@ fn child_shells_show_the_exported_prompt_and_run_nothing() {
             cmd_env.pythonhome_in_env = false;
             // ACT_DIR2 is the case's second env: point it at the env under test.
             let case = if std::ptr::eq(env, &fx.hostile) { Case::Hostile } else { Case::Plain };
-            let mut run = run_shell_with(&fx, cmd_env, case, &[
-                ("ACT_DIR2", env.dir.join("bin").into_os_string()),
-                ("CHILD_BASH", bash.clone().into_os_string()),
-                ("CHILD_ZSH", zsh.clone().into_os_string()),
-                ("CHILD_DASH", dash.clone().into_os_string()),
-            ]);
+            let mut run = run_shell_with(
+                &fx,
+                cmd_env,
+                case,
+                &[
+                    ("ACT_DIR2", env.dir.join("bin").into_os_string()),
+                    ("CHILD_BASH", bash.clone().into_os_string()),
+                    ("CHILD_ZSH", zsh.clone().into_os_string()),
+                    ("CHILD_DASH", dash.clone().into_os_string()),
+                ],
+            );
             for child in ["bash", "zsh", "zsh_subst", "dash"] {
                 let Some(shown) = run.text(&format!("{parent}-{child}")) else { continue };
                 // dash -i writes a line about job control, its prompt, then a newline at end of input.
@@ -602,11 +572,8 @@ fn child_shells_show_the_exported_prompt_and_run_nothing() {
                     _ => shown,
                 };
                 let same = parent == child;
-                let want = if same && parent == "zsh" {
-                    decorated_escaped(env, "base> ")
-                } else {
-                    decorated(env, "base> ")
-                };
+                let want =
+                    if same && parent == "zsh" { decorated_escaped(env, "base> ") } else { decorated(env, "base> ") };
                 let exact = !std::ptr::eq(env, &fx.hostile) || same;
                 if exact && !shown.ends_with(&want) {
                     run.errors.push(format!("{parent} -> {child}: shows {shown:?}, expected {want:?}"));
@@ -647,8 +614,7 @@ echo done > $DUMP/done
 "#;
     for case in [Case::Plain, Case::Hostile] {
         let env = case.second(&fx);
-        let mut run =
-            run_shell(&fx, Invocation::new("fish", &fish, &["--no-config", "-c"], script), case);
+        let mut run = run_shell(&fx, Invocation::new("fish", &fish, &["--no-config", "-c"], script), case);
         check_common(&mut run, &fx, case);
         run.expect_text("prompt", &decorated(env, "base0> "));
         run.expect_text("prompt_status", &decorated(env, "base1> "));
@@ -683,8 +649,7 @@ echo done > "$DUMP/done"
 "#;
     for case in [Case::Plain, Case::Hostile] {
         let env = case.second(&fx);
-        let mut run =
-            run_shell(&fx, Invocation::file(&fx, "tcsh", &tcsh, &["-f"], script, "csh"), case);
+        let mut run = run_shell(&fx, Invocation::file(&fx, "tcsh", &tcsh, &["-f"], script, "csh"), case);
         check_common(&mut run, &fx, case);
         if run.dumps.contains_key("prompt_set") {
             run.errors.push("activation set `prompt` in a non-interactive tcsh".into());
@@ -699,11 +664,9 @@ echo done > "$DUMP/done"
                 "set prompt = 'base> '\nsource \"$ACT_DIR2/activate.csh\"\n{}",
                 if deactivate { "deactivate\n" } else { "" }
             );
-            let mut run =
-                run_shell(&fx, Invocation::stdin("tcsh -i", &tcsh, &["-f", "-i"], &input), case);
+            let mut run = run_shell(&fx, Invocation::stdin("tcsh -i", &tcsh, &["-f", "-i"], &input), case);
             let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
-            let last =
-                stdout.trim_end_matches("exit\n").rsplit('\n').next().unwrap_or("").to_owned();
+            let last = stdout.trim_end_matches("exit\n").rsplit('\n').next().unwrap_or("").to_owned();
             if !last.ends_with(&want) || (deactivate && last.contains(&decorated(env, ""))) {
                 run.errors.push(format!("the last prompt shown is {last:?}, expected {want:?}"));
             }
@@ -830,11 +793,7 @@ fn created_env_carries_rendered_scripts() {
         };
         for (name, text) in rvenv::render_activation(&ctx) {
             let on_disk = std::fs::read(env.script(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert!(
-                on_disk == text.as_bytes(),
-                "{name} in {} differs from render()",
-                env.dir.display()
-            );
+            assert!(on_disk == text.as_bytes(), "{name} in {} differs from render()", env.dir.display());
         }
     }
 }
@@ -887,7 +846,8 @@ fn xonsh_dollar_in_path_is_warned_about() {
     let Some(xonsh) = xonsh() else { return };
     let tmp = tempfile::Builder::new().prefix("rvenv-xonsh-dollar-").tempdir().unwrap();
     let make = |dir: &Path| {
-        let out = common::rvenv().args(["create", "--without-pip", "--python"]).arg(python()).arg(dir).output().unwrap();
+        let out =
+            common::rvenv().args(["create", "--without-pip", "--python"]).arg(python()).arg(dir).output().unwrap();
         common::ok(&out, "rvenv create");
         String::from_utf8_lossy(&out.stderr).into_owned()
     };

@@ -4,7 +4,10 @@
 //! and tests/seed.rs do on the host, `python -m venv` and `rvenv create` side by side must make the
 //! same environment, with every link mode and with pip, and the environment must activate in bash.
 //! Outside CI a missing root skips these tests; under `CI=true` it fails them.
-#![allow(clippy::disallowed_methods, reason = "a test's unwrap names its line; errors that name their path are for users")]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a test's unwrap names its line; errors that name their path are for users"
+)]
 
 mod common;
 
@@ -23,7 +26,10 @@ fn sid() -> Option<Place> {
             .map(PathBuf::from)
             .unwrap_or_else(|| common::home().join(".cache/rvenv-sid"));
         if !root.join("usr/bin/python3.15").exists() {
-            missing(&format!("a Debian sid root with Python 3.14 and 3.15 at {} (make it: scripts/sid-root.sh)", root.display()));
+            missing(&format!(
+                "a Debian sid root with Python 3.14 and 3.15 at {} (make it: scripts/sid-root.sh)",
+                root.display()
+            ));
             return None;
         }
         if !root.join("proc/self").exists() {
@@ -145,7 +151,11 @@ fn pip_runs_in_each() {
                 let ask = "import ensurepip; print(ensurepip.version())";
                 let out = place.command(&interp.path).args(["-c", ask]).output().unwrap();
                 let expected = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-                let out = place.command(env.join("bin/pip")).args(["--version", "--disable-pip-version-check"]).output().unwrap();
+                let out = place
+                    .command(env.join("bin/pip"))
+                    .args(["--version", "--disable-pip-version-check"])
+                    .output()
+                    .unwrap();
                 ok(&out, &format!("{}: pip --version", interp.label));
                 let version = String::from_utf8_lossy(&out.stdout);
                 let purelib = site_packages(&place.outside(&env));

@@ -107,11 +107,7 @@ pub(crate) fn find(spec: Option<&OsStr>, cwd: &Path, pyenv: &Pyenv, cache: &Cach
     if let (1, Some(e)) = (candidates.len(), last_error) {
         return Err(e);
     }
-    let tried = if candidates.is_empty() {
-        describe_search(&spec, &pyenv.root)
-    } else {
-        skipped.join("; ")
-    };
+    let tried = if candidates.is_empty() { describe_search(&spec, &pyenv.root) } else { skipped.join("; ") };
     Err(Error::InterpreterNotFound { spec: spec_text, tried })
 }
 

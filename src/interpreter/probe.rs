@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::Interpreter;
 use crate::cache::Cache;
-use crate::fs::write_atomic;
 use crate::error::{Error, Result};
+use crate::fs::write_atomic;
 use crate::layout::mode_name;
 use crate::process::{RunError, run_limited};
 use crate::request::LinkMode;

@@ -47,7 +47,12 @@ enum Pin {
 
 /// The interpreter `spec` names; without one, the one the project's files ask for, and why; else
 /// `python3` on PATH.
-pub(crate) fn choose(spec: Option<&OsStr>, cwd: &Path, ambient: &Ambient, cache: &Cache) -> Result<(Found, Option<Reason>)> {
+pub(crate) fn choose(
+    spec: Option<&OsStr>,
+    cwd: &Path,
+    ambient: &Ambient,
+    cache: &Cache,
+) -> Result<(Found, Option<Reason>)> {
     let pyenv = &Pyenv::new(ambient, cwd);
     if spec.is_some() {
         return Ok((find(spec, cwd, pyenv, cache)?, None));
@@ -75,11 +80,16 @@ fn pin(cwd: &Path) -> Result<Option<Pin>> {
         let file = dir.join("pyproject.toml");
         let text = match fs_err::read_to_string(&file) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::NotADirectory => {
+                continue;
+            }
             Err(e) => return Err(Error::ProjectFile { file, detail: format!("cannot be read ({e})") }),
         };
-        if let Some(text) = requires_python(&text).map_err(|detail| Error::ProjectFile { file: file.clone(), detail })? {
-            let specifiers = parse_specifiers(&text).map_err(|detail| Error::ProjectFile { file: file.clone(), detail })?;
+        if let Some(text) =
+            requires_python(&text).map_err(|detail| Error::ProjectFile { file: file.clone(), detail })?
+        {
+            let specifiers =
+                parse_specifiers(&text).map_err(|detail| Error::ProjectFile { file: file.clone(), detail })?;
             return Ok(Some(Pin::RequiresPython { file, text, specifiers }));
         }
     }
@@ -122,7 +132,9 @@ fn parse_specifiers(text: &str) -> Result<VersionSpecifiers, String> {
 fn shown(file: &Path, cwd: &Path) -> PathBuf {
     let Some(dir) = file.parent() else { return file.to_path_buf() };
     match cwd.strip_prefix(dir) {
-        Ok(below) => below.components().map(|_| Path::new("..")).collect::<PathBuf>().join(file.file_name().unwrap_or_default()),
+        Ok(below) => {
+            below.components().map(|_| Path::new("..")).collect::<PathBuf>().join(file.file_name().unwrap_or_default())
+        }
         Err(_) => file.to_path_buf(),
     }
 }
@@ -139,7 +151,8 @@ fn by_version_file(
     let root = &pyenv.root;
     let mut skipped = Vec::new();
     for version in versions {
-        let reason = Reason::VersionFile { file: file.to_path_buf(), shown: shown(file, cwd), version: version.clone() };
+        let reason =
+            Reason::VersionFile { file: file.to_path_buf(), shown: shown(file, cwd), version: version.clone() };
         let pyenv_exe = installed(root, version).and_then(|dir| version_exe(&root.join("versions").join(dir)));
         let found = match pyenv_exe {
             Some(exe) => probe_cached(&exe, cache).map(|interpreter| Found { interpreter, path: exe, skipped: vec![] }),
@@ -169,7 +182,11 @@ fn version_exe(dir: &Path) -> Option<PathBuf> {
         }
         _ => None,
     };
-    minor.into_iter().chain(["python3".to_owned(), "python".to_owned()]).map(|n| dir.join("bin").join(n)).find(|p| is_executable(p))
+    minor
+        .into_iter()
+        .chain(["python3".to_owned(), "python".to_owned()])
+        .map(|n| dir.join("bin").join(n))
+        .find(|p| is_executable(p))
 }
 
 /// `python3` on PATH when it satisfies `requires-python`, else the newest interpreter found that does.
@@ -181,7 +198,8 @@ fn by_requires_python(
     pyenv: &Pyenv,
     cache: &Cache,
 ) -> Result<(Found, Option<Reason>)> {
-    let reason = Reason::RequiresPython { file: file.to_path_buf(), shown: shown(file, cwd), specifier: text.to_owned() };
+    let reason =
+        Reason::RequiresPython { file: file.to_path_buf(), shown: shown(file, cwd), specifier: text.to_owned() };
     let satisfies = |interp: &Interpreter| specifiers.contains(&release(interp.version));
     // The common case, and what `python3 -m venv` would use: no other interpreter is looked at.
     let default = find(None, cwd, pyenv, cache);
@@ -216,7 +234,11 @@ fn by_requires_python(
         }
     }
     let default = default.ok().map(|found| release(found.interpreter.version));
-    Err(Error::NoProjectPython { file: file.to_path_buf(), wanted: format!("requires-python `{text}`"), found: inventory.versions(default) })
+    Err(Error::NoProjectPython {
+        file: file.to_path_buf(),
+        wanted: format!("requires-python `{text}`"),
+        found: inventory.versions(default),
+    })
 }
 
 fn release((major, minor, micro): (u32, u32, u32)) -> Version {
@@ -255,7 +277,8 @@ impl Inventory {
             let Ok(entries) = fs_err::read_dir(&dir) else { continue };
             for entry in entries.flatten() {
                 let name = entry.file_name();
-                let Some(minor) = name.to_str().and_then(|n| n.strip_prefix("python3.")).and_then(|m| m.parse::<u64>().ok())
+                let Some(minor) =
+                    name.to_str().and_then(|n| n.strip_prefix("python3.")).and_then(|m| m.parse::<u64>().ok())
                 else {
                     continue;
                 };
@@ -310,7 +333,9 @@ mod tests {
         assert_eq!((file, text.as_str()), (top.join("pyproject.toml"), ">=3.11"));
         // A pyproject.toml without requires-python defers to the one above it.
         write(&top.join("a/pyproject.toml"), "[tool.x]\ny = 1\n");
-        assert!(matches!(pin(&sub).unwrap(), Some(Pin::RequiresPython { file, .. }) if file == top.join("pyproject.toml")));
+        assert!(
+            matches!(pin(&sub).unwrap(), Some(Pin::RequiresPython { file, .. }) if file == top.join("pyproject.toml"))
+        );
         // A version file with only comments says nothing; one that names a version wins in its directory.
         write(&top.join(".python-version"), "# nothing\n");
         assert!(matches!(pin(&sub).unwrap(), Some(Pin::RequiresPython { .. })));
@@ -319,7 +344,9 @@ mod tests {
         assert_eq!(versions, ["3.12", "pypy3.9"]);
         // Nearer still: a pyproject.toml in a subdirectory.
         write(&sub.join("pyproject.toml"), "[project]\nrequires-python = \"~=3.12.0\"\n");
-        assert!(matches!(pin(&sub).unwrap(), Some(Pin::RequiresPython { file, .. }) if file == sub.join("pyproject.toml")));
+        assert!(
+            matches!(pin(&sub).unwrap(), Some(Pin::RequiresPython { file, .. }) if file == sub.join("pyproject.toml"))
+        );
     }
 
     #[test]
@@ -354,7 +381,11 @@ mod tests {
         assert_eq!(shown(Path::new("/p/a/b/pyproject.toml"), cwd), Path::new("pyproject.toml"));
         assert_eq!(shown(Path::new("/p/pyproject.toml"), cwd), Path::new("../../pyproject.toml"));
         assert_eq!(shown(Path::new("/q/pyproject.toml"), cwd), Path::new("/q/pyproject.toml"));
-        let reason = Reason::RequiresPython { file: "/p/pyproject.toml".into(), shown: "pyproject.toml".into(), specifier: ">=3.12".into() };
+        let reason = Reason::RequiresPython {
+            file: "/p/pyproject.toml".into(),
+            shown: "pyproject.toml".into(),
+            specifier: ">=3.12".into(),
+        };
         assert_eq!(reason.to_string(), "requires-python >=3.12 in pyproject.toml");
     }
 
@@ -370,7 +401,10 @@ mod tests {
         exe(&tmp.path().join("3.12.1/bin/python3"));
         exe(&tmp.path().join("pypy3.9-7.3.11/bin/python3"));
         assert_eq!(version_exe(&tmp.path().join("3.12.1")), Some(tmp.path().join("3.12.1/bin/python3.12")));
-        assert_eq!(version_exe(&tmp.path().join("pypy3.9-7.3.11")), Some(tmp.path().join("pypy3.9-7.3.11/bin/python3")));
+        assert_eq!(
+            version_exe(&tmp.path().join("pypy3.9-7.3.11")),
+            Some(tmp.path().join("pypy3.9-7.3.11/bin/python3"))
+        );
         assert_eq!(version_exe(&tmp.path().join("3.13.0")), None);
     }
 }

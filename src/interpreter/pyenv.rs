@@ -276,7 +276,6 @@ pub(super) fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
     versions.into_iter().rev().map(|(_, exe)| exe).collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,7 +75,6 @@ impl Image {
     pub(crate) fn site(&self) -> PathBuf {
         self.dir.join("site")
     }
-
 }
 
 /// The image for `interp` if the cache already holds a good one; nothing is made or written.
@@ -127,7 +126,12 @@ pub(crate) fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
 }
 
 /// Make the image in the cache at `dest`, replacing one there that does not read back.
-fn fill_cache(dest: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
+fn fill_cache(
+    dest: &Path,
+    interp: &Interpreter,
+    wheels: &[(&BundledWheel, WheelStat)],
+    key_text: &str,
+) -> Result<Image> {
     if dest.exists() {
         // An image that does not read back whole (torn by hand, or from a bug): replace it.
         let aside = crate::fs::temp_sibling(dest, "stale");
@@ -255,8 +259,7 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
 fn compile(interp: &Interpreter, site: &Path, sources: &[&str]) -> Result<std::collections::HashMap<String, String>> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
     // Interleaved shares, so big and small packages spread evenly.
-    let shares: Vec<Vec<&str>> =
-        (0..cores).map(|k| sources.iter().skip(k).step_by(cores).copied().collect()).collect();
+    let shares: Vec<Vec<&str>> = (0..cores).map(|k| sources.iter().skip(k).step_by(cores).copied().collect()).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = shares
             .iter()
@@ -278,7 +281,11 @@ const COMPILE_LIMIT: Duration = Duration::from_secs(300);
 /// Compile `sources` (relative to `site`) as pip does (`compileall.compile_file(path, force=True,
 /// quiet=True)`, by the target interpreter, without its user site or environment variables).
 /// Returns, for each source that compiled, its `.pyc` relative to `site`.
-fn compile_one(interp: &Interpreter, site: &Path, sources: &[&str]) -> Result<std::collections::HashMap<String, String>> {
+fn compile_one(
+    interp: &Interpreter,
+    site: &Path,
+    sources: &[&str],
+) -> Result<std::collections::HashMap<String, String>> {
     const SCRIPT: &str = r#"
 import compileall, importlib.util, json, os, sys, warnings
 site = sys.argv[1]

@@ -66,10 +66,8 @@ pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)]) -
     for (wheel, _) in wheels.iter().filter(|(w, _)| w.install) {
         name.push_str(&format!("-{}-{}", wheel.name, wheel.version));
     }
-    let name: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
-        .collect();
+    let name: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
     (text, format!("{name}-{}", &digest[..20]))
 }
 

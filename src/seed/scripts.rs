@@ -75,11 +75,7 @@ impl Style {
             executable.to_owned()
         };
         let simple = !self.sh_fallback || (!quoted.contains(' ') && quoted.len() + 3 <= MAX_SHEBANG);
-        if simple {
-            format!("#!{quoted}\n")
-        } else {
-            format!("#!/bin/sh\n'''exec' {quoted} \"$0\" \"$@\"\n' '''")
-        }
+        if simple { format!("#!{quoted}\n") } else { format!("#!/bin/sh\n'''exec' {quoted} \"$0\" \"$@\"\n' '''") }
     }
 
     /// The script for `--relocatable`: run by `python_name` found beside the script itself
@@ -129,10 +125,7 @@ fn dedent(text: &str) -> String {
         })
     });
     let common = common.unwrap_or("").len();
-    lines
-        .iter()
-        .map(|l| if blank(l) { if l.ends_with('\n') { "\n" } else { "" } } else { &l[common..] })
-        .collect()
+    lines.iter().map(|l| if blank(l) { if l.ends_with('\n') { "\n" } else { "" } } else { &l[common..] }).collect()
 }
 
 /// The text between the first `start` and the next `end` after it.
@@ -224,9 +217,8 @@ pub(crate) fn console_scripts(entries: &[(String, String)], version: (u32, u32))
     specs
         .into_iter()
         .map(|(name, value)| {
-            let (module, func) = value
-                .split_once(':')
-                .ok_or_else(|| format!("entry point `{name} = {value}` names no function"))?;
+            let (module, func) =
+                value.split_once(':').ok_or_else(|| format!("entry point `{name} = {value}` names no function"))?;
             Ok(Script { name, module: module.trim().to_owned(), func: func.trim().to_owned() })
         })
         .collect()

@@ -28,7 +28,9 @@ pub(crate) fn seeded(image: &Image, existing: &[Installed]) -> Vec<Seeded> {
             let there: Vec<&Installed> = existing.iter().filter(|i| i.name() == name).collect();
             match action(version, there.clone()) {
                 Action::Keep => Seeded { name: name.into(), version: there[0].version().into(), kept: true },
-                Action::Install | Action::Replace(_) => Seeded { name: name.into(), version: version.into(), kept: false },
+                Action::Install | Action::Replace(_) => {
+                    Seeded { name: name.into(), version: version.into(), kept: false }
+                }
             }
         })
         .collect();
@@ -49,4 +51,3 @@ fn pip_first(mut seeded: Vec<Seeded>) -> Vec<Seeded> {
     seeded.sort_by_key(|s| s.name != "pip");
     seeded
 }
-

@@ -2,9 +2,9 @@
 //! dist-info `RECORD` (which the installer rewrites), `.data/purelib` and `.data/platlib` merged
 //! into site-packages, each file hashed as it is written.
 
+use fs_err::os::unix::fs::OpenOptionsExt;
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read};
-use fs_err::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path};
 
 use fs_err as fs;
@@ -32,11 +32,8 @@ pub(crate) struct Unpacked {
 }
 
 /// Files of the pip wheel that rvenv reads to write scripts and metadata as that pip would.
-pub(crate) const INSTALLER_SOURCES: &[&str] = &[
-    "pip/_vendor/distlib/scripts.py",
-    "pip/_internal/operations/install/wheel.py",
-    "pip/_internal/wheel.py",
-];
+pub(crate) const INSTALLER_SOURCES: &[&str] =
+    &["pip/_vendor/distlib/scripts.py", "pip/_internal/operations/install/wheel.py", "pip/_internal/wheel.py"];
 
 /// Unpack `wheel` into `site` (a site-packages directory of a cache image being made).
 pub(crate) fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, String> {

@@ -86,9 +86,7 @@ pub(crate) struct Interp {
 }
 
 pub(crate) fn pyenv_root() -> PathBuf {
-    std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home().join(".pyenv"))
+    std::env::var_os("PYENV_ROOT").map(PathBuf::from).unwrap_or_else(|| home().join(".pyenv"))
 }
 
 pub(crate) fn home() -> PathBuf {
@@ -151,19 +149,14 @@ pub(crate) fn any_python() -> Interp {
 }
 
 fn python_minor(path: &Path) -> Option<u32> {
-    let out = Command::new(path)
-        .args(["-c", "import sys; print(sys.version_info[1])"])
-        .output()
-        .ok()?;
+    let out = Command::new(path).args(["-c", "import sys; print(sys.version_info[1])"]).output().ok()?;
     String::from_utf8(out.stdout).ok()?.trim().parse().ok()
 }
 
 /// First `name` on PATH that is an executable file.
 pub(crate) fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| is_executable(p))
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| is_executable(p))
 }
 
 fn is_executable(p: &Path) -> bool {

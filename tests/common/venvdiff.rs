@@ -203,7 +203,8 @@ fn is_elf(path: &Path) -> bool {
 /// The keys in `a` or `b` whose values differ, each shown with both values (at most `limit`).
 pub(crate) fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>, limit: usize) -> Vec<String> {
     let shown = |v: Option<&String>| v.map(|s| s.chars().take(60).collect::<String>());
-    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect();
+    let keys: std::collections::BTreeSet<&String> =
+        a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect();
     keys.iter()
         .take(limit)
         .map(|k| format!("  {k}: venv {:?} / rvenv {:?}", shown(a.get(*k)), shown(b.get(*k))))
@@ -213,7 +214,14 @@ pub(crate) fn differences(a: &BTreeMap<String, String>, b: &BTreeMap<String, Str
 /// Make both environments with `flags` in `place` (with pip when `pip`, else `--without-pip` for
 /// both), compare them, and return every difference found. `rvenv_env` adds variables to rvenv's
 /// run (its cache directory).
-pub(crate) fn compare(place: &Place, interp: &Interp, variant: &str, flags: &[&str], pip: bool, rvenv_env: &[(&str, &Path)]) -> Vec<String> {
+pub(crate) fn compare(
+    place: &Place,
+    interp: &Interp,
+    variant: &str,
+    flags: &[&str],
+    pip: bool,
+    rvenv_env: &[(&str, &Path)],
+) -> Vec<String> {
     let (_tmp, inside) = place.tempdir();
     // Same length paths, so nothing in pip's scripts differs but the name.
     let (venv_in, ours_in) = (inside.join("v").join("env"), inside.join("r").join("env"));
@@ -237,7 +245,14 @@ pub(crate) fn compare(place: &Place, interp: &Interp, variant: &str, flags: &[&s
     for (k, v) in rvenv_env {
         rvenv.env(k, v);
     }
-    let out = rvenv.args(["create", "--python"]).arg(&interp.path).args(without_pip).args(flags).arg(&ours_in).output().unwrap();
+    let out = rvenv
+        .args(["create", "--python"])
+        .arg(&interp.path)
+        .args(without_pip)
+        .args(flags)
+        .arg(&ours_in)
+        .output()
+        .unwrap();
     if !out.status.success() {
         return vec![format!("{} {variant}: rvenv failed: {}", interp.label, String::from_utf8_lossy(&out.stderr))];
     }
@@ -300,7 +315,9 @@ pub(crate) fn compare(place: &Place, interp: &Interp, variant: &str, flags: &[&s
     match (flags.contains(&"--without-scm-ignore-files"), ignore) {
         (true, Some(_)) => say(".gitignore written despite --without-scm-ignore-files".into()),
         (false, None) => say(".gitignore is missing".into()),
-        (false, Some(text)) if !text.lines().any(|l| l == "*") => say(format!(".gitignore does not ignore everything: {text:?}")),
+        (false, Some(text)) if !text.lines().any(|l| l == "*") => {
+            say(format!(".gitignore does not ignore everything: {text:?}"))
+        }
         _ => {}
     }
 
