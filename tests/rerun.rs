@@ -13,40 +13,24 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::venvdiff::{self, Node};
 use common::{Interp, interpreters, ok, pyenv_python, rvenv, scrub, text};
 
-/// Everything below `root`: kind, mode, link target or bytes. `pyvenv.cfg`'s `command` line is
-/// left out: it records the last run's flags by design.
-fn snapshot(root: &Path) -> BTreeMap<String, String> {
-    walkdir::WalkDir::new(root)
-        .min_depth(1)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .map(|e| {
-            let rel = e.path().strip_prefix(root).unwrap().to_str().unwrap().to_owned();
-            let meta = e.path().symlink_metadata().unwrap();
-            let mode = meta.permissions().mode() & 0o7777;
-            let node = if meta.file_type().is_symlink() {
-                format!("link -> {}", std::fs::read_link(e.path()).unwrap().display())
-            } else if meta.is_dir() {
-                format!("dir {mode:o}")
-            } else {
-                let bytes = std::fs::read(e.path()).unwrap();
-                let bytes = if rel == "pyvenv.cfg" {
-                    let text = String::from_utf8(bytes).unwrap();
-                    text.lines().filter(|l| !l.starts_with("command = ")).collect::<Vec<_>>().join("\n").into_bytes()
-                } else {
-                    bytes
-                };
-                format!("file {mode:o} {}", String::from_utf8_lossy(&bytes))
-            };
-            (rel, node)
-        })
-        .collect()
+/// Everything below `root`: kind, mode, link target, bytes. `pyvenv.cfg`'s `command` line is left
+/// out: it records the last run's flags by design.
+fn snapshot(root: &Path) -> BTreeMap<String, Node> {
+    venvdiff::tree_with(root, root, |rel, path| {
+        let bytes = std::fs::read(path).unwrap();
+        if rel != "pyvenv.cfg" {
+            return Some(bytes);
+        }
+        let text = String::from_utf8(bytes).unwrap();
+        Some(text.lines().filter(|l| !l.starts_with("command = ")).collect::<Vec<_>>().join("\n").into_bytes())
+    })
 }
 
 /// The first difference between two snapshots, named, or None.
-fn difference(got: &BTreeMap<String, String>, want: &BTreeMap<String, String>) -> Option<String> {
+fn difference(got: &BTreeMap<String, Node>, want: &BTreeMap<String, Node>) -> Option<String> {
     for (path, node) in got {
         match want.get(path) {
             None => {
@@ -56,7 +40,7 @@ fn difference(got: &BTreeMap<String, String>, want: &BTreeMap<String, String>) -
                 ));
             }
             Some(w) if w != node => {
-                let cut = |s: &str| s.chars().take(300).collect::<String>();
+                let cut = |n: &Node| format!("{n:?}").chars().take(300).collect::<String>();
                 return Some(format!("differs: {path}\n got: {}\nwant: {}", cut(node), cut(w)));
             }
             _ => {}

@@ -87,8 +87,24 @@ pub(crate) enum Node {
 }
 
 /// Every path below `root` (a host path), with the environment's own path as seen inside its
-/// place (`inside`) replaced by `{ENV}` in link targets.
+/// place (`inside`) replaced by `{ENV}` in link targets. Our activation scripts differ from venv's
+/// by design, and `pyvenv.cfg` is compared key by key ([`cfg`]); every other file to the byte.
 pub(crate) fn tree(root: &Path, inside: &Path) -> BTreeMap<String, Node> {
+    tree_with(root, inside, |rel, path| {
+        let ours = rel.starts_with("bin/") && rel.to_lowercase().contains("activate")
+            || rel == "pyvenv.cfg"
+            || rel == ".gitignore";
+        (!ours).then(|| std::fs::read(path).unwrap())
+    })
+}
+
+/// [`tree`], with each file's bytes as `contents` gives them from its relative and host paths
+/// (None: not compared).
+pub(crate) fn tree_with(
+    root: &Path,
+    inside: &Path,
+    contents: impl Fn(&str, &Path) -> Option<Vec<u8>>,
+) -> BTreeMap<String, Node> {
     let inside_text = inside.to_str().unwrap();
     walkdir::WalkDir::new(root)
         .min_depth(1)
@@ -104,11 +120,7 @@ pub(crate) fn tree(root: &Path, inside: &Path) -> BTreeMap<String, Node> {
             } else if meta.is_dir() {
                 Node::Dir { mode }
             } else {
-                // Our activation scripts differ from venv's by design; everything else must match to the byte.
-                let ours = rel.starts_with("bin/") && rel.to_lowercase().contains("activate")
-                    || rel == "pyvenv.cfg"
-                    || rel == ".gitignore";
-                Node::File { mode, bytes: (!ours).then(|| std::fs::read(e.path()).unwrap()) }
+                Node::File { mode, bytes: contents(&rel, e.path()) }
             };
             (rel, node)
         })
