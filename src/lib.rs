@@ -67,9 +67,7 @@ pub enum Event<'a> {
         path: &'a Path,
         bin_name: &'a str,
         interpreter: &'a Interpreter,
-        /// The pip version seeded, if pip was.
-        pip: Option<&'a str>,
-        /// What pip (and setuptools) the environment has from seeding; empty without pip.
+        /// What pip (and setuptools) the environment has from seeding, pip first; empty without pip.
         seeded: &'a [seed::Seeded],
         elapsed: Duration,
     },
@@ -160,7 +158,6 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             path: target,
             bin_name: &layout.bin,
             interpreter: interp,
-            pip: image.as_ref().and_then(|_| seed::pip_version_in(&target.join(&layout.purelib))).as_deref(),
             seeded: &seeded,
             elapsed: started.elapsed(),
         });

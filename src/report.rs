@@ -86,7 +86,8 @@ impl Json {
                 self.interpreter_elapsed = elapsed;
                 return;
             }
-            Event::Created { path, interpreter, pip, elapsed, .. } => {
+            Event::Created { path, interpreter, seeded, elapsed, .. } => {
+                let pip = seeded.iter().find(|s| s.name == "pip").map(|s| s.version.as_str());
                 json_line(&CreateReport::new(path, interpreter, pip, self.interpreter_elapsed, elapsed))
             }
             Event::Planned { plan, pip_pending } => json_line(&PlanReport::new(plan, pip_pending)),
