@@ -41,6 +41,8 @@ pub use inspect::{EnvInfo, Problem, layout_source, problems, read as read_env};
 pub use interpreter::{Interpreter, Reason};
 pub use interrupt::install as install_signal_handlers;
 pub use output::{CheckReport, CreateReport, InfoReport, PlanReport, to_line as json_line};
+#[doc(hidden)]
+pub use output::{documented_fields, json_fields};
 pub use plan::{Entry, Plan};
 pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh as quote_xonsh};
 pub use request::{CreateRequest, normalize};

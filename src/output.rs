@@ -3,6 +3,7 @@
 //! ([`CheckReport`]). Each field here is a field of the README's "JSON output" section (a test
 //! below holds the two together); the binary only prints them, one object per line.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -233,57 +234,59 @@ pub fn to_line(value: &impl Serialize) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::io("cannot print the result as JSON", e.into()))
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
+/// The fields the README's "JSON output" section (`readme`) lists under the heading that names
+/// `rvenv COMMAND` (e.g. `info --json`), as dotted paths: `interpreter.version`, `entries[].kind`.
+/// For the tests that hold the README and the output to each other.
+pub fn documented_fields(readme: &str, command: &str) -> BTreeSet<String> {
+    let section = readme.split("\n## JSON output\n").nth(1).expect("README has a JSON output section");
+    let section = section.split("\n## ").next().unwrap_or_default();
+    let object = section
+        .split("\n### ")
+        .skip(1)
+        .find(|part| part.lines().next().unwrap_or_default().trim() == format!("`rvenv {command}`"))
+        .unwrap_or_else(|| panic!("README's JSON section has no heading `rvenv {command}`"));
+    object
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `")?.split_once('`').map(|(name, _)| name.to_owned()))
+        .collect()
+}
 
-    use super::*;
-    use crate::plan::Removal;
-
-    /// The fields the README's "JSON output" section lists under the heading that names
-    /// `command`, as dotted paths (`interpreter.version`, `entries[].kind`).
-    fn documented(command: &str) -> BTreeSet<String> {
-        let readme = include_str!("../README.md");
-        let section = readme.split("\n## JSON output\n").nth(1).expect("README has a JSON output section");
-        let section = section.split("\n## ").next().unwrap();
-        let object = section
-            .split("\n### ")
-            .skip(1)
-            .find(|part| part.lines().next().unwrap().trim() == format!("`rvenv {command}`"))
-            .unwrap_or_else(|| panic!("README's JSON section has no heading `rvenv {command}`"));
-        let fields: BTreeSet<String> = object
-            .lines()
-            .filter_map(|line| line.strip_prefix("| `")?.split_once('`').map(|(name, _)| name.to_owned()))
-            .collect();
-        assert!(!fields.is_empty(), "no fields listed for {command}");
-        fields
-    }
-
-    /// Every field of `value`, as dotted paths; objects inside arrays as `name[].field`.
-    fn fields(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
+/// Every field of `value` as a dotted path; the fields of objects inside arrays as `name[].field`.
+pub fn json_fields(value: &serde_json::Value) -> BTreeSet<String> {
+    fn walk(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
         match value {
             serde_json::Value::Object(map) => {
                 for (key, child) in map {
-                    let name = format!("{prefix}{key}");
-                    out.insert(name.clone());
-                    fields(child, &format!("{name}."), out);
+                    out.insert(format!("{prefix}{key}"));
+                    walk(child, &format!("{prefix}{key}."), out);
                 }
             }
             serde_json::Value::Array(items) => {
                 for item in items {
-                    fields(item, &format!("{}[].", prefix.trim_end_matches('.')), out);
+                    walk(item, &format!("{}[].", prefix.trim_end_matches('.')), out);
                 }
             }
             _ => {}
         }
     }
+    let mut out = BTreeSet::new();
+    walk(value, "", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Removal;
 
     fn fields_of(values: &[serde_json::Value]) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for value in values {
-            fields(value, "", &mut out);
-        }
-        out
+        values.iter().flat_map(json_fields).collect()
+    }
+
+    fn documented(command: &str) -> BTreeSet<String> {
+        let fields = documented_fields(include_str!("../README.md"), command);
+        assert!(!fields.is_empty(), "no fields listed for {command}");
+        fields
     }
 
     fn json(value: &impl Serialize) -> serde_json::Value {

@@ -209,51 +209,17 @@ pub(crate) fn venv_prompt_var(prompt: &str, minor: u32) -> Option<String> {
     }
 }
 
-/// The fields the README's "JSON output" section lists for `rvenv COMMAND` (e.g. `info --json`),
-/// as dotted paths: `interpreter.version`, `entries[].kind`.
+/// The fields the README's "JSON output" section lists for `rvenv COMMAND`, as dotted paths.
 pub(crate) fn documented_json_fields(command: &str) -> std::collections::BTreeSet<String> {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let section = readme.split("\n## JSON output\n").nth(1).expect("README has a JSON output section");
-    let section = section.split("\n## ").next().unwrap();
-    let object = section
-        .split("\n### ")
-        .skip(1)
-        .find(|part| part.lines().next().unwrap().trim() == format!("`rvenv {command}`"))
-        .unwrap_or_else(|| panic!("README's JSON section has no heading `rvenv {command}`"));
-    object
-        .lines()
-        .filter_map(|line| line.strip_prefix("| `")?.split_once('`').map(|(name, _)| name.to_owned()))
-        .collect()
-}
-
-/// Every field of `value` as a dotted path; the fields of objects inside arrays as `name[].field`.
-pub(crate) fn json_fields(value: &serde_json::Value) -> std::collections::BTreeSet<String> {
-    fn walk(value: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (key, child) in map {
-                    out.insert(format!("{prefix}{key}"));
-                    walk(child, &format!("{prefix}{key}."), out);
-                }
-            }
-            serde_json::Value::Array(items) => {
-                for item in items {
-                    walk(item, &format!("{}[].", prefix.trim_end_matches('.')), out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = std::collections::BTreeSet::new();
-    walk(value, "", &mut out);
-    out
+    rvenv::documented_fields(&readme, command)
 }
 
 /// `value`, printed by `rvenv COMMAND`, holds only fields the README documents for it, and every
 /// top-level one it documents (those are never left out; only some nested ones depend on a case).
 pub(crate) fn assert_documented(value: &serde_json::Value, command: &str) {
     let documented = documented_json_fields(command);
-    let found = json_fields(value);
+    let found = rvenv::json_fields(value);
     let undocumented: Vec<_> = found.difference(&documented).collect();
     assert!(
         undocumented.is_empty(),
