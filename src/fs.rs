@@ -241,15 +241,14 @@ pub(crate) fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Swap `a` and `b` atomically; where the filesystem cannot, move `b` aside (`B.rvenv-old`) and
-/// `a` into its place (`b` is missing only between the two renames). The error is the bare OS
-/// error.
+/// Swap `a` and `b` atomically; where the filesystem cannot, move `b` aside and `a` into its place
+/// (`b` is missing only between the two renames). The aside name is a staging name of ours, so a
+/// run killed between the renames leaves something the next run's stale cleanup removes and
+/// `rvenv check` names. The error is the bare OS error.
 pub(crate) fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     match rustix::fs::renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
         Err(e) if unsupported(e) => {
-            let mut aside = b.as_os_str().to_owned();
-            aside.push(".rvenv-old");
-            let aside = PathBuf::from(aside);
+            let aside = temp_sibling(b, STAGING);
             rename(b, &aside)?;
             if let Err(e) = rename(a, b) {
                 let _ = rename(&aside, b);
