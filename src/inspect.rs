@@ -233,13 +233,20 @@ fn base_executable(
         }
     }
     if at.starts_with(env) {
-        // A copy (or nothing): name the home's interpreter for that version.
+        // A copy (or nothing): the home's interpreter for that version that the copy is a copy of
+        // (same size: `python3` in /usr/bin may be another Python than a PyPy's copy), else the
+        // first of them there.
         let home = home?;
         let short = version.map(major_minor).unwrap_or_default();
-        return [format!("python{short}"), "python3".into(), "pypy3".into()]
+        let names = [format!("python{short}"), format!("pypy{short}"), "python3".into(), "pypy3".into()];
+        let existing: Vec<PathBuf> = names.iter().map(|name| home.join(name)).filter(|p| p.exists()).collect();
+        let size = |p: &Path| fs_err::metadata(p).map(|m| m.len()).ok();
+        let copy = size(&at);
+        return existing
             .iter()
-            .map(|name| home.join(name))
-            .find(|p| p.exists())
+            .find(|p| copy.is_some() && size(p) == copy)
+            .or(existing.first())
+            .cloned()
             .or_else(|| Some(home.join(format!("python{short}"))));
     }
     Some(at)

@@ -108,6 +108,8 @@ fn info_says_where_the_layout_came_from() {
         ok(&out, "info --json");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["layout"], want, "{flags:?}: {v}");
+        // A copy names the PyPy it was copied from, not the CPython beside it in /usr/bin.
+        assert_eq!(v["implementation"], "PyPy", "{flags:?}: {v}");
         let ran = run(Command::new(env.join("bin/python")).args(["-c", "import sys; print(sys.prefix)"]));
         assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), env.to_str().unwrap(), "{flags:?}: {}", text(&ran));
     }
