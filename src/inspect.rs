@@ -309,7 +309,7 @@ fn run_python(env: &Path) -> std::result::Result<Running, String> {
 /// `python -m pip --version` in the environment: whether its pip can start at all. `-I` keeps the
 /// current directory (a `pip/` folder in it) and `PYTHON*` variables out, `-B` writes no bytecode,
 /// and the user's `PIP_*` variables are dropped, so the answer is the environment's own.
-fn pip_version(env: &Path) -> std::result::Result<String, String> {
+pub(crate) fn pip_version(env: &Path) -> std::result::Result<String, String> {
     let mut cmd = Command::new(env.join("bin/python"));
     cmd.args(["-I", "-B", "-m", "pip", "--version"]).env("PYTHONDONTWRITEBYTECODE", "1");
     for (name, _) in std::env::vars_os() {

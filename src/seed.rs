@@ -231,7 +231,7 @@ pub(crate) fn pip_version_in(site: &Path) -> Option<String> {
 
 /// `23.2.1` from pip's dist-info directory name `pip-23.2.1.dist-info`; None for other names.
 pub(crate) fn pip_dist_version(dist_info: &str) -> Option<&str> {
-    dist_info.strip_prefix("pip-")?.strip_suffix(".dist-info")
+    dist_name_version(dist_info).filter(|(name, _)| *name == "pip").map(|(_, version)| version)
 }
 
 /// The packages venv upgrades with `--upgrade-deps` for this version: pip, and setuptools
@@ -240,18 +240,8 @@ pub(crate) fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
     if (version.0, version.1) >= (3, 12) { &["pip"] } else { &["pip", "setuptools"] }
 }
 
-/// How long `python -m pip --version` may take before it counts as not running.
-const PIP_VERSION_LIMIT: Duration = Duration::from_secs(20);
-
 /// How long `--upgrade-deps` may take (pip downloads from the index) before it is killed.
 const UPGRADE_LIMIT: Duration = Duration::from_secs(600);
-
-/// Whether `python -m pip --version` runs (within [`PIP_VERSION_LIMIT`]).
-fn runs_pip(python: &Path) -> bool {
-    let mut cmd = Command::new(python);
-    cmd.args(["-m", "pip", "--version"]).env_remove("PYTHONHOME").env_remove("PYTHONPATH");
-    run_limited(&mut cmd, None, PIP_VERSION_LIMIT).is_ok_and(|out| out.status.success())
-}
 
 /// `--upgrade-deps`: the environment's pip upgrades the core packages from the package index,
 /// run as venv runs it: `VIRTUAL_ENV` set, `PYTHONHOME` and `PYTHONPATH` removed, in the
@@ -264,7 +254,9 @@ pub(crate) fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: 
     // What the environment is left with, told as it is: asked of its pip, not assumed.
     let failed = |detail: String| {
         let state = match pip_version_in(site) {
-            Some(version) if runs_pip(python) => format!("the environment is made, with pip {version}, not upgraded"),
+            Some(version) if crate::inspect::pip_version(env_dir).is_ok() => {
+                format!("the environment is made, with pip {version}, not upgraded")
+            }
             _ => format!(
                 "the environment is made, but its pip does not run: `rvenv create --clear {}` makes it again",
                 quote::posix(&env_dir.to_string_lossy())
