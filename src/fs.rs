@@ -33,13 +33,17 @@ pub(crate) fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{purpose}-{}-{n}-{nanos:x}", std::process::id()))
+    path.with_file_name(format!("{}{}-{n}-{nanos:x}", sibling_prefix(&name, purpose), std::process::id()))
+}
+
+/// How every [`temp_sibling`] name for `name` and `purpose` begins: `.NAME.PURPOSE-`.
+pub(crate) fn sibling_prefix(name: &str, purpose: &str) -> String {
+    format!(".{name}.{purpose}-")
 }
 
 /// The process that owns `file_name`, when it is a [`temp_sibling`] name for `name` and `purpose`.
 pub(crate) fn sibling_owner(file_name: &str, name: &str, purpose: &str) -> Option<i32> {
-    let rest = file_name.strip_prefix('.')?.strip_prefix(name)?.strip_prefix('.')?.strip_prefix(purpose)?;
-    rest.strip_prefix('-')?.split('-').next()?.parse().ok()
+    file_name.strip_prefix(&sibling_prefix(name, purpose))?.split('-').next()?.parse().ok()
 }
 
 /// Whether the process `pid` still exists (the owner of a temporary name). One we may not signal

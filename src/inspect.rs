@@ -353,7 +353,7 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
 /// `.NAME.rvenv-staging-…` in its parent.
 fn staging_dirs(env: &Path) -> Vec<PathBuf> {
     let (Some(parent), Some(name)) = (env.parent(), env.file_name()) else { return Vec::new() };
-    let prefix = format!(".{}.{}-", name.to_string_lossy(), crate::fs::STAGING);
+    let prefix = crate::fs::sibling_prefix(&name.to_string_lossy(), crate::fs::STAGING);
     let Ok(entries) = fs_err::read_dir(parent) else { return Vec::new() };
     entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
 }
