@@ -72,10 +72,12 @@ pub enum CompletionShell {
 /// How files from the cache get into an environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LinkModeArg {
-    /// Hard links (falling back to copies across filesystems).
+    /// Hard links, read-only and shared with the cache (copies across filesystems).
     Hardlink,
-    /// Copies.
+    /// Files of the environment's own: reflink clones where the filesystem clones, else copies.
     Copy,
+    /// Reflink clones only (btrfs, XFS with reflink, bcachefs); refused elsewhere.
+    Clone,
 }
 
 #[derive(Debug, Args)]
@@ -139,9 +141,11 @@ pub struct CreateArgs {
     #[arg(long = "no-cache")]
     pub no_cache: bool,
 
-    /// How pip's files get from the cache into the environment.
-    #[arg(long = "link-mode", value_enum, default_value = "hardlink")]
-    pub link_mode: LinkModeArg,
+    /// How pip's files get from the cache into the environment. Default: `copy` when run as
+    /// root (no file is shared with the cache or another environment, so a `chown -R` of one
+    /// reaches no other), else `hardlink` (shared read-only with the cache).
+    #[arg(long = "link-mode", value_enum)]
+    pub link_mode: Option<LinkModeArg>,
 
     /// Print nothing on success.
     #[arg(short, long)]

@@ -13,6 +13,8 @@
 use std::ffi::OsStr;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use fs_err::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
@@ -21,6 +23,7 @@ use rustix::io::Errno;
 use rustix::process::Pid;
 
 use crate::error::{Error, Result};
+use crate::request::CacheLink;
 
 /// The purpose in the name of a staging directory beside an environment being made.
 pub(crate) const STAGING: &str = "rvenv-staging";
@@ -168,25 +171,123 @@ pub(crate) fn remove_stale_temporaries(root: &Path) {
     }
 }
 
-/// Hard-link `from` at `dest` when asked and possible (same filesystem), else copy it with its
-/// modification time, and a mode from the umask.
-pub(crate) fn link_or_copy(from: &Path, dest: &Path, hardlink: bool) -> Result<()> {
-    #[expect(clippy::disallowed_methods, reason = "a failed link is not an error: the file is copied instead")]
-    let linked = hardlink && std::fs::hard_link(from, dest).is_ok();
-    if linked {
-        return Ok(());
+/// Put the cache file `from` at `dest` (which must not exist) as `how` says: a hard link (a
+/// copy where the filesystem cannot link, e.g. across filesystems), or a file of the
+/// environment's own — a reflink clone where the filesystem clones, else a copy, or only a clone
+/// for [`CacheLink::Clone`]. A file of its own keeps `from`'s modification time (compiled `.pyc`
+/// files check their source's) and gets its mode from the umask, as pip's installer gives it (the
+/// cache's read-only mode is only the cache's).
+pub(crate) fn place(from: &Path, dest: &Path, how: CacheLink) -> Result<()> {
+    if how == CacheLink::Hardlink {
+        #[expect(clippy::disallowed_methods, reason = "a failed link is not an error: the file is copied instead")]
+        let linked = std::fs::hard_link(from, dest).is_ok();
+        if linked {
+            return Ok(());
+        }
     }
-    fs::copy(from, dest)?;
-    let meta = fs::metadata(from)?;
-    let file = fs::OpenOptions::new().write(true).open(dest)?;
+    let mut src = fs::File::open(from)?;
+    let meta = src.metadata()?;
+    let wanted = if meta.permissions().mode() & 0o111 != 0 { 0o777 } else { 0o666 };
+    // open(2) takes the umask off the mode.
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(wanted).open(dest)?;
+    let cloned = how != CacheLink::Hardlink
+        && clone(src.file(), file.file(), how == CacheLink::Clone)
+            .map_err(|e| Error::io(format!("cannot clone `{}` into `{}`", from.display(), dest.display()), e))?;
+    if !cloned {
+        // copy_file_range(2) underneath, where the kernel has it.
+        std::io::copy(&mut src, &mut file)?;
+    }
     file.file()
         .set_modified(meta.modified()?)
         .map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
-    // A copy is the environment's own file: its mode follows the umask, as pip's installer gives
-    // it (the cache image's mode is only the cache's).
-    let wanted = if meta.permissions().mode() & 0o111 != 0 { 0o777 } else { 0o666 };
-    file.set_permissions(std::fs::Permissions::from_mode(wanted & !umask()))?;
     Ok(())
+}
+
+/// Whether an error from the clone ioctl means this filesystem (or this pair of files) cannot
+/// share extents, as opposed to a failure of the file itself.
+fn cannot_clone(e: Errno) -> bool {
+    matches!(e, Errno::OPNOTSUPP | Errno::XDEV | Errno::INVAL | Errno::NOTTY | Errno::NOSYS | Errno::PERM)
+}
+
+/// Make `dest` a reflink clone of `src` (FICLONE): Ok(true) when it is. Where the filesystem
+/// cannot clone, Ok(false) (remembered, so later files do not ask again), or, when `must`, the
+/// error that says so.
+fn clone(src: &std::fs::File, dest: &std::fs::File, must: bool) -> std::io::Result<bool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static CANNOT: AtomicBool = AtomicBool::new(false);
+    if CANNOT.load(Ordering::Relaxed) && !must {
+        return Ok(false);
+    }
+    match rustix::fs::ioctl_ficlone(dest, src) {
+        Ok(()) => Ok(true),
+        Err(e) if cannot_clone(e) && !must => {
+            CANNOT.store(true, Ordering::Relaxed);
+            Ok(false)
+        }
+        Err(e) if cannot_clone(e) => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("the filesystem cannot clone files ({e}); pass --link-mode copy"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether a file can be cloned from `sample` into the directory `dir` (`--link-mode clone`
+/// asks before anything is written): a clone made at a temporary name there, then removed.
+pub(crate) fn check_clone(sample: &Path, dir: &Path) -> Result<()> {
+    let tmp = temp_sibling(&dir.join("clone-check"), "tmp");
+    let result = place(sample, &tmp, CacheLink::Clone);
+    remove_file_quietly(&tmp);
+    result.map_err(|e| match e {
+        Error::Io { source, .. } => {
+            Error::io(format!("cannot clone rvenv's pip files into `{}`", dir.display()), source)
+        }
+        other => other,
+    })
+}
+
+/// Where the path `rel` below `root` leaves `root`'s own directories: lexically (`..` past it, or
+/// absolute), or through a component before the last that is a symbolic link (or not a
+/// directory), which is then returned. None when every parent component is a real directory or
+/// missing (nothing there to reach). The last component is not followed: removing it removes a
+/// link itself, never what it points to.
+pub(crate) fn leaves(root: &Path, rel: &Path) -> Option<Leaves> {
+    use std::path::Component;
+    let mut parts = Vec::new();
+    for component in rel.components() {
+        match component {
+            Component::Normal(part) => parts.push(part),
+            Component::CurDir => {}
+            Component::ParentDir if parts.pop().is_some() => {}
+            _ => return Some(Leaves::Outside),
+        }
+    }
+    let Some((_, parents)) = parts.split_last() else { return Some(Leaves::Outside) };
+    let mut at = root.to_path_buf();
+    for part in parents {
+        at.push(part);
+        match at.symlink_metadata() {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Some(Leaves::Through(at)),
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// How a path leaves a directory ([`leaves`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Leaves {
+    /// `..` past the directory, or an absolute path.
+    Outside,
+    /// Through this symbolic link (or file) inside it.
+    Through(PathBuf),
+}
+
+/// How many threads share work that the kernel does while they wait (links, copies, stats): one
+/// per core, at most 8.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8)
 }
 
 /// The process's umask, read once from `/proc/self/status` (setting it to read it back would
@@ -404,21 +505,43 @@ mod tests {
     }
 
     #[test]
-    fn link_or_copy_shares_or_keeps_the_time() {
+    fn place_shares_or_keeps_the_time() {
         let tmp = tempfile::tempdir().unwrap();
         let src = tmp.path().join("src.py");
         fs::write(&src, "x = 1\n").unwrap();
+        fs::set_permissions(&src, std::fs::Permissions::from_mode(0o444)).unwrap();
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
-        fs::File::options().write(true).open(&src).unwrap().file().set_modified(old).unwrap();
+        std::fs::File::open(&src).unwrap().set_modified(old).unwrap();
 
-        link_or_copy(&src, &tmp.path().join("linked.py"), true).unwrap();
+        place(&src, &tmp.path().join("linked.py"), CacheLink::Hardlink).unwrap();
         let (a, b) = (fs::metadata(&src).unwrap(), fs::metadata(tmp.path().join("linked.py")).unwrap());
         assert_eq!((a.ino(), a.nlink()), (b.ino(), 2));
 
-        link_or_copy(&src, &tmp.path().join("copied.py"), false).unwrap();
+        place(&src, &tmp.path().join("copied.py"), CacheLink::Copy).unwrap();
         let c = fs::metadata(tmp.path().join("copied.py")).unwrap();
         assert_ne!(c.ino(), a.ino());
         assert_eq!(c.modified().unwrap(), old);
+        assert_eq!(c.permissions().mode() & 0o777, 0o666 & !umask(), "its own file: a mode from the umask");
         assert_eq!(fs::read(tmp.path().join("copied.py")).unwrap(), b"x = 1\n");
+        assert!(place(&src, &tmp.path().join("copied.py"), CacheLink::Copy).is_err(), "never over a file");
+    }
+
+    #[test]
+    fn leaving_by_dots_or_through_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("env");
+        fs::create_dir_all(root.join("lib/site")).unwrap();
+        fs::create_dir(tmp.path().join("victim")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("victim"), root.join("lib/site/evil")).unwrap();
+        fs::write(root.join("lib/site/file"), "").unwrap();
+        let at = |rel: &str| leaves(&root, Path::new(rel));
+        assert_eq!(at("lib/site/pip/__init__.py"), None, "missing parents: nothing to reach");
+        assert_eq!(at("lib/site/../site/x.py"), None);
+        assert_eq!(at("lib/site/evil"), None, "the link itself may go");
+        assert_eq!(at("lib/site/evil/precious.txt"), Some(Leaves::Through(root.join("lib/site/evil"))));
+        assert_eq!(at("lib/site/file/x"), Some(Leaves::Through(root.join("lib/site/file"))));
+        assert_eq!(at("lib/../../victim/x"), Some(Leaves::Outside));
+        assert_eq!(at("/etc/passwd"), Some(Leaves::Outside));
+        assert_eq!(at(""), Some(Leaves::Outside));
     }
 }

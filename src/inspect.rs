@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::process::{RunError, ended};
+use crate::site_packages::{Audit, audit};
 
 /// What an environment is, as far as its files and its python tell. `info --json` prints it as
 /// [`crate::output::InfoReport`].
@@ -55,6 +56,10 @@ pub struct EnvInfo {
     /// What killed or failed rvenv runs leave: `*.rvenv-tmp-*` entries inside the environment,
     /// `.NAME.rvenv-staging-*` directories beside it. Sorted.
     pub leftovers: Vec<PathBuf>,
+    /// Files of the environment that are hard links shared with files of another user (owned by
+    /// someone other than the environment's owner), with that owner: another user can change
+    /// what this environment runs.
+    pub shared: Vec<(PathBuf, u32)>,
     /// What `bin/python -m pip --version` said (its first line), or why it failed. None when the
     /// environment has no pip, or its python does not run at all.
     pub pip_runs: Option<std::result::Result<String, String>>,
@@ -67,8 +72,8 @@ pub struct Dist {
     pub path: PathBuf,
     pub name: String,
     pub version: String,
-    /// Files its RECORD lists that are not there (compiled files aside: see [`is_compiled`]).
-    pub missing: Vec<PathBuf>,
+    /// Its files against its RECORD: missing, changed, or leading out of the environment.
+    pub(crate) files: Audit,
 }
 
 /// What `bin/python` reported about itself.
@@ -170,8 +175,9 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     });
     let site = site_packages(path);
     let pip = site.as_deref().and_then(crate::seed::pip_version_in);
-    let dists = site.as_deref().map(dists).unwrap_or_default();
-    let (disk_bytes, mut leftovers) = walk(path);
+    let owner = fs_err::symlink_metadata(path).map(|m| m.uid()).unwrap_or(0);
+    let dists = site.as_deref().map(|site| dists(path, site, owner)).unwrap_or_default();
+    let (disk_bytes, mut leftovers, shared) = walk(path, owner);
     leftovers.extend(staging_dirs(path));
     leftovers.sort();
     let runs = run_python(path);
@@ -198,6 +204,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
         recorded_paths: recorded_paths(path),
         dists,
         leftovers,
+        shared,
         pip_runs,
     })
 }
@@ -250,6 +257,12 @@ fn base_executable(
             .or_else(|| Some(home.join(format!("python{short}"))));
     }
     Some(at)
+}
+
+/// `(3, 12, 1)` from `3.12.1` (missing or unreadable parts are 0).
+fn version_tuple(version: &str) -> (u32, u32, u32) {
+    let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
 /// `3.12` from `3.12.1` (or from virtualenv's `3.12.1.final.0`).
@@ -325,11 +338,13 @@ pub(crate) fn pip_version(env: &Path) -> std::result::Result<String, String> {
 const TEMP_MARK: &str = crate::fs::TEMP_SUFFIX;
 
 /// One pass over the environment (symlinks not followed): the bytes on disk, each inode once (as
-/// `du` counts hard links), and the entries named as rvenv's temporary files (not entered).
-fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
+/// `du` counts hard links), the entries named as rvenv's temporary files (not entered), and the
+/// files hard-linked with files of a user other than `owner` (with their owner).
+fn walk(root: &Path, owner: u32) -> (u64, Vec<PathBuf>, Vec<(PathBuf, u32)>) {
     let mut seen = std::collections::HashSet::new();
     let mut total = 0;
     let mut temps = Vec::new();
+    let mut shared = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = fs_err::read_dir(&dir) else { continue };
@@ -339,6 +354,9 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
             if seen.insert((meta.dev(), meta.ino())) {
                 total += meta.blocks() * 512;
             }
+            if meta.is_file() && meta.nlink() > 1 && meta.uid() != owner {
+                shared.push((path.clone(), meta.uid()));
+            }
             if entry.file_name().to_string_lossy().contains(TEMP_MARK) {
                 temps.push(path);
             } else if meta.is_dir() {
@@ -346,7 +364,8 @@ fn walk(root: &Path) -> (u64, Vec<PathBuf>) {
             }
         }
     }
-    (total, temps)
+    shared.sort();
+    (total, temps, shared)
 }
 
 /// Staging directories of rvenv runs that never finished, beside the environment:
@@ -391,9 +410,11 @@ fn dist_name(file_name: &str) -> Option<(&str, &str)> {
     (!name.is_empty() && !name.starts_with('~') && !version.is_empty()).then_some((name, version))
 }
 
-/// The distributions in `site`, sorted, each with the files its RECORD lists that are missing.
+/// The distributions in `site` (a site-packages directory of the environment `env`, owned by
+/// `owner`), sorted, each with its files audited against its RECORD (every hashed file read).
 /// RECORD paths are relative to `site` (`../../../bin/pip` for a script) or absolute.
-fn dists(site: &Path) -> Vec<Dist> {
+fn dists(env: &Path, site: &Path, owner: u32) -> Vec<Dist> {
+    let site_rel = site.strip_prefix(env).unwrap_or(site);
     let Ok(entries) = fs_err::read_dir(site) else { return Vec::new() };
     let mut out: Vec<Dist> = entries
         .flatten()
@@ -402,25 +423,13 @@ fn dists(site: &Path) -> Vec<Dist> {
             let (name, version) = dist_name(file_name.to_str()?)?;
             let path = entry.path();
             let record = fs_err::read(path.join("RECORD")).unwrap_or_default();
-            let missing = crate::seed::record::paths(&String::from_utf8_lossy(&record))
-                .iter()
-                .filter(|listed| !is_compiled(listed))
-                .map(|listed| crate::request::normalize(&site.join(listed)))
-                .filter(|file| file.symlink_metadata().is_err())
-                .collect();
-            Some(Dist { path, name: name.to_owned(), version: version.to_owned(), missing })
+            let rows = crate::seed::record::rows(&String::from_utf8_lossy(&record));
+            let files = audit(env, site_rel, &rows, owner, &|_, _| false);
+            Some(Dist { path, name: name.to_owned(), version: version.to_owned(), files })
         })
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
-}
-
-/// A compiled file (`*.pyc`), or anything in or named `__pycache__`: pip lists each
-/// `__pycache__/*.pyc` it compiled, virtualenv also the `__pycache__` directories and `.pyc` paths
-/// that it never writes (with `PYTHONDONTWRITEBYTECODE` set); Python makes them again when it may,
-/// and users and tools delete them freely. Not worth a problem.
-fn is_compiled(listed: &str) -> bool {
-    listed.ends_with(".pyc") || listed.split('/').any(|part| part == "__pycache__")
 }
 
 /// Where the environment's scripts think it is: `VIRTUAL_ENV` in `bin/activate`, and the
@@ -618,25 +627,107 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
             ),
         });
     }
-    for dist in info.dists.iter().filter(|d| !d.missing.is_empty()) {
-        let count = if dist.missing.len() == 1 { "1 file".to_owned() } else { format!("{} files", dist.missing.len()) };
-        out.push(Problem {
-            code: "missing-files",
-            message: format!(
-                "{} {} lacks {count} that {}/RECORD lists{} {}",
-                dist.name,
-                dist.version,
-                dist.path.display(),
-                if dist.missing.len() == 1 { ":" } else { ", the first" },
-                dist.missing[0].display()
-            ),
-            fix: format!(
-                "reinstall it with the env's pip: {quoted_env}/bin/python -m pip install --force-reinstall {}=={}; \
-                 or {}",
+    // What puts a distribution's files right: for pip (and setuptools where rvenv seeds it), an
+    // rvenv re-run in place, which replaces a damaged one and keeps everything else; for the
+    // others, their own reinstall.
+    let seeded = info.version.as_deref().map(version_tuple).map(crate::seed::core_deps).unwrap_or_default();
+    let python = match &info.base_executable {
+        Some(base) => format!(" --python {}", crate::quote::posix(&base.to_string_lossy())),
+        None => python_arg(&info.version),
+    };
+    let rerun = |flags: &str| format!("rvenv create{flags}{python} {quoted_env}");
+    let repair = |dist: &Dist| {
+        if seeded.iter().any(|s| normalize_name(&dist.name) == *s) {
+            format!(
+                "run `{}` again: it puts back a whole {} of the environment's own and keeps your other packages",
+                rerun(""),
+                dist.name
+            )
+        } else {
+            format!(
+                "reinstall it with the env's pip: {quoted_env}/bin/python -m pip install --force-reinstall {}=={}; or {}",
                 dist.name,
                 dist.version,
                 recreate("")
+            )
+        }
+    };
+    let some = |paths: &[PathBuf]| {
+        let count = if paths.len() == 1 { "1 file".to_owned() } else { format!("{} files", paths.len()) };
+        let first = if paths.len() == 1 { ":" } else { ", the first" };
+        (count, first, paths.first().map(|p| p.display().to_string()).unwrap_or_default())
+    };
+    for dist in info.dists.iter().filter(|d| !d.files.missing.is_empty()) {
+        let (count, first, path) = some(&dist.files.missing);
+        out.push(Problem {
+            code: "missing-files",
+            message: format!(
+                "{} {} lacks {count} that {}/RECORD lists{first} {path}",
+                dist.name,
+                dist.version,
+                dist.path.display(),
             ),
+            fix: repair(dist),
+        });
+    }
+    for dist in info.dists.iter().filter(|d| !d.files.modified.is_empty()) {
+        let (count, first, path) = some(&dist.files.modified);
+        out.push(Problem {
+            code: "modified-files",
+            message: format!(
+                "{} {} has {count} whose contents differ from the sha256 {}/RECORD lists{first} {path}",
+                dist.name,
+                dist.version,
+                dist.path.display(),
+            ),
+            fix: repair(dist),
+        });
+    }
+    if let Some((first, uid)) = info.shared.first() {
+        let count = info.shared.len();
+        out.push(Problem {
+            code: "shared-with-another-owner",
+            message: format!(
+                "{count} {} of {env} {} hard links shared with files of another user (uid {uid}), who can change \
+                 what this environment runs, the first {}",
+                if count == 1 { "file" } else { "files" },
+                if count == 1 { "is a" } else { "are" },
+                first.display()
+            ),
+            fix: format!(
+                "run `{}` again: it replaces pip's shared files by files of the environment's own; reinstall \
+                 other packages listed there with the env's pip (--force-reinstall), or {}",
+                rerun(" --link-mode copy"),
+                recreate("")
+            ),
+        });
+    }
+    for dist in info.dists.iter().filter(|d| !d.files.leaving.is_empty()) {
+        let (listed, how) = &dist.files.leaving[0];
+        let count = dist.files.leaving.len();
+        let (why, fix) = match how {
+            crate::fs::Leaves::Through(link) => (
+                format!("through `{}`, which is not a directory of the environment", link.display()),
+                format!(
+                    "if `{}` is not meant to be there, remove it (`rm {}` removes the link, not what it points \
+                     to), then {}",
+                    link.display(),
+                    crate::quote::posix(&link.to_string_lossy()),
+                    repair(dist)
+                ),
+            ),
+            crate::fs::Leaves::Outside => ("outside it".to_owned(), repair(dist)),
+        };
+        out.push(Problem {
+            code: "dangling-record-path",
+            message: format!(
+                "{}/RECORD lists {count} {} that {} out of the environment, the first `{listed}` ({why}): neither \
+                 rvenv nor pip removes such paths",
+                dist.path.display(),
+                if count == 1 { "path" } else { "paths" },
+                if count == 1 { "leads" } else { "lead" },
+            ),
+            fix,
         });
     }
     if let Some(first) = info.leftovers.first() {
@@ -719,18 +810,6 @@ mod tests {
     }
 
     #[test]
-    fn compiled_files_are_not_missing_files() {
-        assert!(is_compiled("pip/__pycache__/__init__.cpython-312.pyc"));
-        assert!(is_compiled("__pycache__/six.cpython-312.pyc"));
-        // As virtualenv's seeded RECORDs list them.
-        assert!(is_compiled("pip/_vendor/msgpack/__pycache__"));
-        assert!(is_compiled("pip/_internal/utils/misc.cpython-312.pyc"));
-        assert!(!is_compiled("pip/__init__.py"));
-        assert!(!is_compiled("pip/pycache.py"));
-        assert!(!is_compiled("../../../bin/pip"));
-    }
-
-    #[test]
     fn finds_missing_record_files_relative_to_site_packages() {
         let tmp = tempfile::tempdir().unwrap();
         let site = tmp.path().join("lib/python3.12/site-packages");
@@ -745,11 +824,13 @@ mod tests {
                       demo/__pycache__/__init__.cpython-312.pyc,,\r\ndemo/lost.py,sha256=x,1\r\n";
         std::fs::write(dist.join("RECORD"), record).unwrap();
         std::fs::create_dir(site.join("other-2.0.dist-info")).unwrap(); // no RECORD: nothing to check
-        let found = dists(&site);
+        let found = dists(tmp.path(), &site, 0);
         assert_eq!(found.len(), 2);
         assert_eq!((found[0].name.as_str(), found[0].version.as_str()), ("demo", "1.0"));
-        assert_eq!(found[0].missing, [tmp.path().join("bin/gone"), site.join("demo/lost.py")]);
-        assert!(found[1].missing.is_empty());
+        assert_eq!(found[0].files.missing, [tmp.path().join("bin/gone"), site.join("demo/lost.py")]);
+        // Their hashes (`x`) are not theirs.
+        assert_eq!(found[0].files.modified, [tmp.path().join("bin/demo"), site.join("demo/__init__.py")]);
+        assert_eq!(found[1].files, Audit::default());
     }
 
     #[test]
@@ -763,7 +844,8 @@ mod tests {
         std::fs::write(env.join("lib/d.rvenv-tmp-1-a/inner.rvenv-tmp-2"), "").unwrap(); // not entered
         std::fs::create_dir(tmp.path().join(".env.rvenv-staging-999999-1-0")).unwrap();
         std::fs::create_dir(tmp.path().join(".other.rvenv-staging-999999-1-0")).unwrap();
-        let (bytes, mut temps) = walk(&env);
+        let (bytes, mut temps, shared) = walk(&env, rustix::process::geteuid().as_raw());
+        assert!(shared.is_empty());
         temps.sort();
         assert!(bytes > 0);
         assert_eq!(temps, [env.join("lib/d.rvenv-tmp-1-a"), env.join("lib/site/x.py.rvenv-tmp-999999")]);
@@ -817,6 +899,7 @@ mod tests {
             recorded_paths: Vec::new(),
             dists: Vec::new(),
             leftovers: Vec::new(),
+            shared: Vec::new(),
             pip_runs: Some(Ok("pip 24.2 from /e/lib/python3.12/site-packages/pip (python 3.12)".into())),
         }
     }
@@ -827,7 +910,7 @@ mod tests {
             path: Path::new("/e/lib/python3.12/site-packages").join(file_name),
             name: name.into(),
             version: version.into(),
-            missing: missing.iter().map(PathBuf::from).collect(),
+            files: Audit { missing: missing.iter().map(PathBuf::from).collect(), ..Audit::default() },
         }
     }
 

@@ -28,6 +28,7 @@ mod process;
 mod quote;
 mod request;
 mod seed;
+mod site_packages;
 
 // The library's whole public face: what main.rs and the tests use. Everything else is private,
 // so the compiler sees what is dead.
@@ -45,7 +46,7 @@ pub use output::{CheckReport, CreateReport, InfoReport, PlanReport, to_line as j
 pub use output::{documented_fields, json_fields};
 pub use plan::{Entry, Plan};
 pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh as quote_xonsh};
-pub use request::{CreateRequest, normalize};
+pub use request::{CacheLink, CreateRequest, normalize};
 pub use seed::Seeded;
 
 use std::path::{Path, PathBuf};
@@ -104,14 +105,30 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
     let layout = layout::Layout::for_interpreter(interp, req.link_mode)?;
     // pip's image is made (or found in the cache) before anything is written, so an interpreter
     // that cannot give pip fails with nothing half-made. A dry run only looks.
+    let mut warnings = Vec::new();
     let (image, pip_pending) = match (req.seed, req.dry_run) {
         (Seed::Nothing, _) => (None, None),
-        (Seed::Pip, false) => (Some(seed::prepare(interp, &req.cache)?), None),
+        (Seed::Pip, false) => (Some(seed::prepare(interp, &req.cache, &mut |w| warnings.push(w))?), None),
         (Seed::Pip, true) => match seed::find(interp, &req.cache)? {
             Some(image) => (Some(image), None),
             None => (None, interp.ensurepip_version()),
         },
     };
+    if let Some(image) = &image {
+        for message in warnings {
+            on_event(Event::Warning { path: &image.dir, message });
+        }
+        // `--link-mode clone` where the filesystem cannot clone is refused before anything is written.
+        if req.cache_link == CacheLink::Clone && !req.dry_run {
+            for (target, placement) in req.targets.iter().zip(&placements) {
+                let dir = match placement {
+                    materialize::Placement::InPlace => target.as_path(),
+                    _ => target.parent().unwrap_or(target),
+                };
+                image.sample().map_or(Ok(()), |sample| fs::check_clone(&sample, dir))?;
+            }
+        }
+    }
     for (target, placement) in req.targets.iter().zip(placements) {
         let started = Instant::now();
         let command = recreate_command(req, interp, target);
@@ -129,15 +146,18 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         if let Some(image) = &image {
             // A re-run treats the pip already there as `ensurepip --upgrade` does.
             let existing = match placement {
-                materialize::Placement::InPlace => seed::installed(&target.join(&layout.purelib), image),
+                materialize::Placement::InPlace => seed::installed(target, &layout.purelib, image),
                 materialize::Placement::Stage | materialize::Placement::Swap => Vec::new(),
             };
             seeded = seed::seeded(image, &existing);
+            for message in existing.iter().filter_map(seed::leaving_warning) {
+                on_event(Event::Warning { path: target, message });
+            }
             plan.add_before_config(seed::entries(
                 image,
                 target,
                 &layout,
-                req.hardlink,
+                req.cache_link,
                 req.relocatable,
                 &existing,
                 req.umask,
@@ -154,7 +174,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         if let Some(image) = image.as_ref().filter(|_| req.upgrade_deps) {
             let python = target.join(&layout.bin).join(&layout.executable);
             seed::upgrade_deps(target, &python, &target.join(&layout.purelib), interp.version)?;
-            seeded = seed::seeded_in(image, &target.join(&layout.purelib));
+            seeded = seed::seeded_in(image, target, &layout.purelib);
         }
         on_event(Event::Created {
             path: target,

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 
 use crate::error::{Error, Result, shown};
-use crate::fs::{exchange, link_or_copy, remove_stale_temporaries, rename_noreplace, replace_with, same_file, umask};
+use crate::fs::{exchange, place, remove_stale_temporaries, rename_noreplace, replace_with, same_file, umask};
 use crate::interrupt::{check, fault_point};
 use crate::plan::{Entry, Plan, Removal};
-use crate::request::OnExisting;
+use crate::request::{CacheLink, OnExisting};
 
 /// What is at the target path now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,7 +213,7 @@ const PARALLEL_LINKS: usize = 64;
 /// Make `links` (entries `first..` of the plan) with one thread per core, each taking a
 /// contiguous share (neighbouring entries share directories, so threads rarely meet in one).
 fn link_in_parallel(root: &Path, links: &[Entry], first: usize) -> Result<()> {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let threads = crate::fs::workers();
     let share = links.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let workers: Vec<_> = links
@@ -267,15 +267,18 @@ fn write_entry(root: &Path, written: usize, entry: &Entry, in_place: bool) -> Re
             };
             if in_place { replace_with(&path, write)? } else { write(&path)? }
         }
-        Entry::Link { from, hardlink, .. } => {
+        Entry::Link { from, how, .. } => {
             // A re-run over files linked from the same image: already in place.
-            if in_place && *hardlink && same_file(from, &path) {
+            if in_place && *how == CacheLink::Hardlink && same_file(from, &path) {
                 return Ok(());
             }
-            let write = |dest: &Path| link_or_copy(from, dest, *hardlink);
+            let write = |dest: &Path| place(from, dest, *how);
             if in_place { replace_with(&path, write)? } else { write(&path)? }
         }
-        Entry::Remove { what, .. } => remove(&path, *what)?,
+        // A path that leads out of the environment (a link put there since the plan was made) is
+        // never removed through.
+        Entry::Remove { what, path: rel } if crate::fs::leaves(root, rel).is_none() => remove(&path, *what)?,
+        Entry::Remove { .. } => {}
         Entry::File { contents, mode, .. } => {
             let write = |dest: &Path| -> Result<()> {
                 let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(*mode).open(dest)?;

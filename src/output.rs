@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::inspect::{EnvInfo, Problem};
 use crate::interpreter::Interpreter;
 use crate::plan::{Entry, Plan};
+use crate::request::CacheLink;
 
 /// `create --json`: one per environment made.
 #[derive(Debug, Serialize)]
@@ -104,8 +105,9 @@ pub enum PlanEntry<'a> {
         target: &'a Path,
     },
     /// A copy of `from`: with `mode` where the plan sets one (an interpreter copied with
-    /// `--copies`), without where the copy keeps the file's own (pip's files with
-    /// `--link-mode copy`, or where a hard link cannot be made).
+    /// `--copies`), without for pip's files of the environment's own (`--link-mode copy`, root's
+    /// default, or where a hard link cannot be made), whose mode comes from the umask; a reflink
+    /// clone where the filesystem clones.
     Copy {
         path: PathBuf,
         from: &'a Path,
@@ -114,6 +116,11 @@ pub enum PlanEntry<'a> {
     },
     /// A hard link to `from`, a file of pip's image in rvenv's cache.
     Hardlink {
+        path: PathBuf,
+        from: &'a Path,
+    },
+    /// A reflink clone of `from` (`--link-mode clone`).
+    Clone {
         path: PathBuf,
         from: &'a Path,
     },
@@ -137,8 +144,9 @@ impl<'a> PlanEntry<'a> {
             Entry::Dir { .. } => PlanEntry::Dir { path },
             Entry::Symlink { target, .. } => PlanEntry::Symlink { path, target },
             Entry::Copy { from, mode, .. } => PlanEntry::Copy { path, from, mode: Some(Mode(*mode)) },
-            Entry::Link { from, hardlink: true, .. } => PlanEntry::Hardlink { path, from },
-            Entry::Link { from, hardlink: false, .. } => PlanEntry::Copy { path, from, mode: None },
+            Entry::Link { from, how: CacheLink::Hardlink, .. } => PlanEntry::Hardlink { path, from },
+            Entry::Link { from, how: CacheLink::Copy, .. } => PlanEntry::Copy { path, from, mode: None },
+            Entry::Link { from, how: CacheLink::Clone, .. } => PlanEntry::Clone { path, from },
             Entry::File { contents, mode, .. } => PlanEntry::File { path, bytes: contents.len(), mode: Mode(*mode) },
             Entry::Remove { what, .. } => PlanEntry::Remove { path, what: what.name() },
         }
@@ -316,6 +324,7 @@ mod tests {
             recorded_paths: Vec::new(),
             dists: Vec::new(),
             leftovers: Vec::new(),
+            shared: Vec::new(),
             pip_runs: None,
         }
     }
@@ -347,22 +356,23 @@ mod tests {
                 Entry::Dir { path: at("bin") },
                 Entry::Symlink { path: at("bin/python"), target: at("/usr/bin/python3") },
                 Entry::Copy { path: at("bin/python3"), from: at("/usr/bin/python3"), mode: 0o755 },
-                Entry::Link { path: at("lib/pip/a.py"), from: at("/c/pip/a.py"), hardlink: true },
-                Entry::Link { path: at("lib/pip/b.py"), from: at("/c/pip/b.py"), hardlink: false },
+                Entry::Link { path: at("lib/pip/a.py"), from: at("/c/pip/a.py"), how: CacheLink::Hardlink },
+                Entry::Link { path: at("lib/pip/b.py"), from: at("/c/pip/b.py"), how: CacheLink::Copy },
+                Entry::Link { path: at("lib/pip/c.py"), from: at("/c/pip/c.py"), how: CacheLink::Clone },
                 Entry::Remove { path: at("lib/pip-1.dist-info"), what: Removal::IfEmpty },
                 Entry::File { path: at("pyvenv.cfg"), contents: b"home = /usr/bin\n".to_vec(), mode: 0o644 },
             ],
         };
         let value = json(&PlanReport::new(&plan, Some("24.2")));
         let kinds: Vec<_> = value["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["dir", "symlink", "copy", "hardlink", "copy", "remove", "file"]);
+        assert_eq!(kinds, ["dir", "symlink", "copy", "hardlink", "copy", "clone", "remove", "file"]);
         let entries = &value["entries"];
         assert_eq!(entries[0]["path"], "/e/bin");
         assert_eq!(entries[2]["mode"], "0755");
         assert_eq!(entries[4].get("mode"), None, "a copy that keeps its file's mode names none");
-        assert_eq!(entries[5]["what"], "if-empty");
-        assert_eq!(entries[6]["bytes"], 16);
-        assert_eq!(entries[6]["mode"], "0644");
+        assert_eq!(entries[6]["what"], "if-empty");
+        assert_eq!(entries[7]["bytes"], 16);
+        assert_eq!(entries[7]["mode"], "0644");
         assert_eq!(value["dry_run"], true);
         assert_eq!(fields_of(&[value]), documented("create --dry-run --json"));
     }

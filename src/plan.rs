@@ -7,7 +7,7 @@ use crate::activate::{self, ActivationContext};
 use crate::cfg::Config;
 use crate::interpreter::Interpreter;
 use crate::layout::{Layout, Node, decode_hex};
-use crate::request::{OnExisting, Prompt};
+use crate::request::{CacheLink, OnExisting, Prompt};
 
 /// One thing to put in the environment. Paths are relative to its root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,9 +18,8 @@ pub enum Entry {
     Symlink { path: PathBuf, target: PathBuf },
     /// A copy of the file at `from`, with `mode`.
     Copy { path: PathBuf, from: PathBuf, mode: u32 },
-    /// The file at `from` (a cache image), hard-linked when `hardlink` and the filesystem allows,
-    /// else copied with its mode and modification time (compiled `.pyc` files check the latter).
-    Link { path: PathBuf, from: PathBuf, hardlink: bool },
+    /// The file at `from` (a cache image), put there as `how` says (see [`crate::fs::place`]).
+    Link { path: PathBuf, from: PathBuf, how: CacheLink },
     /// A file with these contents and exactly this `mode` (the plan has applied the umask where
     /// the file's maker would).
     File { path: PathBuf, contents: Vec<u8>, mode: u32 },

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use rvenv::{
-    CheckReport, CreateReport, Entry, EnvInfo, Event, InfoReport, Plan, PlanReport, Problem, Seeded, json_line,
+    CacheLink, CheckReport, CreateReport, Entry, EnvInfo, Event, InfoReport, Plan, PlanReport, Problem, Seeded,
+    json_line,
 };
 
 pub(crate) struct Human<'a> {
@@ -112,8 +113,13 @@ fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
             Entry::Dir { .. } => println!("  dir      {path}/"),
             Entry::Symlink { target, .. } => println!("  symlink  {path} -> {}", target.display()),
             Entry::Copy { from, mode, .. } => println!("  copy     {path} <- {} ({mode:04o})", from.display()),
-            Entry::Link { from, hardlink, .. } => {
-                println!("  {}  {path} <- {}", if *hardlink { "hardlink" } else { "copy    " }, from.display())
+            Entry::Link { from, how, .. } => {
+                let how = match how {
+                    CacheLink::Hardlink => "hardlink",
+                    CacheLink::Copy => "copy    ",
+                    CacheLink::Clone => "clone   ",
+                };
+                println!("  {how}  {path} <- {}", from.display())
             }
             Entry::File { contents, mode, .. } => println!("  file     {path} ({} bytes, {mode:04o})", contents.len()),
             Entry::Remove { what, .. } => println!("  remove   {path} ({})", what.name()),

@@ -16,6 +16,33 @@ pub enum LinkMode {
     Copies,
 }
 
+/// How pip's files get from rvenv's cache into an environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheLink {
+    /// Hard links: the file is shared with the cache and every environment linked from it (read
+    /// only, so a write through one of them fails instead of changing all).
+    Hardlink,
+    /// Files of the environment's own: a reflink clone where the filesystem clones, else a copy.
+    Copy,
+    /// Reflink clones only; refused where the filesystem cannot clone.
+    Clone,
+}
+
+impl CacheLink {
+    /// `--link-mode` as given, else the default: files of its own for root, whose environments
+    /// are often handed to other users (`chown -R`, which would re-own every environment's and
+    /// the cache's shared files), and hard links for everyone else.
+    pub fn from_arg(arg: Option<LinkModeArg>, euid: u32) -> CacheLink {
+        match arg {
+            Some(LinkModeArg::Hardlink) => CacheLink::Hardlink,
+            Some(LinkModeArg::Copy) => CacheLink::Copy,
+            Some(LinkModeArg::Clone) => CacheLink::Clone,
+            None if euid == 0 => CacheLink::Copy,
+            None => CacheLink::Hardlink,
+        }
+    }
+}
+
 /// What to do with a target that already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnExisting {
@@ -91,8 +118,8 @@ pub struct CreateRequest {
     pub dry_run: bool,
     /// Where cached interpreter facts and pip images live (or bypassed).
     pub cache: Cache,
-    /// Hard-link cached files into the environment (else copy them).
-    pub hardlink: bool,
+    /// How pip's files get from the cache into the environment.
+    pub cache_link: CacheLink,
     /// The process's umask: the modes of the files the environment's makers would create.
     pub umask: u32,
     /// The process environment discovery reads (PATH, pyenv's settings).
@@ -131,7 +158,7 @@ impl CreateRequest {
                 cache if args.dry_run => cache.read_only(),
                 cache => cache,
             },
-            hardlink: args.link_mode == LinkModeArg::Hardlink,
+            cache_link: CacheLink::from_arg(args.link_mode, rustix::process::geteuid().as_raw()),
             umask: crate::fs::umask(),
             ambient: ambient.clone(),
         })
@@ -219,6 +246,15 @@ mod tests {
         let p = Path::new(std::ffi::OsStr::from_bytes(b"env-\xff"));
         let err = target_path(p, Path::new("/tmp")).unwrap_err().to_string();
         assert!(err.contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn root_gets_files_of_its_own_unless_it_asks() {
+        assert_eq!(CacheLink::from_arg(None, 0), CacheLink::Copy);
+        assert_eq!(CacheLink::from_arg(None, 1000), CacheLink::Hardlink);
+        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Hardlink), 0), CacheLink::Hardlink);
+        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Copy), 1000), CacheLink::Copy);
+        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Clone), 1000), CacheLink::Clone);
     }
 
     #[test]

@@ -26,15 +26,21 @@ use crate::layout::Layout;
 use crate::plan::{Entry, Removal};
 use crate::process::{RunError, run_limited};
 use crate::quote;
+use crate::request::CacheLink;
 
 /// A distribution of a package the image holds, already installed in the environment (a re-run).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Installed {
     /// `pip-24.0.dist-info`.
     pub dist_info: String,
-    /// The files its RECORD names, as written there (relative to site-packages); None when it has
-    /// no readable RECORD.
+    /// The files its RECORD names, as written there (relative to site-packages), but those that
+    /// lead out of the environment; None when it has no readable RECORD.
     pub record: Option<Vec<String>>,
+    /// Its files are what RECORD says (none missing or changed) and none is shared with another
+    /// user's: see [`crate::site_packages::Audit::sound`].
+    pub sound: bool,
+    /// What RECORD lists that leads out of the environment (never removed), as written there.
+    pub leaving: Vec<(String, crate::fs::Leaves)>,
 }
 
 impl Installed {
@@ -52,25 +58,64 @@ fn dist_name_version(dist_info: &str) -> Option<(&str, &str)> {
     dist_info.strip_suffix(".dist-info")?.split_once('-')
 }
 
-/// The distributions in the site-packages directory `site` of the packages the image holds, with
-/// their RECORDs: what a re-run must keep or replace. Empty for a new environment.
-pub(crate) fn installed(site: &Path, image: &Image) -> Vec<Installed> {
+/// The distributions of the packages the image holds in the environment `env`'s site-packages
+/// (`purelib`, relative to it), with their RECORDs and whether their files are sound: what a
+/// re-run must keep or replace. Empty for a new environment. A file that is the image's own (a
+/// hard link to it) or a copy of it (its size and time) is not read again: the image is verified.
+pub(crate) fn installed(env: &Path, purelib: &str, image: &Image) -> Vec<Installed> {
+    use std::os::unix::fs::MetadataExt;
+    let site = env.join(purelib);
     let names: Vec<&str> =
         image.manifest.dists.iter().filter_map(|d| dist_name_version(&d.dist_info)).map(|(n, _)| n).collect();
-    let Ok(entries) = fs_err::read_dir(site) else { return vec![] };
+    let Ok(entries) = fs_err::read_dir(&site) else { return vec![] };
+    let owner = fs_err::symlink_metadata(env).map(|m| m.uid()).unwrap_or(0);
+    let image_site = image.site();
+    let sealed: std::collections::HashMap<&str, &image::ImageFile> =
+        image.manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let trusted = |listed: &str, meta: &std::fs::Metadata| {
+        sealed.get(listed).is_some_and(|f| {
+            let same_time = meta.mtime() * 1_000_000_000 + meta.mtime_nsec() == f.mtime_ns;
+            (meta.len() == f.size && same_time) || crate::fs::same_file(&site.join(listed), &image_site.join(listed))
+        })
+    };
     let mut found: Vec<Installed> = entries
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|dist_info| dist_name_version(dist_info).is_some_and(|(name, _)| names.contains(&name)))
-        .map(|dist_info| {
-            let record = fs_err::read(site.join(&dist_info).join("RECORD"))
-                .ok()
-                .map(|b| record::paths(&String::from_utf8_lossy(&b)));
-            Installed { dist_info, record }
+        .map(|dist_info| match fs_err::read(site.join(&dist_info).join("RECORD")) {
+            Err(_) => Installed { dist_info, record: None, sound: false, leaving: Vec::new() },
+            Ok(bytes) => {
+                let rows = record::rows(&String::from_utf8_lossy(&bytes));
+                let audit = crate::site_packages::audit(env, Path::new(purelib), &rows, owner, &trusted);
+                let record = rows
+                    .into_iter()
+                    .map(|row| row.path)
+                    .filter(|path| !audit.leaving.iter().any(|(listed, _)| listed == path))
+                    .collect();
+                Installed { dist_info, record: Some(record), sound: audit.sound(), leaving: audit.leaving }
+            }
         })
         .collect();
     found.sort_by(|a, b| a.dist_info.cmp(&b.dist_info));
     found
+}
+
+/// One line about what `old`'s RECORD lists that leads out of the environment, which a re-run
+/// leaves alone; None when there is nothing such.
+pub(crate) fn leaving_warning(old: &Installed) -> Option<String> {
+    let (listed, how) = old.leaving.first()?;
+    let how = match how {
+        crate::fs::Leaves::Through(link) => format!("through `{}`", crate::error::shown(link)),
+        crate::fs::Leaves::Outside => "outside the environment".to_owned(),
+    };
+    let more = match old.leaving.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Some(format!(
+        "not removing `{listed}`{more}, which {}/RECORD lists: it leads out of the environment ({how})",
+        old.dist_info
+    ))
 }
 
 /// What a re-run does with one of the image's distributions, as `ensurepip --upgrade` would.
@@ -78,11 +123,12 @@ pub(crate) fn installed(site: &Path, image: &Image) -> Vec<Installed> {
 enum Action<'a> {
     /// Not installed: install it.
     Install,
-    /// Installed whole (its RECORD, which an installer writes last, is there) at the bundled
-    /// version or newer (the user upgraded it): leave it as it is.
+    /// Installed whole (its RECORD, which an installer writes last, is there, and its files are
+    /// what it says) at the bundled version or newer (the user upgraded it): leave it as it is.
     Keep,
-    /// Installed older (or more than once, which no installer leaves): take out every installed
-    /// copy as its RECORD lists it, then install it.
+    /// Installed older, damaged (files missing or changed, or shared with another user's), or
+    /// more than once (which no installer leaves): take out every installed copy as its RECORD
+    /// lists it, then install it.
     Replace(Vec<&'a Installed>),
 }
 
@@ -90,7 +136,11 @@ fn action<'a>(bundled_version: &str, installed: Vec<&'a Installed>) -> Action<'a
     match installed.as_slice() {
         [] => Action::Install,
         // A version we cannot compare is the user's business: never take it out.
-        [one] if one.record.is_some() && version::at_least(one.version(), bundled_version).unwrap_or(true) => {
+        [one]
+            if one.record.is_some()
+                && one.sound
+                && version::at_least(one.version(), bundled_version).unwrap_or(true) =>
+        {
             Action::Keep
         }
         _ => Action::Replace(installed),
@@ -106,13 +156,16 @@ pub(crate) fn entries(
     image: &Image,
     env_dir: &Path,
     layout: &Layout,
-    hardlink: bool,
+    how: CacheLink,
     relocatable: bool,
     existing: &[Installed],
     umask: u32,
 ) -> Result<Vec<Entry>> {
     let manifest = &image.manifest;
     let site = image.site();
+    // A temporary image (no cache) goes when this run ends: the environment gets files of its own
+    // from it, with modes from the umask, never links to its read-only files.
+    let how = if image.temporary() && how == CacheLink::Hardlink { CacheLink::Copy } else { how };
     let purelib = PathBuf::from(&layout.purelib);
     let bin = PathBuf::from(&layout.bin);
     let mut out = Vec::with_capacity(manifest.dirs.len() + manifest.files.len() + 16);
@@ -129,7 +182,11 @@ pub(crate) fn entries(
     }
     if wanted.len() == manifest.dists.len() {
         out.extend(manifest.dirs.iter().map(|d| Entry::Dir { path: purelib.join(d) }));
-        out.extend(manifest.files.iter().map(|f| Entry::Link { path: purelib.join(f), from: site.join(f), hardlink }));
+        out.extend(manifest.files.iter().map(|f| Entry::Link {
+            path: purelib.join(&f.path),
+            from: site.join(&f.path),
+            how,
+        }));
     } else {
         // Some are kept: only the files (and their directories) of the others.
         let files: HashSet<&str> = wanted.iter().flat_map(|d| d.rows.iter().map(|r| r.path.as_str())).collect();
@@ -137,10 +194,10 @@ pub(crate) fn entries(
         out.extend(
             manifest.dirs.iter().filter(|d| dirs.contains(Path::new(d))).map(|d| Entry::Dir { path: purelib.join(d) }),
         );
-        out.extend(manifest.files.iter().filter(|f| files.contains(f.as_str())).map(|f| Entry::Link {
-            path: purelib.join(f),
-            from: site.join(f),
-            hardlink,
+        out.extend(manifest.files.iter().filter(|f| files.contains(f.path.as_str())).map(|f| Entry::Link {
+            path: purelib.join(&f.path),
+            from: site.join(&f.path),
+            how,
         }));
     }
 
@@ -170,10 +227,10 @@ pub(crate) fn entries(
         });
     }
 
-    for (name, to) in &manifest.copies {
+    for (file, to) in &manifest.copies {
         let to = Path::new(to);
         crate::plan::push_dir(&mut out, to);
-        out.push(Entry::Link { path: to.join(name), from: image.dir.join("wheels").join(name), hardlink });
+        out.push(Entry::Link { path: to.join(&file.path), from: image.dir.join("wheels").join(&file.path), how });
     }
     Ok(out)
 }
@@ -294,7 +351,12 @@ mod tests {
     use super::*;
 
     fn dist(dist_info: &str, record: Option<&[&str]>) -> Installed {
-        Installed { dist_info: dist_info.into(), record: record.map(|r| r.iter().map(|p| p.to_string()).collect()) }
+        Installed {
+            dist_info: dist_info.into(),
+            record: record.map(|r| r.iter().map(|p| p.to_string()).collect()),
+            sound: record.is_some(),
+            leaving: Vec::new(),
+        }
     }
 
     #[test]
@@ -311,6 +373,8 @@ mod tests {
         assert_eq!(action("23.2.1", vec![&older]), Action::Replace(vec![&older]));
         assert_eq!(action("23.2.1", vec![&torn]), Action::Replace(vec![&torn]), "no RECORD: not installed whole");
         assert_eq!(action("23.2.1", vec![&newer, &older]), Action::Replace(vec![&newer, &older]));
+        let damaged = Installed { sound: false, ..same.clone() };
+        assert_eq!(action("23.2.1", vec![&damaged]), Action::Replace(vec![&damaged]), "files not what RECORD says");
     }
 
     #[test]

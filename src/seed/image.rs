@@ -2,6 +2,14 @@
 //! the cache, and linked into every environment after that. Made whole or not at all: it is filled
 //! in a temporary directory and renamed into place, with its manifest written last.
 //!
+//! Trusted only as far as it is checked: its files are stored read-only (a write through a hard
+//! link in one environment fails instead of changing every environment), the manifest records
+//! each file's size, mode and modification time and the image's owner, and before every use each
+//! file is looked at once (`fstatat`) against it. An image that differs in anything — a file
+//! truncated, retimed, re-owned by a `chown -R` of an environment linked from it, missing, or the
+//! image directory a symbolic link — is set aside and made again, with a warning; nothing is
+//! linked from it.
+//!
 //! Layout of an image directory:
 //! - `site/`: what ensurepip's pip puts in site-packages, `.pyc` files included, every dist's
 //!   `INSTALLER` (and `REQUESTED` where that pip writes one) but not `RECORD`, which names the
@@ -31,15 +39,29 @@ use crate::process::{RunError, run_limited};
 pub(crate) struct Manifest {
     /// The full key text the image was made for; compared when it is loaded.
     pub key: String,
+    /// The user the image and every file in it belong to.
+    pub owner: u32,
     /// Every directory below `site/`, parents first.
     pub dirs: Vec<String>,
-    /// Every file below `site/`.
-    pub files: Vec<String>,
+    /// Every file below `site/`, as it was sealed.
+    pub files: Vec<ImageFile>,
     pub dists: Vec<Dist>,
     /// How the installing pip writes console scripts.
     pub style: Style,
-    /// Wheel files below `wheels/` and the directory (relative to the environment) each goes to.
-    pub copies: Vec<(String, String)>,
+    /// Wheel files below `wheels/` (`path` is the file's name there), and the directory
+    /// (relative to the environment) each goes to.
+    pub copies: Vec<(ImageFile, String)>,
+}
+
+/// A file of the image as it was sealed: what [`verify`] compares with the file system.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ImageFile {
+    /// Relative to `site/` (or `wheels/`).
+    pub path: String,
+    pub size: u64,
+    /// Permission bits: 0444, or 0555 for an executable.
+    pub mode: u32,
+    pub mtime_ns: i64,
 }
 
 /// One installed distribution.
@@ -75,14 +97,28 @@ impl Image {
     pub(crate) fn site(&self) -> PathBuf {
         self.dir.join("site")
     }
+
+    /// Whether it lives outside the cache, for this run only.
+    pub(crate) fn temporary(&self) -> bool {
+        self.temporary
+    }
+
+    /// One of its files, to try something with.
+    pub(crate) fn sample(&self) -> Option<PathBuf> {
+        self.manifest.files.first().map(|f| self.site().join(&f.path))
+    }
 }
 
-/// The image for `interp` if the cache already holds a good one; nothing is made or written.
+/// The image for `interp` if the cache already holds a good one (one that [`verify`] passes);
+/// nothing is made or written.
 pub(crate) fn find(interp: &Interpreter, cache: &Cache) -> Result<Option<Image>> {
     let wheels = wheels(interp)?;
     let (key_text, name) = key::key(interp, &wheels);
     let Some(dest) = cache.path("pip", &name) else { return Ok(None) };
-    Ok(load(&dest, &key_text).map(|manifest| Image { dir: dest, manifest, temporary: false }))
+    Ok(match load(&dest, &key_text) {
+        Loaded::Good(manifest) => Some(Image { dir: dest, manifest, temporary: false }),
+        Loaded::Absent | Loaded::Damaged(_) => None,
+    })
 }
 
 /// The wheels ensurepip would use for `interp`, or the error that says why there are none.
@@ -109,15 +145,21 @@ fn wheels(interp: &Interpreter) -> Result<Vec<(&BundledWheel, WheelStat)>> {
         .collect()
 }
 
-/// The image for `interp`: from the cache when a good one is there, else made into the cache. When
-/// the cache is bypassed, or cannot be written (a read-only home, a cache path that is a file),
-/// the image is made in a temporary directory for this run only: a cache only costs speed.
-pub(crate) fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
+/// The image for `interp`: from the cache when a good one is there, else made into the cache (a
+/// damaged one is set aside first, and `warn` told why). When the cache is bypassed, or cannot be
+/// written (a read-only home, a cache path that is a file), the image is made in a temporary
+/// directory for this run only: a cache only costs speed.
+pub(crate) fn prepare(interp: &Interpreter, cache: &Cache, warn: &mut dyn FnMut(String)) -> Result<Image> {
     let wheels = wheels(interp)?;
     let (key_text, name) = key::key(interp, &wheels);
     let Some(dest) = cache.path("pip", &name) else { return temporary(&name, interp, &wheels, &key_text) };
-    if let Some(manifest) = load(&dest, &key_text) {
-        return Ok(Image { dir: dest, manifest, temporary: false });
+    match load(&dest, &key_text) {
+        Loaded::Good(manifest) => return Ok(Image { dir: dest, manifest, temporary: false }),
+        Loaded::Absent => {}
+        Loaded::Damaged(why) => {
+            warn(format!("rvenv's pip image at `{}` is damaged ({why}); making it again", shown(&dest)));
+            set_aside(&dest);
+        }
     }
     match fill_cache(&dest, interp, &wheels, &key_text) {
         Err(Error::Fs(_) | Error::Io { .. }) => temporary(&name, interp, &wheels, &key_text),
@@ -125,28 +167,31 @@ pub(crate) fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
     }
 }
 
-/// Make the image in the cache at `dest`, replacing one there that does not read back.
+/// Move what is at `dest` (an image, or anything else in its place: a symbolic link is moved,
+/// not followed) out of the way and remove it.
+fn set_aside(dest: &Path) {
+    let aside = crate::fs::temp_sibling(dest, "stale");
+    if fs::rename(dest, &aside).is_ok() {
+        crate::fs::remove_tree_quietly(&aside);
+        crate::fs::remove_file_quietly(&aside);
+    }
+}
+
+/// Make the image in the cache at `dest` (nothing is there).
 fn fill_cache(
     dest: &Path,
     interp: &Interpreter,
     wheels: &[(&BundledWheel, WheelStat)],
     key_text: &str,
 ) -> Result<Image> {
-    if dest.exists() {
-        // An image that does not read back whole (torn by hand, or from a bug): replace it.
-        let aside = crate::fs::temp_sibling(dest, "stale");
-        if fs::rename(dest, &aside).is_ok() {
-            crate::fs::remove_tree_quietly(&aside);
-        }
-    }
     crate::fs::fill_dir_atomic(dest, |tmp| fill(tmp, interp, wheels, key_text).map(|_| ()))?;
-    let manifest = load(dest, key_text).ok_or_else(|| {
-        Error::io(
+    match load(dest, key_text) {
+        Loaded::Good(manifest) => Ok(Image { dir: dest.to_path_buf(), manifest, temporary: false }),
+        Loaded::Absent | Loaded::Damaged(_) => Err(Error::io(
             format!("the pip image just made in `{}` does not read back", dest.display()),
-            std::io::Error::other("manifest missing or different"),
-        )
-    })?;
-    Ok(Image { dir: dest.to_path_buf(), manifest, temporary: false })
+            std::io::Error::other("manifest missing, different, or files changed"),
+        )),
+    }
 }
 
 /// Make the image in a temporary directory, removed when the [`Image`] is dropped.
@@ -162,10 +207,102 @@ fn temporary(name: &str, interp: &Interpreter, wheels: &[(&BundledWheel, WheelSt
     }
 }
 
-fn load(dir: &Path, key_text: &str) -> Option<Manifest> {
-    let bytes = fs::read(dir.join("manifest.json")).ok()?;
-    let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
-    (manifest.key == key_text).then_some(manifest)
+/// What is at an image's place in the cache.
+enum Loaded {
+    /// Nothing.
+    Absent,
+    /// An image that is not what its manifest says, or not an image at all: why, in a few words.
+    Damaged(String),
+    /// A whole image, verified.
+    Good(Manifest),
+}
+
+fn load(dir: &Path, key_text: &str) -> Loaded {
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        Err(_) => return Loaded::Absent,
+    };
+    if !meta.is_dir() {
+        return Loaded::Damaged(if meta.file_type().is_symlink() {
+            "it is a symbolic link".into()
+        } else {
+            "it is not a directory".into()
+        });
+    }
+    let Ok(bytes) = fs::read(dir.join("manifest.json")) else { return Loaded::Damaged("no manifest".into()) };
+    let manifest: Manifest = match serde_json::from_slice(&bytes) {
+        Ok(manifest) => manifest,
+        Err(_) => return Loaded::Damaged("its manifest does not read".into()),
+    };
+    if manifest.key != key_text {
+        return Loaded::Damaged("its manifest is for other wheels".into());
+    }
+    match verify(dir, std::os::unix::fs::MetadataExt::uid(&meta), &manifest) {
+        Ok(()) => Loaded::Good(manifest),
+        Err(why) => Loaded::Damaged(why),
+    }
+}
+
+/// Whether the image at `dir` (owned by `dir_owner`) is what `manifest` says: owned by the user
+/// it was made by (this one, or root), and every directory and file there, not a symbolic link,
+/// owned by that user, each file with the size, mode and modification time it was sealed with.
+/// One `fstatat` a file, spread over the cores. Err says what differs, for the first found.
+fn verify(dir: &Path, dir_owner: u32, manifest: &Manifest) -> std::result::Result<(), String> {
+    let me = rustix::process::geteuid().as_raw();
+    if dir_owner != manifest.owner || (manifest.owner != me && manifest.owner != 0) {
+        return Err(format!("it belongs to uid {dir_owner}, and was made by uid {}", manifest.owner));
+    }
+    let site = dir.join("site");
+    let wheels = dir.join("wheels");
+    let check = |root: &Path, files: &[&ImageFile], dirs: &[String]| -> std::result::Result<(), String> {
+        use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+        let fd = rustix::fs::open(
+            root,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("`{}`: {e}", shown(root)))?;
+        let stat =
+            |rel: &str| rustix::fs::statat(&fd, rel, AtFlags::SYMLINK_NOFOLLOW).map_err(|e| format!("`{rel}`: {e}"));
+        for rel in dirs {
+            let st = stat(rel)?;
+            if FileType::from_raw_mode(st.st_mode) != FileType::Directory || st.st_uid != manifest.owner {
+                return Err(format!("`{rel}` is not a directory of uid {} any more", manifest.owner));
+            }
+        }
+        for file in files {
+            let st = stat(&file.path)?;
+            let mtime_ns = st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64;
+            let what = if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+                "not a file"
+            } else if st.st_uid != manifest.owner {
+                "owner"
+            } else if st.st_size as u64 != file.size {
+                "size"
+            } else if st.st_mode & 0o7777 != file.mode {
+                "mode"
+            } else if mtime_ns != file.mtime_ns {
+                "modification time"
+            } else {
+                continue;
+            };
+            return Err(format!("`{}` changed: {what}", file.path));
+        }
+        Ok(())
+    };
+    let files: Vec<&ImageFile> = manifest.files.iter().collect();
+    let share = files.len().div_ceil(crate::fs::workers()).max(256);
+    let (site, check) = (&site, &check);
+    std::thread::scope(|scope| {
+        let mut shares = files.chunks(share);
+        let first = shares.next().unwrap_or_default();
+        let others: Vec<_> = shares.map(|chunk| scope.spawn(move || check(site, chunk, &[]))).collect();
+        check(site, first, &manifest.dirs)?;
+        if !manifest.copies.is_empty() {
+            check(&wheels, &manifest.copies.iter().map(|(f, _)| f).collect::<Vec<_>>(), &[])?;
+        }
+        others.into_iter().try_for_each(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    })
 }
 
 /// Make an image in `dir` (empty): unpack, add the installer's marker files, compile, and write
@@ -242,11 +379,14 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
         for (wheel, to) in copied {
             let name = wheel.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             fs::copy(&wheel.path, dir.join("wheels").join(&name))?;
-            copies.push((name, to.clone()));
+            copies.push((seal(&dir.join("wheels"), name)?, to.clone()));
         }
     }
+    let files = files.into_iter().map(|rel| seal(&site, rel)).collect::<Result<Vec<_>>>()?;
 
-    let manifest = Manifest { key: key_text.to_owned(), dirs: dirs.into_iter().collect(), files, dists, style, copies };
+    let owner = rustix::process::geteuid().as_raw();
+    let manifest =
+        Manifest { key: key_text.to_owned(), owner, dirs: dirs.into_iter().collect(), files, dists, style, copies };
     let json = serde_json::to_vec(&manifest).map_err(|e| Error::io("cannot write the pip image manifest", e.into()))?;
     let mut file = fs::File::create(dir.join("manifest.json"))?;
     file.write_all(&json)?;
@@ -254,10 +394,21 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
     Ok(manifest)
 }
 
+/// Make the file `rel` below `root` read-only (0444, or 0555 where anyone may execute it) and
+/// record it as [`verify`] will find it.
+fn seal(root: &Path, rel: String) -> Result<ImageFile> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let path = root.join(&rel);
+    let meta = fs::symlink_metadata(&path)?;
+    let mode = if meta.mode() & 0o111 != 0 { 0o555 } else { 0o444 };
+    fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+    Ok(ImageFile { path: rel, size: meta.len(), mode, mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec() })
+}
+
 /// Compile `sources` with one interpreter process per core, each taking a share (compiling is
 /// nearly all of a cold start).
 fn compile(interp: &Interpreter, site: &Path, sources: &[&str]) -> Result<std::collections::HashMap<String, String>> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+    let cores = crate::fs::workers();
     // Interleaved shares, so big and small packages spread evenly.
     let shares: Vec<Vec<&str>> = (0..cores).map(|k| sources.iter().skip(k).step_by(cores).copied().collect()).collect();
     std::thread::scope(|scope| {

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::interpreter::{BundledWheel, Interpreter};
 
 /// Bumped whenever the image's layout or manifest changes meaning.
-pub(crate) const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 2;
 
 /// What a wheel file is, as cheaply as the file system says it.
 #[derive(Clone, Debug, PartialEq, Eq)]

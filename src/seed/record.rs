@@ -78,40 +78,39 @@ pub(crate) fn render(rows: &[Row]) -> Vec<u8> {
     out
 }
 
-/// The paths a RECORD lists (its rows' first fields), read as Python's `csv.reader` reads them:
-/// a field in `"…"` may hold `,`, line breaks and `""` for a quote; `\r\n` and `\n` both end a row.
-pub(crate) fn paths(text: &str) -> Vec<String> {
+/// The rows a RECORD holds, read as Python's `csv.reader` reads them: a field in `"…"` may hold
+/// `,`, line breaks and `""` for a quote; `\r\n` and `\n` both end a row. A hash or size that is
+/// empty (compiled files, RECORD itself) or unreadable is None; rows without a path are dropped.
+pub(crate) fn rows(text: &str) -> Vec<Row> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     while chars.peek().is_some() {
-        let mut field = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            while let Some(c) = chars.next() {
-                match c {
-                    '"' if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    '"' => break,
-                    c => field.push(c),
-                }
-            }
-        }
-        // The rest of the first field (if unquoted), then the rest of the row.
-        let mut first = true;
-        for c in chars.by_ref() {
+        let mut fields = vec![String::new()];
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            let field = fields.last_mut().expect("one field at least");
             match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' if quoted => quoted = false,
+                '"' if field.is_empty() => quoted = true,
+                c if quoted => field.push(c),
                 '\n' => break,
-                ',' => first = false,
                 '\r' => {}
-                c if first => field.push(c),
-                _ => {}
+                ',' => fields.push(String::new()),
+                c => field.push(c),
             }
         }
-        if !field.is_empty() {
-            out.push(field);
+        let mut fields = fields.into_iter();
+        let path = fields.next().unwrap_or_default();
+        if path.is_empty() {
+            continue;
         }
+        let hash = fields.next().filter(|h| !h.is_empty());
+        let size = fields.next().and_then(|s| s.parse().ok());
+        out.push(Row { path, hash, size });
     }
     out
 }
@@ -163,16 +162,22 @@ mod tests {
 
     #[test]
     fn reads_back_what_it_renders() {
-        let rows = vec![
+        let written = vec![
             Row::of("../../../bin/pip", b"x"),
             Row::of("odd,name\"", b""),
             Row::bare("pip/__pycache__/__init__.cpython-312.pyc"),
         ];
-        let text = String::from_utf8(render(&rows)).unwrap();
+        let text = String::from_utf8(render(&written)).unwrap();
+        let paths = |text: &str| rows(text).into_iter().map(|r| r.path).collect::<Vec<_>>();
         assert_eq!(paths(&text), ["../../../bin/pip", "odd,name\"", "pip/__pycache__/__init__.cpython-312.pyc"]);
         // `\n` line ends, a last row without one, and blank lines.
         assert_eq!(paths("a/b.py,sha256=x,1\n\nc.py,,\n\"d\ne\",,"), ["a/b.py", "c.py", "d\ne"]);
         assert!(paths("").is_empty());
+        assert_eq!(rows(&text), written);
+        assert_eq!(
+            rows("a.py,sha256=x,12\r\nb.pyc,,\n"),
+            [Row { path: "a.py".into(), hash: Some("sha256=x".into()), size: Some(12) }, Row::bare("b.pyc"),]
+        );
     }
 
     #[test]

@@ -38,8 +38,8 @@ pub(crate) fn seeded(image: &Image, existing: &[Installed]) -> Vec<Seeded> {
 }
 
 /// The image's distributions as installed in `site` now (after `--upgrade-deps` changed them).
-pub(crate) fn seeded_in(image: &Image, site: &Path) -> Vec<Seeded> {
-    let seeded = installed(site, image)
+pub(crate) fn seeded_in(image: &Image, env: &Path, purelib: &str) -> Vec<Seeded> {
+    let seeded = installed(env, purelib, image)
         .iter()
         .map(|i| Seeded { name: i.name().into(), version: i.version().into(), kept: false })
         .collect();

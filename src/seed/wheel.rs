@@ -103,7 +103,8 @@ pub(crate) fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, Stri
 }
 
 /// Write one file below `root`, with pip's modes: 0644, or 0755 where the archive marks it
-/// executable (fixed rather than from the umask, as the image is shared).
+/// executable (fixed rather than from the umask, as the image is shared; the image seals them
+/// read-only once it is compiled).
 fn write_file(root: &Path, rel: &str, contents: &[u8], executable: bool) -> std::io::Result<()> {
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
