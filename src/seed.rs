@@ -87,12 +87,23 @@ pub(crate) fn installed(env: &Path, purelib: &str, image: &Image) -> Vec<Install
             Ok(bytes) => {
                 let rows = record::rows(&String::from_utf8_lossy(&bytes));
                 let audit = crate::site_packages::audit(env, Path::new(purelib), &rows, owner, &trusted);
+                // RECORD has no hash for compiled files; where the image holds this very
+                // distribution, each one it also has must be its size (a torn `.pyc` stops the
+                // import that reads it). A missing one Python makes again.
+                let bundled = image.manifest.dists.iter().any(|d| d.dist_info == dist_info);
+                let mut compiled = rows.iter().filter(|row| bundled && crate::site_packages::is_compiled(&row.path));
+                let torn_bytecode = compiled.any(|row| {
+                    let sealed = sealed.get(row.path.as_str());
+                    let there = fs_err::symlink_metadata(site.join(&row.path)).ok();
+                    matches!((sealed, there), (Some(f), Some(m)) if m.len() != f.size)
+                });
                 let record = rows
                     .into_iter()
                     .map(|row| row.path)
                     .filter(|path| !audit.leaving.iter().any(|(listed, _)| listed == path))
                     .collect();
-                Installed { dist_info, record: Some(record), sound: audit.sound(), leaving: audit.leaving }
+                let sound = audit.sound() && !torn_bytecode;
+                Installed { dist_info, record: Some(record), sound, leaving: audit.leaving }
             }
         })
         .collect();
