@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark `rvenv create` with pip (the default) against `uv venv --seed --offline` and
-# `python -m venv` (which runs ensurepip), warm and cold, on one interpreter, in one run; then
-# the disk a second environment adds. Alternating rounds, medians, ratios (see scripts/bench.sh).
+# Benchmark `rvenv create` with pip (the default), with files of its own (root's default) and
+# with hard links, against `uv venv --seed --offline` (copying, and hard-linking), a `cp -r` of
+# rvenv's image and `python -m venv` (which runs ensurepip), warm and cold, on one interpreter,
+# in one run; then the disk a second hard-linked environment adds. Alternating rounds, medians,
+# ratios (see scripts/bench.sh).
 # `python -m venv` and the cold runs take seconds each, so they get COLD_RUNS runs per round.
 # Usage: scripts/bench-pip.sh [PYTHON]   (default: pyenv 3.12)
 set -euo pipefail
@@ -12,29 +14,31 @@ COLD_RUNS="${COLD_RUNS:-2}"
 ENV="$WORK/env"
 "$RVENV" create -q -p "$PY" "$WORK/warm1"                              # rvenv's pip image
 "$UV" venv -q --seed --python "$PY" "$WORK/warm2" 2>/dev/null         # uv's cached pip wheel
+IMAGE=$(ls -d "$RVENV_CACHE_DIR"/pip/*/ | head -n 1)
 
 header
 echo "Rounds: $ROUNDS; warm commands $RUNS runs, python -m venv and cold rvenv $COLD_RUNS runs per round."
-for round in $(seq "$ROUNDS"); do
-    # (rounds alternates the order by ROUNDS' parity: flip it by hand for these one-round calls)
-    if [ $((round % 2)) -eq 1 ]; then
-        a=(rvenv "$RVENV create -q -p $PY $ENV") b=(uv-seed-offline "$UV venv -q --seed --offline --python $PY $ENV")
-    else
-        b=(rvenv "$RVENV create -q -p $PY $ENV") a=(uv-seed-offline "$UV venv -q --seed --offline --python $PY $ENV")
-    fi
-    ROUNDS=1 rounds "warm$round" "$RUNS" "rm -rf $ENV" "${a[@]}" "${b[@]}"
-    ROUNDS=1 rounds "slow$round" "$COLD_RUNS" "rm -rf $ENV $RVENV_CACHE_DIR/pip" \
-        rvenv-cold-cache "$RVENV create -q -p $PY $ENV" \
-        python-venv "$PY -m venv $ENV"
-done
-report uv-seed-offline python-venv
+# Files of the environment's own (root's default, `--link-mode copy`) against uv's copies and a
+# plain `cp -r` of rvenv's image; hard links against uv's default (hard links too).
+rounds warm "$RUNS" "rm -rf $ENV" \
+    rvenv-copy "$RVENV create -q --link-mode copy -p $PY $ENV" \
+    uv-seed-offline-copy "env UV_LINK_MODE=copy $UV venv -q --seed --offline --python $PY $ENV" \
+    cp-r-image "cp -r $IMAGE $ENV" \
+    rvenv-hardlink "$RVENV create -q --link-mode hardlink -p $PY $ENV" \
+    uv-seed-offline "$UV venv -q --seed --offline --python $PY $ENV"
+rounds slow "$COLD_RUNS" "rm -rf $ENV $RVENV_CACHE_DIR/pip" \
+    rvenv-cold-cache "$RVENV create -q -p $PY $ENV" \
+    python-venv "$PY -m venv $ENV"
+report uv-seed-offline uv-seed-offline-copy cp-r-image python-venv
 echo
-echo "rvenv warm: $(median rvenv) ms (target <= 25)"
-ratio rvenv python-venv 0.01
-ratio rvenv uv-seed-offline 1.0
+echo "rvenv, hard links: $(median rvenv-hardlink) ms (target <= 25)"
+ratio rvenv-hardlink uv-seed-offline 0.5
+ratio rvenv-copy uv-seed-offline-copy 0.75
+ratio rvenv-copy cp-r-image 1.5
+ratio rvenv-copy python-venv 0.01
 echo "rvenv cold cache: $(median rvenv-cold-cache) ms (target <= 1500)"
 
 rm -rf "$WORK/a" "$WORK/b"
-"$RVENV" create -q -p "$PY" "$WORK/a"
-"$RVENV" create -q -p "$PY" "$WORK/b"
-echo "Disk a second environment adds beyond the first (du counts hard links once): $(du -sk "$WORK/a" "$WORK/b" | awk 'NR == 2 {print $1}') KiB (target <= 1024)"
+"$RVENV" create -q --link-mode hardlink -p "$PY" "$WORK/a"
+"$RVENV" create -q --link-mode hardlink -p "$PY" "$WORK/b"
+echo "Disk a second hard-linked environment adds beyond the first (du counts hard links once): $(du -sk "$WORK/a" "$WORK/b" | awk 'NR == 2 {print $1}') KiB (target <= 1024)"

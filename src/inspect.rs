@@ -970,6 +970,68 @@ mod tests {
     }
 
     #[test]
+    fn judges_changed_shared_and_leaving_files_with_fixes_that_work() {
+        let mut info = healthy("/e");
+        let site = Path::new("/e/lib/python3.12/site-packages");
+        let mut pip = dist("pip-24.2.dist-info", &[]);
+        pip.files.modified = vec![site.join("pip/__init__.py")];
+        pip.files.leaving = vec![("evil/x".into(), crate::fs::Leaves::Through(site.join("evil")))];
+        let mut six = dist("six-1.16.0.dist-info", &[]);
+        six.files.modified = vec![site.join("six.py"), site.join("six2.py")];
+        six.files.leaving = vec![("../../../../x".into(), crate::fs::Leaves::Outside)];
+        info.dists = vec![pip, six];
+        info.shared = vec![(site.join("pip/__init__.py"), 1001), (site.join("pip/__main__.py"), 1001)];
+        let found = problems(&info);
+        assert_eq!(
+            codes(&found),
+            [
+                "modified-files",
+                "modified-files",
+                "shared-with-another-owner",
+                "dangling-record-path",
+                "dangling-record-path"
+            ]
+        );
+        assert_eq!(
+            found[0].message,
+            "pip 24.2 has 1 file whose contents differ from the sha256 \
+             /e/lib/python3.12/site-packages/pip-24.2.dist-info/RECORD lists: /e/lib/python3.12/site-packages/pip/__init__.py"
+        );
+        // pip is rvenv's to mend in place, with the interpreter the environment was made with.
+        assert_eq!(
+            found[0].fix,
+            "run `rvenv create --python /bin/sh /e` again: it puts back a whole pip of the environment's own and \
+             keeps your other packages"
+        );
+        assert!(found[1].message.starts_with("six 1.16.0 has 2 files whose contents differ"), "{}", found[1].message);
+        assert!(
+            found[1].fix.contains("/e/bin/python -m pip install --force-reinstall six==1.16.0"),
+            "{}",
+            found[1].fix
+        );
+        assert_eq!(
+            found[2].message,
+            "2 files of /e are hard links shared with files of another user (uid 1001), who can change what this \
+             environment runs, the first /e/lib/python3.12/site-packages/pip/__init__.py"
+        );
+        assert!(
+            found[2].fix.starts_with("run `rvenv create --link-mode copy --python /bin/sh /e` again"),
+            "{}",
+            found[2].fix
+        );
+        assert_eq!(
+            found[3].message,
+            "/e/lib/python3.12/site-packages/pip-24.2.dist-info/RECORD lists 1 path that leads out of the environment, \
+             the first `evil/x` (through `/e/lib/python3.12/site-packages/evil`, which is not a directory of the \
+             environment): neither rvenv nor pip removes such paths"
+        );
+        assert!(
+            found[3].fix.starts_with("if `/e/lib/python3.12/site-packages/evil` is not meant to be there, remove it")
+        );
+        assert!(found[4].message.contains("`../../../../x` (outside it)"), "{}", found[4].message);
+    }
+
+    #[test]
     fn judges_leftovers_and_a_pip_that_fails() {
         let mut info = healthy("/my env");
         info.leftovers = vec!["/.my env.rvenv-staging-9-1-0".into(), "/my env/lib/x.py.rvenv-tmp-9".into()];

@@ -240,8 +240,8 @@ fn hardlinks_share_disk_and_copies_work() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
-    ok(&create(&cache, &interp.path, &a, &[]), "create a");
-    ok(&create(&cache, &interp.path, &b, &[]), "create b");
+    ok(&create(&cache, &interp.path, &a, &["--link-mode", "hardlink"]), "create a");
+    ok(&create(&cache, &interp.path, &b, &["--link-mode", "hardlink"]), "create b");
     // du counts a file with several links once: what b adds beyond a (and the cache).
     let out = Command::new("du").args(["-sk"]).arg(&cache).arg(&a).arg(&b).output().unwrap();
     ok(&out, "du");
@@ -254,7 +254,7 @@ fn hardlinks_share_disk_and_copies_work() {
     use std::os::unix::fs::MetadataExt;
     let init = c.join(&purelib).join("pip/__init__.py");
     assert_eq!(init.metadata().unwrap().nlink(), 1, "--link-mode copy made a link");
-    assert!(b.join(&purelib).join("pip/__init__.py").metadata().unwrap().nlink() > 1, "no hard link by default");
+    assert!(b.join(&purelib).join("pip/__init__.py").metadata().unwrap().nlink() > 1, "--link-mode hardlink copied");
     // Python uses the copied .pyc files as they are: importing writes nothing new.
     let mut py = in_env(&c.join("bin/python"));
     py.env_remove("PYTHONDONTWRITEBYTECODE").args(["-v", "-c", "import pip._internal.cli.main"]);
