@@ -4,9 +4,15 @@
 //! finding executables on PATH.
 //!
 //! Temporary names are of two shapes, both recognised by `rvenv check`:
-//! - `.NAME.PURPOSE-PID-N-NANOS` beside `NAME` ([`temp_sibling`]): cache entries being filled,
-//!   staging directories (`PURPOSE` = `rvenv-staging`), a cache moved aside to be removed;
-//! - `NAME.rvenv-tmp-PID` ([`replace_with`]): a file being replaced inside an environment.
+//! - `.rvenv-PURPOSE-TAG-UNIQUE` beside `NAME` ([`temp_sibling`]; `TAG` is a digest of `NAME`, so
+//!   the name is short and of one length however long `NAME` is): cache entries being filled,
+//!   staging directories (`PURPOSE` = `staging`), things moved aside to be removed;
+//! - `NAME.rvenv-tmp-PID` ([`replace_with`]): a file being replaced inside an environment, by a
+//!   run that holds the environment's lock ([`Locked`]).
+//!
+//! Whether the run that made a temporary is still at work is told by a lock it holds (`flock`),
+//! never by its pid: a run in another PID namespace (a container sharing the directory) has pids
+//! that mean nothing here.
 //!
 //! Errors name their path (fs-err); the few calls to `std::fs` left say why they may fail quietly.
 
@@ -20,58 +26,180 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use rustix::fs::{CWD, RenameFlags};
 use rustix::io::Errno;
-use rustix::process::Pid;
 
 use crate::error::{Error, Result};
 use crate::request::CacheLink;
 
 /// The purpose in the name of a staging directory beside an environment being made.
-pub(crate) const STAGING: &str = "rvenv-staging";
+pub(crate) const STAGING: &str = "staging";
 
-/// A name beside `path` that no other process will pick: `.NAME.PURPOSE-PID-N-NANOS`.
+/// A name beside `path` that no other process will pick: `.rvenv-PURPOSE-TAG-UNIQUE`, `TAG`
+/// eight hex digits of `path`'s name (see [`sibling_prefix`]), `UNIQUE` eight of this process,
+/// a counter and the time.
 pub(crate) fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!("{}{}-{n}-{nanos:x}", sibling_prefix(&name, purpose), std::process::id()))
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let unique = fnv1a(format!("{}-{n}-{nanos}", std::process::id()).as_bytes());
+    let name = path.file_name().unwrap_or_default();
+    path.with_file_name(format!("{}{unique:08x}", sibling_prefix(name, purpose)))
 }
 
-/// How every [`temp_sibling`] name for `name` and `purpose` begins: `.NAME.PURPOSE-`.
-pub(crate) fn sibling_prefix(name: &str, purpose: &str) -> String {
-    format!(".{name}.{purpose}-")
+/// How every [`temp_sibling`] name for `name` and `purpose` begins: `.rvenv-PURPOSE-TAG-`.
+pub(crate) fn sibling_prefix(name: &OsStr, purpose: &str) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    format!(".rvenv-{purpose}-{:08x}-", fnv1a(name.as_bytes()))
 }
 
-/// The process that owns `file_name`, when it is a [`temp_sibling`] name for `name` and `purpose`.
-pub(crate) fn sibling_owner(file_name: &str, name: &str, purpose: &str) -> Option<i32> {
-    file_name.strip_prefix(&sibling_prefix(name, purpose))?.split('-').next()?.parse().ok()
+/// FNV-1a, 32 bits: stable across builds and machines, for names.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
 }
 
-/// Whether the process `pid` still exists (the owner of a temporary name). One we may not signal
-/// exists too, and so does a pid that names no one process (0 or less): what cannot be judged is
-/// kept.
-pub(crate) fn process_alive(pid: i32) -> bool {
-    let Some(pid) = (pid > 0).then(|| Pid::from_raw(pid)).flatten() else { return true };
-    match rustix::process::test_kill_process(pid) {
-        Ok(()) => true,
-        Err(e) => e == Errno::PERM,
+/// A lock held for as long as this lives: `flock(2)` on an open file or directory, which the
+/// kernel drops when the process ends however it ends, and which follows the file across renames.
+#[derive(Debug)]
+pub(crate) struct Locked {
+    fd: rustix::fd::OwnedFd,
+}
+
+impl Locked {
+    /// Lock the directory or file at `path` (not following a symbolic link): exclusively or
+    /// shared, waiting for it when `wait`, else None when someone else holds it.
+    pub(crate) fn at(path: &Path, exclusive: bool, wait: bool) -> std::io::Result<Option<Locked>> {
+        use rustix::fs::{FlockOperation as Op, Mode, OFlags};
+        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW, Mode::empty())?;
+        let op = match (exclusive, wait) {
+            (true, true) => Op::LockExclusive,
+            (true, false) => Op::NonBlockingLockExclusive,
+            (false, true) => Op::LockShared,
+            (false, false) => Op::NonBlockingLockShared,
+        };
+        match rustix::fs::flock(&fd, op) {
+            Ok(()) => Ok(Some(Locked { fd })),
+            Err(Errno::WOULDBLOCK) if !wait => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// An exclusive lock on the directory `dir` (a link to one is followed: an environment the
+    /// user names through a link), waited for.
+    pub(crate) fn dir(dir: &Path) -> std::io::Result<Locked> {
+        use rustix::fs::{FlockOperation, Mode, OFlags};
+        let fd = rustix::fs::open(dir, OFlags::RDONLY | OFlags::CLOEXEC | OFlags::DIRECTORY, Mode::empty())?;
+        rustix::fs::flock(&fd, FlockOperation::LockExclusive)?;
+        Ok(Locked { fd })
+    }
+
+    /// The (device, inode) of the locked file.
+    pub(crate) fn identity(&self) -> std::io::Result<(u64, u64)> {
+        let st = rustix::fs::fstat(&self.fd)?;
+        Ok((st.st_dev, st.st_ino))
+    }
+
+    /// The same lock, shared now (others may take it shared too).
+    pub(crate) fn share(self) -> std::io::Result<Locked> {
+        rustix::fs::flock(&self.fd, rustix::fs::FlockOperation::LockShared)?;
+        Ok(self)
     }
 }
 
-/// Remove what killed processes left beside `path` under `purpose` (named as [`temp_sibling`]
-/// names them): those whose process is gone. Best effort: what cannot be removed stays.
-#[expect(clippy::disallowed_methods, reason = "best effort: a leftover that cannot be read or removed stays")]
-pub(crate) fn remove_stale_siblings(path: &Path, purpose: &str) {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else { return };
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(pid) = file_name.to_str().and_then(|n| sibling_owner(n, name, purpose)) else { continue };
-        if !process_alive(pid) {
-            let _ = std::fs::remove_dir_all(entry.path());
+/// A fresh directory at a [`temp_sibling`] name beside `path`, locked by this process for as long
+/// as the value lives, so that [`remove_dead_siblings`] in any other process leaves it alone.
+#[derive(Debug)]
+pub(crate) struct HeldDir {
+    pub path: PathBuf,
+    _lock: Locked,
+}
+
+impl HeldDir {
+    /// Make it (its parent must exist); errors are the bare OS error, for the caller to tell.
+    #[expect(clippy::disallowed_methods, reason = "the caller names the path the user knows")]
+    pub(crate) fn create(path: &Path, purpose: &str) -> std::io::Result<HeldDir> {
+        loop {
+            let dir = temp_sibling(path, purpose);
+            match std::fs::create_dir(&dir) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+            let lock = Locked::at(&dir, true, false).and_then(|l| l.ok_or_else(|| Errno::WOULDBLOCK.into()));
+            return match lock {
+                Ok(lock) => Ok(HeldDir { path: dir, _lock: lock }),
+                Err(e) => {
+                    let _ = std::fs::remove_dir(&dir);
+                    Err(e)
+                }
+            };
         }
+    }
+}
+
+/// Whether another run holds the lock of the [`temp_sibling`] entry at `path`.
+pub(crate) fn is_held(path: &Path) -> bool {
+    matches!(Locked::at(path, true, false), Ok(None))
+}
+
+/// How long a temporary another run just made is left alone even unlocked: the moment between
+/// its `mkdir` and its lock.
+#[cfg(not(test))]
+const GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+#[cfg(test)]
+const GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether the [`temp_sibling`] entry at `path` belongs to a run that is gone: its lock can be
+/// taken, and it is older than [`GRACE`]. Returns the lock, held while the caller removes it.
+fn dead(path: &Path) -> Option<Locked> {
+    let lock = Locked::at(path, true, false).ok()??;
+    let meta = path.symlink_metadata().ok()?;
+    let changed = std::time::UNIX_EPOCH + std::time::Duration::new(meta.ctime().try_into().ok()?, 0);
+    (changed.elapsed().ok()? >= GRACE).then_some(lock)
+}
+
+/// Remove what runs that are gone left beside `path` under `purpose` (named as [`temp_sibling`]
+/// names them): those whose lock is free. Best effort: what cannot be removed stays. Returns how
+/// many were removed.
+#[expect(clippy::disallowed_methods, reason = "best effort: a leftover that cannot be read or removed stays")]
+pub(crate) fn remove_dead_siblings(path: &Path, purpose: &str) -> usize {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return 0 };
+    let prefix = sibling_prefix(name, purpose);
+    let Ok(entries) = std::fs::read_dir(parent) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        if let Some(_lock) = dead(&entry.path()) {
+            if remove_tree_forcibly(&entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// Remove the directory `path` and everything below it (a symbolic link is removed, never
+/// followed), making its directories writable first where one is not — an environment whose
+/// files were made read-only (`chmod -R a-w`), as `shutil.rmtree`'s users do with an `onerror`.
+#[expect(clippy::disallowed_methods, reason = "the caller says what was left, naming the path it knows")]
+pub(crate) fn remove_tree_forcibly(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            let mut stack = vec![path.to_path_buf()];
+            while let Some(dir) = stack.pop() {
+                let Ok(meta) = dir.symlink_metadata() else { continue };
+                if !meta.is_dir() {
+                    continue;
+                }
+                if meta.permissions().mode() & 0o700 != 0o700 {
+                    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(meta.mode() | 0o700));
+                }
+                stack.extend(std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()));
+            }
+            std::fs::remove_dir_all(path)
+        }
+        other => other,
     }
 }
 
@@ -106,25 +234,25 @@ pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     result
 }
 
-/// Fill the directory `dest` whole: `fill` writes into a temporary directory beside it, which is
-/// then renamed into place. If another process filled `dest` first, its copy is kept and ours
-/// dropped. Either way, on success `dest` is complete.
+/// Fill the directory `dest` whole: `fill` writes into a temporary directory beside it, held
+/// locked ([`HeldDir`]), which is then renamed into place. If another process filled `dest` first,
+/// its copy is kept and ours dropped. Either way, on success `dest` is complete.
 pub(crate) fn fill_dir_atomic(dest: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
-    // A run killed while filling left its temporary directory: take it away.
-    remove_stale_siblings(dest, "fill");
-    let tmp = temp_sibling(dest, "fill");
-    fs::create_dir(&tmp)?;
-    let result = fill(&tmp).and_then(|()| match rename(&tmp, dest) {
+    // Runs killed while filling left their temporary directories: take them away.
+    remove_dead_siblings(dest, "fill");
+    let tmp = HeldDir::create(dest, "fill")
+        .map_err(|e| Error::io(format!("cannot make a cache entry beside `{}`", dest.display()), e))?;
+    let result = fill(&tmp.path).and_then(|()| match rename(&tmp.path, dest) {
         Ok(()) => Ok(()),
         // Someone else's complete copy is already there (rename onto a non-empty directory).
         Err(e) if dest.is_dir() && target_exists(&e) => Ok(()),
         Err(e) => Err(Error::io(format!("cannot move a cache entry into `{}`", dest.display()), e)),
     });
-    if tmp.exists() {
-        remove_tree_quietly(&tmp);
+    if tmp.path.exists() {
+        remove_tree_quietly(&tmp.path);
     }
     result
 }
@@ -146,13 +274,9 @@ pub(crate) fn replace_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>)
     result
 }
 
-/// The process that wrote `file_name`, when it is a [`replace_with`] temporary (`NAME.rvenv-tmp-PID`).
-pub(crate) fn temporary_owner(file_name: &str) -> Option<i32> {
-    file_name.rsplit_once(TEMP_SUFFIX)?.1.parse().ok()
-}
-
-/// Remove the temporary files that runs killed while writing into `root` in place left beside
-/// the files they were replacing (`NAME.rvenv-tmp-PID`, whose process is gone). Symbolic links
+/// Remove the temporary files (`NAME.rvenv-tmp-*`) that runs killed while writing into `root` in
+/// place left beside the files they were replacing. Call it holding `root`'s lock ([`Locked`]):
+/// every run that writes in place holds it, so what is there now is a dead run's. Symbolic links
 /// are not followed.
 #[expect(clippy::disallowed_methods, reason = "best effort: a leftover that cannot be read or removed stays")]
 pub(crate) fn remove_stale_temporaries(root: &Path) {
@@ -163,9 +287,7 @@ pub(crate) fn remove_stale_temporaries(root: &Path) {
             remove_stale_temporaries(&entry.path());
             continue;
         }
-        if let Some(pid) = entry.file_name().to_str().and_then(temporary_owner)
-            && !process_alive(pid)
-        {
+        if entry.file_name().to_string_lossy().contains(TEMP_SUFFIX) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -379,47 +501,73 @@ pub(crate) fn on_path<'a>(path: &'a OsStr, name: &'a OsStr) -> impl Iterator<Ite
 mod tests {
     use super::*;
 
-    /// A pid that names no process: above the kernel's largest (2^22).
-    const DEAD: i32 = 99_999_999;
-
     #[test]
-    fn sibling_names_read_back() {
+    fn sibling_names_are_short_and_findable() {
         let name = temp_sibling(Path::new("/x/my.env"), STAGING);
         let file_name = name.file_name().unwrap().to_str().unwrap();
-        assert!(file_name.starts_with(".my.env.rvenv-staging-"), "{file_name}");
+        assert!(file_name.starts_with(&sibling_prefix(OsStr::new("my.env"), STAGING)), "{file_name}");
+        assert!(!file_name.starts_with(&sibling_prefix(OsStr::new("my"), STAGING)));
         assert_eq!(name.parent(), Some(Path::new("/x")));
-        assert_eq!(sibling_owner(file_name, "my.env", STAGING), Some(std::process::id() as i32));
-        assert_eq!(sibling_owner(file_name, "my", STAGING), None);
-        assert_eq!(sibling_owner(file_name, "my.env", "fill"), None);
-        assert_eq!(sibling_owner(".env.rvenv-staging-12-0-ff", "env", STAGING), Some(12));
         assert_ne!(temp_sibling(Path::new("/x/e"), "tmp"), temp_sibling(Path::new("/x/e"), "tmp"));
-        assert_eq!(temporary_owner("x.py.rvenv-tmp-42"), Some(42));
-        assert_eq!(temporary_owner("x.py"), None);
+        // Of one length whatever the name: a 255-byte name's staging name is as short.
+        let long = "n".repeat(255);
+        let of = |name: &str| temp_sibling(&Path::new("/x").join(name), STAGING).file_name().unwrap().len();
+        assert_eq!(of(&long), of("e"));
+        assert!(of(&long) < 40);
     }
 
     #[test]
-    fn stale_means_the_owner_is_gone() {
-        assert!(process_alive(std::process::id() as i32));
-        assert!(!process_alive(DEAD));
-        assert!(process_alive(0) && process_alive(-1), "kept: these name no one process");
+    fn dead_means_its_lock_is_free() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("env");
-        let stale = tmp.path().join(format!(".env.{STAGING}-{DEAD}-0-0"));
-        let live = temp_sibling(&target, STAGING);
-        let other = tmp.path().join(format!(".other.{STAGING}-{DEAD}-0-0"));
-        for dir in [&stale, &live, &other] {
-            fs::create_dir(dir).unwrap();
-        }
-        remove_stale_siblings(&target, STAGING);
-        assert!(!stale.exists() && live.exists() && other.exists());
+        let live = HeldDir::create(&target, STAGING).unwrap();
+        let dead_dir = temp_sibling(&target, STAGING);
+        fs::create_dir(&dead_dir).unwrap();
+        let other = temp_sibling(&tmp.path().join("other"), STAGING);
+        fs::create_dir(&other).unwrap();
+        // Just made (its maker may be about to lock it): left alone.
+        assert_eq!(remove_dead_siblings(&target, STAGING), 0);
+        // ctime cannot be set back: wait out the grace instead, as a later run would.
+        std::thread::sleep(GRACE + std::time::Duration::from_millis(200));
+        assert_eq!(remove_dead_siblings(&target, STAGING), 1);
+        assert!(live.path.exists() && !dead_dir.exists() && other.exists());
+        // Another process's lock counts as much as ours: a child holds one while we look.
+        let held = temp_sibling(&target, STAGING);
+        fs::create_dir(&held).unwrap();
+        // (`-o`: the lock is flock's own, not the command's, so it goes when flock is killed.)
+        let mut child = std::process::Command::new("flock").arg("-o").arg(&held).args(["sleep", "30"]).spawn().unwrap();
+        std::thread::sleep(GRACE + std::time::Duration::from_millis(500));
+        assert_eq!(remove_dead_siblings(&target, STAGING), 0);
+        assert!(held.exists());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(remove_dead_siblings(&target, STAGING), 1);
+    }
 
-        fs::create_dir(&target).unwrap();
-        fs::write(target.join(format!("a.py{TEMP_SUFFIX}{DEAD}")), "torn").unwrap();
-        fs::write(target.join(format!("b.py{TEMP_SUFFIX}{}", std::process::id())), "ours").unwrap();
+    #[test]
+    fn temporaries_inside_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("env");
+        fs::create_dir_all(target.join("lib")).unwrap();
+        fs::write(target.join(format!("lib/a.py{TEMP_SUFFIX}99")), "torn").unwrap();
+        fs::write(target.join("lib/b.py"), "kept").unwrap();
         remove_stale_temporaries(&target);
         let left: Vec<_> =
-            fs::read_dir(&target).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-        assert_eq!(left, [format!("b.py{TEMP_SUFFIX}{}", std::process::id())]);
+            fs::read_dir(target.join("lib")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        assert_eq!(left, ["b.py"]);
+    }
+
+    #[test]
+    fn read_only_trees_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let tree = tmp.path().join("t");
+        fs::create_dir_all(tree.join("a/b")).unwrap();
+        fs::write(tree.join("a/b/f"), "x").unwrap();
+        for dir in ["a/b", "a", ""] {
+            fs::set_permissions(tree.join(dir), std::fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        remove_tree_forcibly(&tree).unwrap();
+        assert!(!tree.exists());
     }
 
     #[test]

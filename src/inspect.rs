@@ -54,7 +54,7 @@ pub struct EnvInfo {
     /// The distributions installed in site-packages (`*.dist-info`, `*.egg-info`).
     pub dists: Vec<Dist>,
     /// What killed or failed rvenv runs leave: `*.rvenv-tmp-*` entries inside the environment,
-    /// `.NAME.rvenv-staging-*` directories beside it. Sorted.
+    /// its `.rvenv-staging-*` directories beside it. Sorted.
     pub leftovers: Vec<PathBuf>,
     /// Files of the environment that are hard links shared with files of another user (owned by
     /// someone other than the environment's owner), with that owner: another user can change
@@ -368,13 +368,19 @@ fn walk(root: &Path, owner: u32) -> (u64, Vec<PathBuf>, Vec<(PathBuf, u32)>) {
     (total, temps, shared)
 }
 
-/// Staging directories of rvenv runs that never finished, beside the environment:
-/// `.NAME.rvenv-staging-…` in its parent.
+/// Staging directories of rvenv runs that never finished, beside the environment: its
+/// `.rvenv-staging-TAG-…` in its parent (see `fs::temp_sibling`).
 fn staging_dirs(env: &Path) -> Vec<PathBuf> {
     let (Some(parent), Some(name)) = (env.parent(), env.file_name()) else { return Vec::new() };
-    let prefix = crate::fs::sibling_prefix(&name.to_string_lossy(), crate::fs::STAGING);
+    let prefix = crate::fs::sibling_prefix(name, crate::fs::STAGING);
     let Ok(entries) = fs_err::read_dir(parent) else { return Vec::new() };
-    entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&prefix)).map(|e| e.path()).collect()
+    // One a run still at work holds locked is not left over.
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .filter(|path| !crate::fs::is_held(path))
+        .collect()
 }
 
 /// A project name as PEP 503 compares them: lowercase, each run of `-`, `_` and `.` one `-`.
@@ -842,14 +848,17 @@ mod tests {
         std::fs::write(env.join("lib/site/x.py.rvenv-tmp-999999"), "x").unwrap();
         std::fs::create_dir(env.join("lib/d.rvenv-tmp-1-a")).unwrap();
         std::fs::write(env.join("lib/d.rvenv-tmp-1-a/inner.rvenv-tmp-2"), "").unwrap(); // not entered
-        std::fs::create_dir(tmp.path().join(".env.rvenv-staging-999999-1-0")).unwrap();
-        std::fs::create_dir(tmp.path().join(".other.rvenv-staging-999999-1-0")).unwrap();
+        let staging = crate::fs::temp_sibling(&env, crate::fs::STAGING);
+        std::fs::create_dir(&staging).unwrap();
+        std::fs::create_dir(crate::fs::temp_sibling(&tmp.path().join("other"), crate::fs::STAGING)).unwrap();
+        // One a live run holds is not left over.
+        let _live = crate::fs::HeldDir::create(&env, crate::fs::STAGING).unwrap();
         let (bytes, mut temps, shared) = walk(&env, rustix::process::geteuid().as_raw());
         assert!(shared.is_empty());
         temps.sort();
         assert!(bytes > 0);
         assert_eq!(temps, [env.join("lib/d.rvenv-tmp-1-a"), env.join("lib/site/x.py.rvenv-tmp-999999")]);
-        assert_eq!(staging_dirs(&env), [tmp.path().join(".env.rvenv-staging-999999-1-0")]);
+        assert_eq!(staging_dirs(&env), [staging]);
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             }
         }
     }
-    for (target, placement) in req.targets.iter().zip(placements) {
+    for (target, mut placement) in req.targets.iter().zip(placements) {
         let started = Instant::now();
         let command = recreate_command(req, interp, target);
         let opts = plan::Options {
@@ -141,33 +141,58 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             relocatable: req.relocatable,
             umask: req.umask,
         };
-        let mut plan = plan::plan(target, interp, &layout, &opts);
-        let mut seeded = Vec::new();
-        if let Some(image) = &image {
-            // A re-run treats the pip already there as `ensurepip --upgrade` does.
-            let existing = match placement {
-                materialize::Placement::InPlace => seed::installed(target, &layout.purelib, image),
-                materialize::Placement::Stage | materialize::Placement::Swap => Vec::new(),
+        let seeded = loop {
+            // Written in place, the environment is locked while it is read and planned too, so
+            // runs over one environment go one after another, each seeing what the last left.
+            let _lock = match placement {
+                materialize::Placement::InPlace if !req.dry_run => Some(materialize::lock(target)?),
+                _ => None,
             };
-            seeded = seed::seeded(image, &existing);
-            for message in existing.iter().filter_map(seed::leaving_warning) {
-                on_event(Event::Warning { path: target, message });
+            let mut plan = plan::plan(target, interp, &layout, &opts);
+            let mut seeded = Vec::new();
+            if let Some(image) = &image {
+                // A re-run treats the pip already there as `ensurepip --upgrade` does.
+                let existing = match placement {
+                    materialize::Placement::InPlace => seed::installed(target, &layout.purelib, image),
+                    materialize::Placement::Stage | materialize::Placement::Swap => Vec::new(),
+                };
+                seeded = seed::seeded(image, &existing);
+                for message in existing.iter().filter_map(seed::leaving_warning) {
+                    on_event(Event::Warning { path: target, message });
+                }
+                plan.add_before_config(seed::entries(
+                    image,
+                    target,
+                    &layout,
+                    req.cache_link,
+                    req.relocatable,
+                    &existing,
+                    req.umask,
+                )?);
             }
-            plan.add_before_config(seed::entries(
-                image,
-                target,
-                &layout,
-                req.cache_link,
-                req.relocatable,
-                &existing,
-                req.umask,
-            )?);
-        }
-        if req.dry_run {
-            on_event(Event::Planned { plan: &plan, pip_pending: pip_pending.as_deref() });
-            continue;
-        }
-        materialize::materialize(&plan, placement)?;
+            if req.dry_run {
+                on_event(Event::Planned { plan: &plan, pip_pending: pip_pending.as_deref() });
+                break None;
+            }
+            match materialize::materialize(&plan, placement)? {
+                materialize::Placed::Done => {}
+                materialize::Placed::ClearedInPlace => on_event(Event::Warning {
+                    path: target,
+                    message: format!(
+                        "`{}` is a mount point, which cannot be swapped: its contents were replaced in place, not \
+                         atomically",
+                        error::shown(target)
+                    ),
+                }),
+                // Another run made this very environment first: go on as a run over it.
+                materialize::Placed::Raced => {
+                    placement = materialize::Placement::InPlace;
+                    continue;
+                }
+            }
+            break Some(seeded);
+        };
+        let Some(mut seeded) = seeded else { continue };
         if let Some(message) = target.to_str().and_then(activate::xonsh_path_warning) {
             on_event(Event::Warning { path: target, message });
         }

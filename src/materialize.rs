@@ -89,79 +89,149 @@ pub(crate) fn decide(target: &Path, state: &TargetState, on_existing: OnExisting
     }
 }
 
+/// What placing a plan came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placed {
+    /// The plan is at the target.
+    Done,
+    /// `--clear` of a target that is a mount point, which no rename can replace: its contents
+    /// were removed and the plan written into it, not atomically.
+    ClearedInPlace,
+    /// Another run made the same environment at the target first (its `pyvenv.cfg` is the one
+    /// this plan writes): nothing was placed, and the caller goes on as a run over it, in place.
+    Raced,
+}
+
 /// Carry out `plan` at `plan.env_dir` the way `placement` says.
-pub(crate) fn materialize(plan: &Plan, placement: Placement) -> Result<()> {
+pub(crate) fn materialize(plan: &Plan, placement: Placement) -> Result<Placed> {
     let target = &plan.env_dir;
     match placement {
         Placement::InPlace => {
+            // The caller holds the environment's lock ([`lock`]): every temporary name inside is
+            // a dead run's.
             remove_stale_temporaries(target);
-            write_entries(target, plan, true)
+            write_entries(target, plan, true)?;
+            Ok(Placed::Done)
         }
         Placement::Stage | Placement::Swap => {
             let parent = target.parent().expect("targets are never the root");
-            Staging::remove_stale(target);
+            crate::fs::remove_dead_siblings(target, crate::fs::STAGING);
             let staging = Staging::create(parent, target)?;
-            write_entries(&staging.path, plan, false).map_err(|e| staging.in_terms_of_target(e, target))?;
+            write_entries(&staging.dir.path, plan, false).map_err(|e| staging.in_terms_of_target(e, target))?;
             check()?;
             if placement == Placement::Stage {
-                rename_noreplace(&staging.path, target).map_err(|e| {
-                    let context = if crate::fs::target_exists(&e) {
-                        format!("`{}` appeared while the environment was being made; run again", target.display())
-                    } else {
-                        format!("cannot move the new environment into place at `{}`", target.display())
-                    };
-                    Error::io(context, e)
-                })?;
+                match rename_noreplace(&staging.dir.path, target) {
+                    Ok(()) => {}
+                    Err(e) if crate::fs::target_exists(&e) && same_env(target, plan) => return Ok(Placed::Raced),
+                    Err(e) if crate::fs::target_exists(&e) => {
+                        let context =
+                            format!("`{}` appeared while the environment was being made; run again", shown(target));
+                        return Err(Error::io(context, e));
+                    }
+                    Err(e) => {
+                        let context = format!("cannot move the new environment into place at `{}`", shown(target));
+                        return Err(Error::io(context, e));
+                    }
+                }
                 staging.disarm();
                 fault_point(format_args!("placed"));
-            } else {
-                exchange(&staging.path, target).map_err(|e| {
-                    Error::io(format!("cannot swap the new environment into `{}`", target.display()), e)
-                })?;
-                fault_point(format_args!("placed"));
-                // The staging path now holds the old environment; Staging's drop removes it.
+                return Ok(Placed::Done);
             }
-            Ok(())
+            match exchange(&staging.dir.path, target) {
+                Ok(()) => {}
+                // A mount point (a volume at `.venv`) cannot be renamed over.
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::EXDEV)) => {
+                    clear_contents(target)?;
+                    write_entries(target, plan, false)?;
+                    return Ok(Placed::ClearedInPlace);
+                }
+                Err(e) => {
+                    return Err(Error::io(format!("cannot swap the new environment into `{}`", shown(target)), e));
+                }
+            }
+            fault_point(format_args!("placed"));
+            // The staging path now holds the old environment.
+            staging.remove_old(target)?;
+            Ok(Placed::Done)
         }
     }
 }
 
-/// A directory beside the target, named so that a later run can tell it for a stale one of ours,
-/// and removed on drop unless it was renamed into place.
+/// The lock every run writing into the environment at `target` in place holds while it reads,
+/// plans and writes (waited for: another run over the same environment finishes first).
+pub(crate) fn lock(target: &Path) -> Result<crate::fs::Locked> {
+    crate::fs::Locked::dir(target)
+        .map_err(|e| Error::io(format!("cannot lock the environment at `{}`", shown(target)), e))
+}
+
+/// Whether the environment at `target` is the one `plan` makes: the same `pyvenv.cfg` (the
+/// interpreter, the flags, the command that made it).
+fn same_env(target: &Path, plan: &Plan) -> bool {
+    let ours = plan.entries.iter().find_map(|e| match e {
+        Entry::File { path, contents, .. } if path == Path::new("pyvenv.cfg") => Some(contents),
+        _ => None,
+    });
+    ours.is_some_and(|ours| fs::read(target.join("pyvenv.cfg")).is_ok_and(|theirs| theirs == *ours))
+}
+
+/// Remove everything inside the directory `target`, leaving it.
+fn clear_contents(target: &Path) -> Result<()> {
+    for entry in fs::read_dir(target)? {
+        let path = entry?.path();
+        let removed = if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            crate::fs::remove_tree_forcibly(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(|e| Error::io(format!("cannot clear `{}` to make the environment in it", shown(&path)), e))?;
+    }
+    Ok(())
+}
+
+/// A directory beside the target, held locked for as long as this run makes it (so no other run
+/// takes it for a dead one's), and removed on drop unless it was renamed into place.
 struct Staging {
-    path: PathBuf,
+    dir: crate::fs::HeldDir,
     armed: bool,
 }
 
 impl Staging {
     fn create(parent: &Path, target: &Path) -> Result<Staging> {
-        // `.NAME.rvenv-staging-PID-…` beside the target: a later run removes it if this one is
-        // killed, and `rvenv check` reports it.
-        let path = crate::fs::temp_sibling(target, crate::fs::STAGING);
-        // The parent is made only when it is missing, so the usual case is one mkdir. Errors name
-        // the path the user gave, not the staging name.
-        #[expect(clippy::disallowed_methods, reason = "the error names the target, not the staging name")]
-        let made = std::fs::create_dir(&path).or_else(|e| {
+        // `.rvenv-staging-TAG-…` beside the target: a later run removes it if this one is killed,
+        // and `rvenv check` reports it. The parent is made only when it is missing, so the usual
+        // case is one mkdir. Errors name the path the user gave, not the staging name.
+        let made = crate::fs::HeldDir::create(target, crate::fs::STAGING).or_else(|e| {
             if e.kind() != std::io::ErrorKind::NotFound {
                 return Err(e);
             }
+            #[expect(clippy::disallowed_methods, reason = "the error names the target, not the staging name")]
             std::fs::create_dir_all(parent)?;
-            std::fs::create_dir(&path)
+            crate::fs::HeldDir::create(target, crate::fs::STAGING)
         });
-        made.map_err(|e| Error::io(format!("cannot make the environment at `{}`", shown(target)), e))?;
-        Ok(Staging { path, armed: true })
+        let dir = made.map_err(|e| Error::io(format!("cannot make the environment at `{}`", shown(target)), e))?;
+        Ok(Staging { dir, armed: true })
     }
 
-    /// Remove staging directories for `target` left by runs that were killed: ours by name, and
-    /// whose process is gone.
-    fn remove_stale(target: &Path) {
-        crate::fs::remove_stale_siblings(target, crate::fs::STAGING);
+    /// After a swap, the old environment is at the staging path: remove it, or say where it is.
+    fn remove_old(mut self, target: &Path) -> Result<()> {
+        self.armed = false;
+        crate::fs::remove_tree_forcibly(&self.dir.path).map_err(|e| {
+            Error::io(
+                format!(
+                    "the new environment is in place at `{}`, but the old one could not be removed from `{}`; \
+                     remove that directory by hand",
+                    shown(target),
+                    shown(&self.dir.path)
+                ),
+                e,
+            )
+        })
     }
 
     /// An error from writing into the staging directory, told with the path the user gave: the
     /// staging name is ours, and is gone by the time the message is read.
     fn in_terms_of_target(&self, error: Error, target: &Path) -> Error {
-        let staging = self.path.to_string_lossy();
+        let staging = self.dir.path.to_string_lossy();
         let user = shown(target);
         let retold = |source: std::io::Error| {
             std::io::Error::new(source.kind(), source.to_string().replace(staging.as_ref(), &user))
@@ -181,7 +251,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if self.armed {
-            crate::fs::remove_tree_quietly(&self.path);
+            let _ = crate::fs::remove_tree_forcibly(&self.dir.path);
         }
     }
 }

@@ -499,9 +499,19 @@ fn check_names_what_is_wrong_with_pip() {
     assert!(report.contains("[leftover-temp-files]") && report.contains(planted.to_str().unwrap()), "{report}");
     std::fs::remove_file(&planted).unwrap();
     assert_eq!(check(&env), (0, vec![]));
-    let staging = tmp.path().join(".temp.rvenv-staging-999999-1-0");
-    std::fs::create_dir(&staging).unwrap();
-    std::fs::write(staging.join("pyvenv.cfg"), "home = /x\n").unwrap();
+    // A `--clear` killed while it wrote the new environment beside the old one.
+    let killed = run(rvenv()
+        .env("RVENV_CACHE_DIR", &cache)
+        .env("RVENV_FAULT", "entry:5")
+        .args(["create", "-q", "--clear", "--python"])
+        .arg(&py)
+        .arg(&env));
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&killed.status), Some(9), "{}", text(&killed));
+    let staging = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(".rvenv-staging-"))
+        .expect("the killed run's staging directory");
     assert_eq!(check(&env), (1, codes(&["leftover-temp-files"])));
     let (_, report) = check_human(&env);
     assert!(report.contains(staging.to_str().unwrap()) && report.contains("rvenv create"), "{report}");

@@ -31,6 +31,7 @@ use super::scripts::{self, Script, Style};
 use super::wheel;
 use crate::cache::Cache;
 use crate::error::{Error, Result, shown};
+use crate::fs::{HeldDir, Locked};
 use crate::interpreter::{BundledWheel, Interpreter};
 use crate::process::{RunError, run_limited};
 
@@ -81,14 +82,23 @@ pub(crate) struct Dist {
 pub(crate) struct Image {
     pub dir: PathBuf,
     pub manifest: Manifest,
-    /// Set when the image lives outside the cache (`--no-cache`) and goes when this does.
-    temporary: bool,
+    hold: Hold,
+}
+
+/// What keeps an image as it is while a run uses it.
+#[derive(Debug)]
+enum Hold {
+    /// A cached image: a shared lock on its lock file (`NAME.lock` beside it), so no run fills it
+    /// again, sets it aside or cleans it away meanwhile. None for a dry run, which takes no lock.
+    Cached { _lock: Option<Locked> },
+    /// An image made for this run only (no cache): its locked directory, removed on drop.
+    Temporary(HeldDir),
 }
 
 impl Drop for Image {
     fn drop(&mut self) {
-        if self.temporary {
-            crate::fs::remove_tree_quietly(&self.dir);
+        if let Hold::Temporary(dir) = &self.hold {
+            crate::fs::remove_tree_quietly(&dir.path);
         }
     }
 }
@@ -100,7 +110,7 @@ impl Image {
 
     /// Whether it lives outside the cache, for this run only.
     pub(crate) fn temporary(&self) -> bool {
-        self.temporary
+        matches!(self.hold, Hold::Temporary(_))
     }
 
     /// One of its files, to try something with.
@@ -116,7 +126,7 @@ pub(crate) fn find(interp: &Interpreter, cache: &Cache) -> Result<Option<Image>>
     let (key_text, name) = key::key(interp, &wheels);
     let Some(dest) = cache.path("pip", &name) else { return Ok(None) };
     Ok(match load(&dest, &key_text) {
-        Loaded::Good(manifest) => Some(Image { dir: dest, manifest, temporary: false }),
+        Loaded::Good(manifest) => Some(Image { dir: dest, manifest, hold: Hold::Cached { _lock: None } }),
         Loaded::Absent | Loaded::Damaged(_) => None,
     })
 }
@@ -146,24 +156,83 @@ fn wheels(interp: &Interpreter) -> Result<Vec<(&BundledWheel, WheelStat)>> {
 }
 
 /// The image for `interp`: from the cache when a good one is there, else made into the cache (a
-/// damaged one is set aside first, and `warn` told why). When the cache is bypassed, or cannot be
-/// written (a read-only home, a cache path that is a file), the image is made in a temporary
-/// directory for this run only: a cache only costs speed.
+/// damaged one is set aside first, and `warn` told why). When the cache is bypassed, the image is
+/// made in a temporary directory for this run only; so it is, with a warning, when the cache
+/// cannot be written (full, out of inodes, read-only, a path that is a file): a cache only costs
+/// speed.
 pub(crate) fn prepare(interp: &Interpreter, cache: &Cache, warn: &mut dyn FnMut(String)) -> Result<Image> {
     let wheels = wheels(interp)?;
     let (key_text, name) = key::key(interp, &wheels);
-    let Some(dest) = cache.path("pip", &name) else { return temporary(&name, interp, &wheels, &key_text) };
-    match load(&dest, &key_text) {
-        Loaded::Good(manifest) => return Ok(Image { dir: dest, manifest, temporary: false }),
-        Loaded::Absent => {}
-        Loaded::Damaged(why) => {
-            warn(format!("rvenv's pip image at `{}` is damaged ({why}); making it again", shown(&dest)));
-            set_aside(&dest);
+    let Some(dest) = cache.path("pip", &name) else { return temporary(interp, &wheels, &key_text) };
+    match cached(&dest, interp, &wheels, &key_text, warn) {
+        Err(Error::Fs(e) | Error::Io { source: e, .. }) => {
+            let root = dest.parent().and_then(Path::parent).unwrap_or(&dest);
+            warn(format!("cannot write rvenv's cache at `{}` ({e}); this run works without it", shown(root)));
+            temporary(interp, &wheels, &key_text)
+        }
+        other => other,
+    }
+}
+
+/// The cached image at `dest`, made first if it is missing or damaged. Runs that want one image
+/// take its lock file: shared to use it, exclusive to make it, so that of many runs at once with
+/// a cold cache one compiles and the others wait for it and then use what it made.
+fn cached(
+    dest: &Path,
+    interp: &Interpreter,
+    wheels: &[(&BundledWheel, WheelStat)],
+    key_text: &str,
+    warn: &mut dyn FnMut(String),
+) -> Result<Image> {
+    let lock_path = dest.with_file_name(format!("{}.lock", dest.file_name().unwrap_or_default().to_string_lossy()));
+    let image = |manifest, lock| Image { dir: dest.to_path_buf(), manifest, hold: Hold::Cached { _lock: Some(lock) } };
+    loop {
+        let shared = lock(&lock_path, false)?;
+        if let Loaded::Good(manifest) = load(dest, key_text) {
+            return Ok(image(manifest, shared));
+        }
+        drop(shared);
+        let exclusive = lock(&lock_path, true)?;
+        match load(dest, key_text) {
+            // Made by another run while this one waited.
+            Loaded::Good(manifest) => return Ok(image(manifest, exclusive.share()?)),
+            Loaded::Absent => {}
+            Loaded::Damaged(why) => {
+                warn(format!("rvenv's pip image at `{}` is damaged ({why}); making it again", shown(dest)));
+                set_aside(dest);
+            }
+        }
+        fill_cache(dest, interp, wheels, key_text)?;
+        // Between giving up the exclusive lock and taking the shared one another run may have
+        // come: use the image only if it is still whole.
+        let shared = exclusive.share()?;
+        if let Loaded::Good(manifest) = load(dest, key_text) {
+            return Ok(image(manifest, shared));
         }
     }
-    match fill_cache(&dest, interp, &wheels, &key_text) {
-        Err(Error::Fs(_) | Error::Io { .. }) => temporary(&name, interp, &wheels, &key_text),
-        other => other,
+}
+
+/// The lock file at `path` locked (made the first time), shared or `exclusive`, waited for. The
+/// file is the one at `path` once locked: one removed (by `cache clean`) or replaced while this
+/// waited is not a lock anyone else will see, so it is taken again.
+fn lock(path: &Path, exclusive: bool) -> Result<Locked> {
+    use std::os::unix::fs::MetadataExt;
+    loop {
+        let locked = match Locked::at(path, exclusive, true) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                fs::OpenOptions::new().append(true).create(true).open(path)?;
+                continue;
+            }
+            other => other.map_err(|e| Error::io(format!("cannot lock `{}`", path.display()), e))?,
+        };
+        let locked = locked.expect("a lock that is waited for is taken");
+        let (dev, ino) = locked.identity().map_err(|e| Error::io(format!("cannot lock `{}`", path.display()), e))?;
+        if fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == (dev, ino)) {
+            return Ok(locked);
+        }
     }
 }
 
@@ -172,36 +241,38 @@ pub(crate) fn prepare(interp: &Interpreter, cache: &Cache, warn: &mut dyn FnMut(
 fn set_aside(dest: &Path) {
     let aside = crate::fs::temp_sibling(dest, "stale");
     if fs::rename(dest, &aside).is_ok() {
-        crate::fs::remove_tree_quietly(&aside);
+        let _ = crate::fs::remove_tree_forcibly(&aside);
         crate::fs::remove_file_quietly(&aside);
     }
 }
 
-/// Make the image in the cache at `dest` (nothing is there).
-fn fill_cache(
-    dest: &Path,
-    interp: &Interpreter,
-    wheels: &[(&BundledWheel, WheelStat)],
-    key_text: &str,
-) -> Result<Image> {
-    crate::fs::fill_dir_atomic(dest, |tmp| fill(tmp, interp, wheels, key_text).map(|_| ()))?;
-    match load(dest, key_text) {
-        Loaded::Good(manifest) => Ok(Image { dir: dest.to_path_buf(), manifest, temporary: false }),
-        Loaded::Absent | Loaded::Damaged(_) => Err(Error::io(
-            format!("the pip image just made in `{}` does not read back", dest.display()),
-            std::io::Error::other("manifest missing, different, or files changed"),
-        )),
-    }
+/// Make the image in the cache at `dest` (nothing is there), checked whole before it is moved
+/// into place: a fill whose directory was removed or changed under it is never used.
+fn fill_cache(dest: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<()> {
+    crate::fs::fill_dir_atomic(dest, |tmp| {
+        let manifest = fill(tmp, interp, wheels, key_text)?;
+        let owner = rustix::process::geteuid().as_raw();
+        verify(tmp, owner, &manifest).map_err(|why| {
+            Error::io(
+                format!("the pip image being made beside `{}` was changed while it was made", dest.display()),
+                std::io::Error::other(why),
+            )
+        })
+    })
 }
 
-/// Make the image in a temporary directory, removed when the [`Image`] is dropped.
-fn temporary(name: &str, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
-    let dir = crate::fs::temp_sibling(&std::env::temp_dir().join(format!("rvenv-pip-{name}")), "nocache");
-    fs::create_dir(&dir)?;
-    match fill(&dir, interp, wheels, key_text) {
-        Ok(manifest) => Ok(Image { dir, manifest, temporary: true }),
+/// Make the image in a temporary directory of this run's own, removed when the [`Image`] is
+/// dropped (and by a later run, if this one is killed).
+fn temporary(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
+    let base = std::env::temp_dir().join("rvenv-pip");
+    crate::fs::remove_dead_siblings(&base, "nocache");
+    let dir = HeldDir::create(&base, "nocache").map_err(|e| {
+        Error::io(format!("cannot make a temporary directory in `{}`", shown(&std::env::temp_dir())), e)
+    })?;
+    match fill(&dir.path, interp, wheels, key_text) {
+        Ok(manifest) => Ok(Image { dir: dir.path.clone(), manifest, hold: Hold::Temporary(dir) }),
         Err(e) => {
-            crate::fs::remove_tree_quietly(&dir);
+            crate::fs::remove_tree_quietly(&dir.path);
             Err(e)
         }
     }
@@ -315,7 +386,11 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
     let mut unpacked = Vec::new();
     for (wheel, _) in wheels.iter().filter(|(w, _)| w.install) {
         crate::interrupt::check()?;
-        let out = wheel::unpack(wheel, &site).map_err(|e| failed(&wheel.path, e))?;
+        let out = wheel::unpack(wheel, &site).map_err(|e| match e {
+            // Writing the image failed: the cache's fault (full, read-only), not the wheel's.
+            wheel::UnpackError::Write(e) => Error::Fs(e),
+            wheel::UnpackError::Wheel(detail) => failed(&wheel.path, detail),
+        })?;
         unpacked.push((*wheel, out));
     }
     crate::interrupt::fault_point(format_args!("pip-image:unpacked"));

@@ -35,11 +35,21 @@ pub(crate) struct Unpacked {
 pub(crate) const INSTALLER_SOURCES: &[&str] =
     &["pip/_vendor/distlib/scripts.py", "pip/_internal/operations/install/wheel.py", "pip/_internal/wheel.py"];
 
+/// Why a wheel could not be unpacked.
+#[derive(Debug)]
+pub(crate) enum UnpackError {
+    /// The wheel cannot be read or is not one rvenv can install: what is wrong with it.
+    Wheel(String),
+    /// Writing the unpacked files failed (the image's filesystem is full, read-only, …).
+    Write(std::io::Error),
+}
+
 /// Unpack `wheel` into `site` (a site-packages directory of a cache image being made).
-pub(crate) fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, String> {
+pub(crate) fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, UnpackError> {
     #[expect(clippy::disallowed_methods, reason = "the message names the wheel itself")]
-    let bytes = std::fs::read(&wheel.path).map_err(|e| format!("cannot read `{}`: {e}", wheel.path.display()))?;
-    let bad = |what: String| format!("`{}` is not a usable wheel: {what}", wheel.path.display());
+    let bytes = std::fs::read(&wheel.path)
+        .map_err(|e| UnpackError::Wheel(format!("cannot read `{}`: {e}", wheel.path.display())))?;
+    let bad = |what: String| UnpackError::Wheel(format!("`{}` is not a usable wheel: {what}", wheel.path.display()));
     let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).map_err(|e| bad(e.to_string()))?;
     let mut out = Unpacked::default();
 
@@ -81,7 +91,7 @@ pub(crate) fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, Stri
         let mut contents = Vec::with_capacity(file.size() as usize);
         file.read_to_end(&mut contents).map_err(|e| bad(format!("`{name}`: {e}")))?;
         let executable = file.unix_mode().is_some_and(|m| m & 0o111 != 0);
-        write_file(site, &rel, &contents, executable).map_err(|e| e.to_string())?;
+        write_file(site, &rel, &contents, executable).map_err(UnpackError::Write)?;
 
         let mut dir = rel.as_str();
         while let Some((parent, _)) = dir.rsplit_once('/') {
