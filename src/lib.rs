@@ -33,7 +33,7 @@ mod seed;
 // so the compiler sees what is dead.
 pub use activate::{ActivationContext, command as activation_command, render as render_activation};
 pub use ambient::Ambient;
-pub use cache::{Cache, root as cache_root};
+pub use cache::{Cache, clean as clean_cache, root as cache_root};
 pub use cli::{CacheCommand, Cli, Command, CompletionShell};
 pub use error::{Error, Result};
 pub use exit::Exit;

@@ -84,7 +84,7 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Clean } => {
-            match Cache::new(cache_dir, &ambient, false).clean()? {
+            match rvenv::clean_cache(cache_dir, &ambient)? {
                 Some(root) => eprintln!("Removed {}", root.display()),
                 None => eprintln!("Nothing to remove"),
             }

@@ -162,10 +162,9 @@ pub(crate) fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
     let interpreter = probe(path)?;
     let entry = CacheEntry { key, interpreter };
     // A cache that cannot be written only costs speed.
-    if !cache.writable() {
-        return Ok(entry.interpreter);
+    if cache.ensure_root().is_ok() {
+        let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
     }
-    let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
     Ok(entry.interpreter)
 }
 
@@ -188,7 +187,7 @@ pub(crate) fn learn_layout(path: &Path, interp: &mut Interpreter, mode: LinkMode
     interp.venv_layouts.extend(fresh.venv_layouts);
     let Some(key) = CacheKey::of(path) else { return Ok(()) };
     if let Some(file) = cache.path("interpreters", &key.file_name())
-        && cache.writable()
+        && cache.ensure_root().is_ok()
     {
         let entry = CacheEntry { key, interpreter: interp.clone() };
         let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));

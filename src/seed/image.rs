@@ -119,7 +119,7 @@ pub(crate) fn prepare(interp: &Interpreter, cache: &Cache) -> Result<Image> {
     if let Some(manifest) = load(&dest, &key_text) {
         return Ok(Image { dir: dest, manifest, temporary: false });
     }
-    match fill_cache(&dest, interp, &wheels, &key_text) {
+    match cache.ensure_root().and_then(|()| fill_cache(&dest, interp, &wheels, &key_text)) {
         Err(Error::Fs(_) | Error::Io { .. }) => temporary(&name, interp, &wheels, &key_text),
         other => other,
     }
