@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::Interpreter;
 use crate::cache::Cache;
 use crate::error::{Error, Result};
-use crate::fs::write_atomic;
+use crate::fs::{FileStamp, write_atomic};
 use crate::layout::mode_name;
 use crate::process::{RunError, run_limited};
 use crate::request::LinkMode;
@@ -106,30 +106,23 @@ fn fold(text: &str) -> String {
 }
 
 /// What a cached probe answer is valid for: the path as invoked (it decides `sys.executable` and
-/// so the environment's link names), and the identity of the file it leads to (device and inode
-/// name the file wherever links point; size and mtime catch it being rewritten in place). Any
-/// change to the interpreter's file, or to where the path leads, misses the cache.
+/// so the environment's link names), and the [`FileStamp`] of the file it leads to (device and
+/// inode name the file wherever links point; size, mtime and ctime catch it being rewritten in
+/// place, ctime even when `touch -r` put the mtime back). Any change to the interpreter's file,
+/// or to where the path leads, misses the cache.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
 struct CacheKey {
     rvenv: String,
     invoked: PathBuf,
-    size: u64,
-    mtime_ns: i128,
-    inode: u64,
-    device: u64,
+    file: FileStamp,
 }
 
 impl CacheKey {
     fn of(path: &Path) -> Option<CacheKey> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = fs_err::metadata(path).ok()?;
         Some(CacheKey {
             rvenv: env!("CARGO_PKG_VERSION").to_owned(),
             invoked: path.to_path_buf(),
-            size: meta.len(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            inode: meta.ino(),
-            device: meta.dev(),
+            file: FileStamp::of(path).ok()?,
         })
     }
 
