@@ -101,14 +101,11 @@ impl Error {
     }
 }
 
-/// A path as it appears in a one-line message: control characters (a newline in a directory name)
-/// are escaped, so the message stays one line and says exactly what the path holds.
+/// A path as it appears in a one-line message: control characters (a newline in a directory name,
+/// an ESC) escaped as [`crate::text::inert`] escapes everything rvenv prints, so the message stays
+/// one line, cannot drive the terminal, and says exactly what the path holds.
 pub(crate) fn shown(path: &std::path::Path) -> String {
-    let text = path.to_string_lossy();
-    if !text.chars().any(char::is_control) {
-        return text.into_owned();
-    }
-    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+    crate::text::inert(&path.to_string_lossy()).into_owned()
 }
 
 /// Names in a one-line message: the first three, and how many more.

@@ -28,6 +28,7 @@ mod process;
 mod quote;
 mod request;
 mod seed;
+mod text;
 
 // The library's whole public face: what main.rs and the tests use. Everything else is private,
 // so the compiler sees what is dead.
@@ -47,6 +48,7 @@ pub use plan::{Entry, Plan};
 pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh as quote_xonsh};
 pub use request::{CreateRequest, normalize};
 pub use seed::Seeded;
+pub use text::inert;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -94,9 +94,7 @@ fn fold(text: &str) -> String {
         }
         let line = line.trim();
         after_colon = line.ends_with(':');
-        for c in line.chars() {
-            if c.is_control() { out.extend(c.escape_debug()) } else { out.push(c) }
-        }
+        out.push_str(&crate::text::inert(line));
     }
     if out.chars().count() > SAID_MAX {
         let tail: String = out.chars().rev().take(SAID_MAX).collect::<Vec<_>>().into_iter().rev().collect();
@@ -204,7 +202,7 @@ mod tests {
              3.12.0 / Note: See 'pyenv help global' for tips on allowing multiple Python versions to be found at the \
              same time."
         );
-        assert_eq!(fold("a\x1b[31mred\r\n"), "a\\u{1b}[31mred");
+        assert_eq!(fold("a\x1b[31mred\r\n"), "a\\e[31mred");
         let long = format!("{}\nValueError: the end", "x".repeat(3000));
         assert!(fold(&long).ends_with("/ ValueError: the end") && fold(&long).chars().count() == SAID_MAX + 1);
     }
