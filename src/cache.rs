@@ -233,7 +233,11 @@ pub fn clean(dir: Option<&Path>, ambient: &Ambient) -> Result<Option<PathBuf>> {
         }
         if BUCKETS.contains(&text) {
             let aside = crate::fs::temp_sibling(&path, "clean");
-            fs::rename(&path, &aside)?;
+            match fs::rename(&path, &aside) {
+                // Another `clean` took it first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                result => result?,
+            }
             remove(&aside)?;
             removed = true;
             continue;
