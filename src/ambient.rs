@@ -13,7 +13,8 @@ pub struct Ambient {
     pub path: Option<OsString>,
     /// `HOME`: `~/.cache/rvenv`, `~/.pyenv`.
     pub home: Option<PathBuf>,
-    /// `XDG_CACHE_HOME`: the cache goes in its `rvenv/`.
+    /// `XDG_CACHE_HOME`: the cache goes in its `rvenv/`. A relative value is ignored, as the XDG
+    /// Base Directory spec says it must be (it would put a cache wherever rvenv happens to run).
     pub xdg_cache_home: Option<PathBuf>,
     /// `PYENV_ROOT`, `PYENV_VERSION`, `PYENV_DIR`: pyenv's own settings, for its shims.
     pub pyenv_root: Option<PathBuf>,
@@ -34,7 +35,7 @@ impl Ambient {
         Ambient {
             path: os("PATH"),
             home: path("HOME"),
-            xdg_cache_home: path("XDG_CACHE_HOME"),
+            xdg_cache_home: path("XDG_CACHE_HOME").filter(|dir| dir.is_absolute()),
             pyenv_root: path("PYENV_ROOT"),
             pyenv_version: text("PYENV_VERSION"),
             pyenv_dir: path("PYENV_DIR"),

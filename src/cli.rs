@@ -57,7 +57,7 @@ pub enum Command {
 pub enum CacheCommand {
     /// Print the cache directory.
     Dir,
-    /// Remove everything in the cache.
+    /// Remove rvenv's entries from its cache (nothing else in the directory).
     Clean,
 }
 

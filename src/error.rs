@@ -72,6 +72,12 @@ pub enum Error {
 
     #[error("cannot prepare pip from `{}`: {detail}; pass --without-pip to make the environment without pip", shown(.wheel))]
     PipImage { wheel: PathBuf, detail: String },
+
+    #[error("not cleaning `{}`: it is not marked as rvenv's cache (no CACHEDIR.TAG naming rvenv), so nothing was removed; check that --cache-dir or RVENV_CACHE_DIR names rvenv's own cache", shown(.root))]
+    CacheNotMarked { root: PathBuf },
+
+    #[error("{} `{}`, and left what is not rvenv's there ({}); remove it yourself if it is not needed, and keep rvenv's cache in a directory of its own", if *.removed { "removed rvenv's entries from the cache" } else { "nothing of rvenv's to remove in the cache" }, shown(.root), listed(.others))]
+    CacheHoldsOthers { root: PathBuf, removed: bool, others: Vec<String> },
 }
 
 impl Error {
@@ -83,23 +89,33 @@ impl Error {
     /// How the process ends for this error: usage for requests that can never work, failure otherwise.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Usage(_) | Error::BadPath { .. } | Error::BadPrompt { .. } | Error::NotAnEnvironment { .. } => {
-                Exit::Usage
-            }
+            Error::Usage(_)
+            | Error::BadPath { .. }
+            | Error::BadPrompt { .. }
+            | Error::NotAnEnvironment { .. }
+            | Error::CacheNotMarked { .. }
+            | Error::CacheHoldsOthers { .. } => Exit::Usage,
             Error::Interrupted { signal } => Exit::Signal(*signal),
             _ => Exit::Failure,
         }
     }
 }
 
-/// A path as it appears in a one-line message: control characters (a newline in a directory name)
-/// are escaped, so the message stays one line and says exactly what the path holds.
+/// A path as it appears in a one-line message: control characters (a newline in a directory name,
+/// an ESC) escaped as [`crate::text::inert`] escapes everything rvenv prints, so the message stays
+/// one line, cannot drive the terminal, and says exactly what the path holds.
 pub(crate) fn shown(path: &std::path::Path) -> String {
-    let text = path.to_string_lossy();
-    if !text.chars().any(char::is_control) {
-        return text.into_owned();
+    crate::text::inert(&path.to_string_lossy()).into_owned()
+}
+
+/// Names in a one-line message: the first three, and how many more.
+fn listed(names: &[String]) -> String {
+    let mut shown_names: Vec<String> =
+        names.iter().take(3).map(|name| format!("`{}`", shown(std::path::Path::new(name)))).collect();
+    if names.len() > 3 {
+        shown_names.push(format!("and {} more", names.len() - 3));
     }
-    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+    shown_names.join(", ")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

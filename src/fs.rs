@@ -150,7 +150,7 @@ const GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether the [`temp_sibling`] entry at `path` belongs to a run that is gone: its lock can be
 /// taken, and it is older than [`GRACE`]. Returns the lock, held while the caller removes it.
-fn dead(path: &Path) -> Option<Locked> {
+pub(crate) fn dead(path: &Path) -> Option<Locked> {
     let lock = Locked::at(path, true, false).ok()??;
     let meta = path.symlink_metadata().ok()?;
     let changed = std::time::UNIX_EPOCH + std::time::Duration::new(meta.ctime().try_into().ok()?, 0);
@@ -497,6 +497,40 @@ pub(crate) fn on_path<'a>(path: &'a OsStr, name: &'a OsStr) -> impl Iterator<Ite
     std::env::split_paths(path).map(move |dir| dir.join(name)).filter(|p| is_executable(p))
 }
 
+/// What a file is, as cheaply as the file system says it (one `stat`, through symbolic links):
+/// its size, its modification and change times in nanoseconds, and the inode and device that
+/// name it wherever links point. A cache entry keyed on it is valid only while the file is the
+/// same: rewritten in place at the same size, with `touch -r` restoring its mtime, it still has a
+/// new ctime, which no call but the kernel's own sets.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct FileStamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+    pub inode: u64,
+    pub device: u64,
+}
+
+impl FileStamp {
+    /// The stamp of the regular file `path` leads to; an error for anything else. The error is
+    /// the bare OS error: the caller names the file in its own words.
+    #[expect(clippy::disallowed_methods, reason = "the caller names the file in its own message")]
+    pub(crate) fn of(path: &Path) -> std::io::Result<FileStamp> {
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"));
+        }
+        let ns = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+        Ok(FileStamp {
+            size: meta.len(),
+            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+            inode: meta.ino(),
+            device: meta.dev(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,5 +725,25 @@ mod tests {
         assert_eq!(at("lib/../../victim/x"), Some(Leaves::Outside));
         assert_eq!(at("/etc/passwd"), Some(Leaves::Outside));
         assert_eq!(at(""), Some(Leaves::Outside));
+    }
+
+    #[test]
+    fn a_stamp_changes_with_a_rewrite_in_place_that_keeps_size_and_mtime() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("python");
+        fs::write(&file, "one").unwrap();
+        let before = FileStamp::of(&file).unwrap();
+        assert_eq!(FileStamp::of(&file).unwrap(), before);
+        let mtime = fs::metadata(&file).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::OpenOptions::new().write(true).open(&file).unwrap().write_all(b"two").unwrap();
+        fs::File::options().write(true).open(&file).unwrap().file().set_modified(mtime).unwrap();
+        let after = FileStamp::of(&file).unwrap();
+        assert_eq!(
+            (after.size, after.mtime_ns, after.inode, after.device),
+            (3, before.mtime_ns, before.inode, before.device)
+        );
+        assert_ne!(after, before, "only the ctime tells");
+        assert!(FileStamp::of(tmp.path()).is_err(), "a directory has no stamp");
     }
 }

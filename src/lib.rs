@@ -8,6 +8,7 @@
     test,
     allow(clippy::disallowed_methods, reason = "unit tests unwrap; errors that name their path are for users")
 )]
+#![cfg_attr(test, allow(clippy::disallowed_macros, reason = "a unit test that skips says so on the test's stderr"))]
 
 mod activate;
 mod ambient;
@@ -29,12 +30,13 @@ mod quote;
 mod request;
 mod seed;
 mod site_packages;
+mod text;
 
 // The library's whole public face: what main.rs and the tests use. Everything else is private,
 // so the compiler sees what is dead.
 pub use activate::{ActivationContext, command as activation_command, render as render_activation};
 pub use ambient::Ambient;
-pub use cache::{Cache, root as cache_root};
+pub use cache::{Cache, clean as clean_cache, root as cache_root};
 pub use cli::{CacheCommand, Cli, Command, CompletionShell};
 pub use error::{Error, Result};
 pub use exit::Exit;
@@ -48,6 +50,7 @@ pub use plan::{Entry, Plan};
 pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh as quote_xonsh};
 pub use request::{CacheLink, CreateRequest, normalize};
 pub use seed::Seeded;
+pub use text::inert;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

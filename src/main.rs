@@ -3,6 +3,7 @@
 mod report;
 
 use clap::CommandFactory;
+use report::Stream;
 use rvenv::{Ambient, Cache, CacheCommand, Cli, Command, CompletionShell, CreateRequest, Exit};
 
 fn main() -> std::process::ExitCode {
@@ -18,7 +19,8 @@ fn main() -> std::process::ExitCode {
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            eprintln!("error: {err}");
+            // Where stderr itself cannot be written, the exit code is all that can tell.
+            let _ = report::line(Stream::Stderr, &format!("error: {err}"));
             err.exit().into()
         }
     }
@@ -32,22 +34,20 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
     match cli.command {
         Command::Create(args) => {
             let req = CreateRequest::from_args(&args, cache_dir, &cwd, &ambient)?;
-            if let Some(why) = req.cache.distrusted()
-                && !args.quiet
-                && !args.json
-            {
-                eprintln!("warning: {why}");
-            }
             if args.json {
                 let mut out = report::Json::default();
                 rvenv::create(&req, &cwd, |event| out.event(event))?;
-                if let Some(err) = out.failed {
-                    return Err(err);
-                }
+                out.out.finish()?;
             } else {
                 let shell = ambient.shell.clone().unwrap_or_default();
                 let mut out = report::Human::new(args.quiet, shell, &args.dirs);
+                if let Some(why) = req.cache.distrusted()
+                    && !args.quiet
+                {
+                    out.out.line(Stream::Stderr, &format!("warning: {why}"));
+                }
                 rvenv::create(&req, &cwd, |event| out.event(event))?;
+                out.out.finish()?;
             }
             Ok(Exit::Success)
         }
@@ -69,12 +69,15 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
                 CompletionShell::Zsh => clap_complete::Shell::Zsh,
                 CompletionShell::Fish => clap_complete::Shell::Fish,
             };
-            clap_complete::generate(shell, &mut Cli::command(), "rvenv", &mut std::io::stdout());
+            // Made whole first: clap_complete panics on a write that fails.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "rvenv", &mut script);
+            report::raw(Stream::Stdout, &script)?;
             Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Dir } => {
             match rvenv::cache_root(cache_dir, &ambient) {
-                Some(root) => println!("{}", root.display()),
+                Some(root) => report::line(Stream::Stdout, &root.display().to_string())?,
                 None => {
                     return Err(rvenv::Error::Usage(
                         "no cache directory: pass --cache-dir, or set RVENV_CACHE_DIR, XDG_CACHE_HOME or HOME".into(),
@@ -84,9 +87,22 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::Cache { command: CacheCommand::Clean } => {
-            match Cache::new(cache_dir, &ambient, false).clean()? {
-                Some(root) => eprintln!("Removed {}", root.display()),
-                None => eprintln!("Nothing to remove"),
+            let cleaned = rvenv::clean_cache(cache_dir, &ambient)?;
+            match &cleaned.removed {
+                Some(root) => report::line(Stream::Stderr, &format!("Removed {}", root.display()))?,
+                None => report::line(Stream::Stderr, "Nothing to remove")?,
+            }
+            if let Some(first) = cleaned.busy.first() {
+                let more = match cleaned.busy.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more", n - 1),
+                };
+                report::line(
+                    Stream::Stderr,
+                    &format!(
+                        "Left pip image {first}{more}: another rvenv run is using or making it; clean again later"
+                    ),
+                )?;
             }
             Ok(Exit::Success)
         }

@@ -238,8 +238,34 @@ impl<'a> CheckReport<'a> {
 }
 
 /// `value` as one line of JSON. Fails only for a path that is not UTF-8, which JSON cannot hold.
+/// No control character is left raw in it, even inside strings ([`InertJson`]).
 pub fn to_line(value: &impl Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::io("cannot print the result as JSON", e.into()))
+    let failed = |e: std::io::Error| Error::io("cannot print the result as JSON", e);
+    let mut line = Vec::new();
+    value.serialize(&mut serde_json::Serializer::with_formatter(&mut line, InertJson)).map_err(|e| failed(e.into()))?;
+    String::from_utf8(line).map_err(|e| failed(std::io::Error::other(e)))
+}
+
+/// serde_json's compact form, with DEL and the C1 controls (U+0080–U+009F) escaped as well
+/// (`\u007f`, `\u009b`). serde_json escapes C0 itself; JSON allows the others raw, but a terminal
+/// showing the line (`rvenv info --json` typed by hand) would obey them. The value read back is
+/// the same.
+struct InertJson;
+
+impl serde_json::ser::Formatter for InertJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices().filter(|(_, c)| c.is_control()) {
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            start = at + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 /// The fields the README's "JSON output" section (`readme`) lists under the heading that names
@@ -397,6 +423,17 @@ mod tests {
         assert_eq!(value["problems"][0]["code"], "moved");
         assert_eq!(fields_of(&[value]), documented("check --json"));
         assert_eq!(json(&CheckReport::new(&env, &[]))["healthy"], true);
+    }
+
+    #[test]
+    fn no_control_character_is_left_raw_and_the_path_reads_back() {
+        let path = Path::new("/e/x\u{1b}]0;TITLE\u{7}y\u{7f}\u{9b}31m\nz\u{a0}é");
+        let problems = [];
+        let line = to_line(&CheckReport { path, healthy: true, problems: &problems }).unwrap();
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.contains(r"\u001b]0;TITLE\u0007y\u007f\u009b31m\nz"), "{line}");
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["path"].as_str().map(Path::new), Some(path));
     }
 
     #[test]

@@ -1,5 +1,9 @@
-//! Renders the library's events for people, on stderr (stdout stays free for machine output).
+//! Renders the library's events for people, on stderr (stdout stays free for machine output), and
+//! is the one way the binary writes: every line for people goes out through [`line`], its control
+//! characters escaped ([`rvenv::inert`]), so no path or name can drive the terminal; machine output
+//! (JSON, completions) through [`raw`]. A write that fails is an error (exit 1), never a panic.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,6 +12,66 @@ use rvenv::{
     json_line,
 };
 
+/// Where a line goes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Write `text` for people, its control characters escaped, and a newline to `stream`, at once.
+pub(crate) fn line(stream: Stream, text: &str) -> rvenv::Result<()> {
+    let mut bytes = rvenv::inert(text).into_owned().into_bytes();
+    bytes.push(b'\n');
+    raw(stream, &bytes)
+}
+
+/// Write `bytes` as they are to `stream` (JSON lines, completions), flushed: an error now, not
+/// one lost at exit. (A closed pipe ends the process quietly: SIGPIPE is left at its default.)
+pub(crate) fn raw(stream: Stream, bytes: &[u8]) -> rvenv::Result<()> {
+    let (result, name) = match stream {
+        Stream::Stdout => {
+            let mut out = std::io::stdout().lock();
+            (out.write_all(bytes).and_then(|()| out.flush()), "stdout")
+        }
+        Stream::Stderr => {
+            let mut err = std::io::stderr().lock();
+            (err.write_all(bytes).and_then(|()| err.flush()), "stderr")
+        }
+    };
+    result.map_err(|e| rvenv::Error::io(format!("cannot write to {name}"), e))
+}
+
+/// Lines written while the work goes on: one that cannot be written does not stop the work (what
+/// was made stays made); the first failure is kept for `main` to report, with exit 1.
+#[derive(Default)]
+pub(crate) struct Sink {
+    failed: Option<rvenv::Error>,
+}
+
+impl Sink {
+    fn keep(&mut self, result: rvenv::Result<()>) {
+        if let Err(err) = result {
+            self.failed.get_or_insert(err);
+        }
+    }
+
+    pub(crate) fn line(&mut self, stream: Stream, text: &str) {
+        let result = line(stream, text);
+        self.keep(result);
+    }
+
+    fn raw(&mut self, stream: Stream, bytes: &[u8]) {
+        let result = raw(stream, bytes);
+        self.keep(result);
+    }
+
+    /// The first failure, if any.
+    pub(crate) fn finish(self) -> rvenv::Result<()> {
+        self.failed.map_or(Ok(()), Err)
+    }
+}
+
 pub(crate) struct Human<'a> {
     quiet: bool,
     /// `$SHELL`, whose activation command is shown.
@@ -15,40 +79,50 @@ pub(crate) struct Human<'a> {
     /// The targets as typed, shown instead of their absolute forms.
     typed: &'a [PathBuf],
     created: usize,
+    pub(crate) out: Sink,
 }
 
 impl<'a> Human<'a> {
     pub(crate) fn new(quiet: bool, shell: String, typed: &'a [PathBuf]) -> Self {
-        Human { quiet, shell, typed, created: 0 }
+        Human { quiet, shell, typed, created: 0, out: Sink::default() }
     }
 
     pub(crate) fn event(&mut self, event: Event) {
         if let Event::Planned { plan, pip_pending } = event {
-            return print_plan(plan, pip_pending);
+            let result = print_plan(plan, pip_pending);
+            return self.out.keep(result);
         }
         if self.quiet {
             return;
         }
+        let out = &mut self.out;
         match event {
             Event::Planned { .. } => {}
-            Event::Warning { message, .. } => eprintln!("warning: {message}"),
+            Event::Warning { message, .. } => out.line(Stream::Stderr, &format!("warning: {message}")),
             Event::Interpreter { interpreter, skipped, reason, .. } => {
                 for note in skipped {
-                    eprintln!("note: skipped {note}");
+                    out.line(Stream::Stderr, &format!("note: skipped {note}"));
                 }
-                eprintln!(
-                    "Using {} {} at {}{}",
-                    interpreter.implementation_name(),
-                    interpreter.version_string(),
-                    interpreter.base_executable.display(),
-                    reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                out.line(
+                    Stream::Stderr,
+                    &format!(
+                        "Using {} {} at {}{}",
+                        interpreter.implementation_name(),
+                        interpreter.version_string(),
+                        interpreter.base_executable.display(),
+                        reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                    ),
                 );
             }
             Event::Created { path, bin_name, seeded, .. } => {
                 let shown = self.typed.get(self.created).map(PathBuf::as_path).unwrap_or(path);
                 self.created += 1;
-                eprintln!("Created virtual environment at {}{}", shown.display(), seeded_summary(seeded));
-                eprintln!("Activate with: {}", rvenv::activation_command(&self.shell, &shown.join(bin_name)));
+                out.line(
+                    Stream::Stderr,
+                    &format!("Created virtual environment at {}{}", shown.display(), seeded_summary(seeded)),
+                );
+                let command = rvenv::activation_command(&self.shell, &shown.join(bin_name));
+                out.line(Stream::Stderr, &format!("Activate with: {command}"));
             }
         }
     }
@@ -74,15 +148,15 @@ fn seeded_summary(seeded: &[Seeded]) -> String {
 #[derive(Default)]
 pub(crate) struct Json {
     interpreter_elapsed: Duration,
-    /// The first object that could not be printed (a path JSON cannot hold), for `main` to report.
-    pub failed: Option<rvenv::Error>,
+    /// Also the first object that could not be printed (a path JSON cannot hold).
+    pub(crate) out: Sink,
 }
 
 impl Json {
     pub(crate) fn event(&mut self, event: Event) {
         let line = match event {
             // stdout holds one JSON object per environment; a warning goes to stderr.
-            Event::Warning { message, .. } => return eprintln!("warning: {message}"),
+            Event::Warning { message, .. } => return self.out.line(Stream::Stderr, &format!("warning: {message}")),
             Event::Interpreter { elapsed, .. } => {
                 self.interpreter_elapsed = elapsed;
                 return;
@@ -94,104 +168,107 @@ impl Json {
             Event::Planned { plan, pip_pending } => json_line(&PlanReport::new(plan, pip_pending)),
         };
         match line {
-            Ok(line) => println!("{line}"),
-            Err(err) => {
-                self.failed.get_or_insert(err);
-            }
+            Ok(line) => self.out.raw(Stream::Stdout, format!("{line}\n").as_bytes()),
+            Err(err) => self.out.keep(Err(err)),
         }
     }
 }
 
 /// `--dry-run` without `--json`: one line per entry, on stdout.
-fn print_plan(plan: &Plan, pip_pending: Option<&str>) {
+fn print_plan(plan: &Plan, pip_pending: Option<&str>) -> rvenv::Result<()> {
+    let out = |text: String| line(Stream::Stdout, &text);
     let root = &plan.env_dir;
-    println!("Would create {} ({} entries):", root.display(), plan.entries.len());
+    out(format!("Would create {} ({} entries):", root.display(), plan.entries.len()))?;
     for entry in &plan.entries {
         let path = root.join(entry.path());
         let path = path.display();
-        match entry {
-            Entry::Dir { .. } => println!("  dir      {path}/"),
-            Entry::Symlink { target, .. } => println!("  symlink  {path} -> {}", target.display()),
-            Entry::Copy { from, mode, .. } => println!("  copy     {path} <- {} ({mode:04o})", from.display()),
+        out(match entry {
+            Entry::Dir { .. } => format!("  dir      {path}/"),
+            Entry::Symlink { target, .. } => format!("  symlink  {path} -> {}", target.display()),
+            Entry::Copy { from, mode, .. } => format!("  copy     {path} <- {} ({mode:04o})", from.display()),
             Entry::Link { from, how, .. } => {
                 let how = match how {
                     CacheLink::Hardlink => "hardlink",
                     CacheLink::Copy => "copy    ",
                     CacheLink::Clone => "clone   ",
                 };
-                println!("  {how}  {path} <- {}", from.display())
+                format!("  {how}  {path} <- {}", from.display())
             }
-            Entry::File { contents, mode, .. } => println!("  file     {path} ({} bytes, {mode:04o})", contents.len()),
-            Entry::Remove { what, .. } => println!("  remove   {path} ({})", what.name()),
-        }
+            Entry::File { contents, mode, .. } => format!("  file     {path} ({} bytes, {mode:04o})", contents.len()),
+            Entry::Remove { what, .. } => format!("  remove   {path} ({})", what.name()),
+        })?;
     }
     if let Some(version) = pip_pending {
-        println!(
+        out(format!(
             "  (pip {version}: its files are not listed, as rvenv's cache does not hold them yet; a real run unpacks them first)"
-        );
+        ))?;
     }
+    Ok(())
+}
+
+/// One JSON object and a newline on stdout.
+fn json(text: rvenv::Result<String>) -> rvenv::Result<()> {
+    raw(Stream::Stdout, format!("{}\n", text?).as_bytes())
 }
 
 /// `rvenv info`.
-pub(crate) fn info(info: &EnvInfo, json: bool) -> rvenv::Result<()> {
-    if json {
-        println!("{}", json_line(&InfoReport::new(info))?);
-        return Ok(());
+pub(crate) fn info(info: &EnvInfo, json_out: bool) -> rvenv::Result<()> {
+    if json_out {
+        return json(json_line(&InfoReport::new(info)));
     }
+    let out = |text: String| line(Stream::Stdout, &text);
     let or = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_owned());
     let tool = match &info.tool_version {
         Some(v) => format!("{} {v}", info.tool),
         None => info.tool.clone(),
     };
-    println!("Environment:   {}", info.path.display());
-    println!("Made by:       {tool}");
+    out(format!("Environment:   {}", info.path.display()))?;
+    out(format!("Made by:       {tool}"))?;
     match info.layout.as_deref() {
-        Some("venv") => println!("Layout:        learned from the base interpreter's own venv"),
+        Some("venv") => out("Layout:        learned from the base interpreter's own venv".into())?,
         Some("fallback") => {
-            println!("Layout:        rvenv's fallback (the base interpreter's own venv cannot make one)")
+            out("Layout:        rvenv's fallback (the base interpreter's own venv cannot make one)".into())?
         }
-        Some(other) => println!("Layout:        {other}"),
+        Some(other) => out(format!("Layout:        {other}"))?,
         None => {}
     }
     if let Some(command) = &info.command {
-        println!("Command:       {command}");
+        out(format!("Command:       {command}"))?;
     }
     let base = info.base_executable.as_ref().map(|b| b.display().to_string()).unwrap_or_else(|| "unknown".into());
-    println!(
+    out(format!(
         "Interpreter:   {} {} at {base}{}",
         or(&info.implementation, "Python"),
         or(&info.version, "(version unknown)"),
         if info.base_exists { "" } else { " (MISSING)" }
-    );
-    println!("Prompt:        {}", or(&info.prompt, "(the directory's name)"));
-    println!("System site-packages: {}", if info.system_site_packages { "yes" } else { "no" });
-    println!("pip:           {}", or(&info.pip, "not installed"));
-    println!("Relocatable:   {}", if info.relocatable { "yes" } else { "no" });
-    println!("Size on disk:  {:.1} MiB", info.disk_bytes as f64 / (1024.0 * 1024.0));
-    Ok(())
+    ))?;
+    out(format!("Prompt:        {}", or(&info.prompt, "(the directory's name)")))?;
+    out(format!("System site-packages: {}", if info.system_site_packages { "yes" } else { "no" }))?;
+    out(format!("pip:           {}", or(&info.pip, "not installed")))?;
+    out(format!("Relocatable:   {}", if info.relocatable { "yes" } else { "no" }))?;
+    out(format!("Size on disk:  {:.1} MiB", info.disk_bytes as f64 / (1024.0 * 1024.0)))
 }
 
 /// `rvenv check`.
-pub(crate) fn check(info: &EnvInfo, problems: &[Problem], json: bool) -> rvenv::Result<()> {
-    if json {
-        println!("{}", json_line(&CheckReport::new(info, problems))?);
-        return Ok(());
+pub(crate) fn check(info: &EnvInfo, problems: &[Problem], json_out: bool) -> rvenv::Result<()> {
+    if json_out {
+        return json(json_line(&CheckReport::new(info, problems)));
     }
+    let out = |text: String| line(Stream::Stdout, &text);
     if problems.is_empty() {
-        println!(
+        return out(format!(
             "ok: {} is a healthy environment ({} {}, made by {})",
             info.path.display(),
             info.implementation.as_deref().unwrap_or("Python"),
             info.version.as_deref().unwrap_or("?"),
             info.tool
-        );
-        return Ok(());
+        ));
     }
     let count = if problems.len() == 1 { "1 problem".to_owned() } else { format!("{} problems", problems.len()) };
-    println!("{}: {count}", info.path.display());
+    out(format!("{}: {count}", info.path.display()))?;
     for problem in problems {
-        println!("problem [{}]: {}", problem.code, problem.message);
-        println!("  fix: {}", problem.fix);
+        out(format!("problem [{}]: {}", problem.code, problem.message))?;
+        out(format!("  fix: {}", problem.fix))?;
     }
     Ok(())
 }

@@ -180,6 +180,69 @@ fn probe_cache_notices_a_replaced_interpreter() {
     assert!(create("c").starts_with("3.11."), "a stale probe answer was used");
 }
 
+/// An interpreter rewritten in place — the same file (inode), the same size, its mtime put back
+/// with `touch -r` — is another interpreter: only its ctime tells, and the cached answer must not
+/// be used. Here a launcher script (as tools install them) that runs pyenv's 3.12, rewritten to
+/// run 3.13.
+#[test]
+fn probe_cache_notices_an_interpreter_rewritten_in_place() {
+    use std::os::unix::fs::MetadataExt;
+    let (Some(py312), Some(py313)) = (pyenv_python(12), pyenv_python(13)) else {
+        return missing("pyenv CPython 3.12 and 3.13");
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let python = bin.join("python3");
+    // Both launchers padded to one length.
+    let launcher = |py: &Path| format!("#!/bin/sh\nexec '{}' \"$@\"\n", py.display());
+    let (old, new) = (launcher(&py312), launcher(&py313));
+    let width = old.len().max(new.len());
+    let pad = |text: String| format!("{text}#{}\n", " ".repeat(width - text.len()));
+    let (old, new) = (pad(old), pad(new));
+    assert_eq!(old.len(), new.len());
+    std::fs::write(&python, &old).unwrap();
+    std::fs::set_permissions(&python, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let create = |env: &str| {
+        let out = rvenv()
+            .env("RVENV_CACHE_DIR", &cache)
+            .args(["create", "--without-pip", "-p"])
+            .arg(&python)
+            .arg(tmp.path().join(env))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(create("a").starts_with("Using CPython 3.12."));
+    assert_eq!(std::fs::read_dir(cache.join("interpreters")).unwrap().count(), 1, "the answer was cached");
+    assert!(create("b").starts_with("Using CPython 3.12."));
+
+    let reference = tmp.path().join("reference");
+    std::fs::write(&reference, "").unwrap();
+    let touch = |from: &Path, to: &Path| {
+        assert!(Command::new("touch").arg("-r").arg(from).arg(to).status().unwrap().success(), "touch -r");
+    };
+    touch(&python, &reference);
+    let before = std::fs::metadata(&python).unwrap();
+    // Past the file system's timestamp granularity, so the rewrite's ctime is another one.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    std::io::Write::write_all(&mut std::fs::OpenOptions::new().write(true).open(&python).unwrap(), new.as_bytes())
+        .unwrap();
+    touch(&reference, &python);
+    let after = std::fs::metadata(&python).unwrap();
+    assert_eq!(
+        (after.ino(), after.dev(), after.len(), after.mtime(), after.mtime_nsec()),
+        (before.ino(), before.dev(), before.len(), before.mtime(), before.mtime_nsec()),
+        "the rewrite must keep everything but the ctime"
+    );
+    assert_ne!((after.ctime(), after.ctime_nsec()), (before.ctime(), before.ctime_nsec()));
+    let said = create("c");
+    assert!(said.starts_with("Using CPython 3.13."), "a stale probe answer was used: {said}");
+    assert!(cfg_version(&tmp.path().join("c")).starts_with("3.13."));
+}
+
 #[test]
 fn corrupted_cache_entries_are_ignored_and_rewritten() {
     let py = common::any_python();

@@ -41,13 +41,14 @@ impl Project {
     }
 
     /// `rvenv ARGS` in `dir` (relative to the project), with pyenv's real root, a PATH of the
-    /// system's directories only (pyenv's shims left out), and a cache shared by these tests.
+    /// system's directories only (pyenv's shims left out), and the cache these tests share
+    /// ([`common::cache_dir`], made empty for this run: a directory kept from an earlier run, and
+    /// not marked as rvenv's by the rvenv that filled it, would not be used, with a warning).
     fn rvenv(&self, dir: &str, args: &[&str]) -> Command {
         let mut cmd = rvenv();
         cmd.current_dir(self.dir.join(dir))
             .env("PATH", "/usr/bin:/bin")
             .env("PYENV_ROOT", pyenv_root())
-            .env("RVENV_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("project-cache"))
             .env_remove("PYENV_DIR")
             .args(args);
         cmd

@@ -19,6 +19,7 @@ use common::{any_python, ci, ok, scrub, text};
 const USER: &str = "rvenvtrust";
 
 /// Whether this process is root; under CI it must be (the tests need `chown` and `useradd`).
+#[allow(clippy::disallowed_macros, reason = "a skipped test says so")]
 fn root() -> bool {
     let uid = rustix::process::geteuid().as_raw();
     if uid != 0 {

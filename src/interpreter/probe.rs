@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::Interpreter;
 use crate::cache::Cache;
 use crate::error::{Error, Result};
-use crate::fs::write_atomic;
+use crate::fs::{FileStamp, write_atomic};
 use crate::layout::mode_name;
 use crate::process::{RunError, run_limited};
 use crate::request::LinkMode;
@@ -94,9 +94,7 @@ fn fold(text: &str) -> String {
         }
         let line = line.trim();
         after_colon = line.ends_with(':');
-        for c in line.chars() {
-            if c.is_control() { out.extend(c.escape_debug()) } else { out.push(c) }
-        }
+        out.push_str(&crate::text::inert(line));
     }
     if out.chars().count() > SAID_MAX {
         let tail: String = out.chars().rev().take(SAID_MAX).collect::<Vec<_>>().into_iter().rev().collect();
@@ -106,30 +104,23 @@ fn fold(text: &str) -> String {
 }
 
 /// What a cached probe answer is valid for: the path as invoked (it decides `sys.executable` and
-/// so the environment's link names), and the identity of the file it leads to (device and inode
-/// name the file wherever links point; size and mtime catch it being rewritten in place). Any
-/// change to the interpreter's file, or to where the path leads, misses the cache.
+/// so the environment's link names), and the [`FileStamp`] of the file it leads to (device and
+/// inode name the file wherever links point; size, mtime and ctime catch it being rewritten in
+/// place, ctime even when `touch -r` put the mtime back). Any change to the interpreter's file,
+/// or to where the path leads, misses the cache.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
 struct CacheKey {
     rvenv: String,
     invoked: PathBuf,
-    size: u64,
-    mtime_ns: i128,
-    inode: u64,
-    device: u64,
+    file: FileStamp,
 }
 
 impl CacheKey {
     fn of(path: &Path) -> Option<CacheKey> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = fs_err::metadata(path).ok()?;
         Some(CacheKey {
             rvenv: env!("CARGO_PKG_VERSION").to_owned(),
             invoked: path.to_path_buf(),
-            size: meta.len(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            inode: meta.ino(),
-            device: meta.dev(),
+            file: FileStamp::of(path).ok()?,
         })
     }
 
@@ -162,10 +153,9 @@ pub(crate) fn probe_cached(path: &Path, cache: &Cache) -> Result<Interpreter> {
     let interpreter = probe(path)?;
     let entry = CacheEntry { key, interpreter };
     // A cache that cannot be written only costs speed.
-    if !cache.writable() {
-        return Ok(entry.interpreter);
+    if cache.ensure_root().is_ok() {
+        let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
     }
-    let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
     Ok(entry.interpreter)
 }
 
@@ -188,7 +178,7 @@ pub(crate) fn learn_layout(path: &Path, interp: &mut Interpreter, mode: LinkMode
     interp.venv_layouts.extend(fresh.venv_layouts);
     let Some(key) = CacheKey::of(path) else { return Ok(()) };
     if let Some(file) = cache.path("interpreters", &key.file_name())
-        && cache.writable()
+        && cache.ensure_root().is_ok()
     {
         let entry = CacheEntry { key, interpreter: interp.clone() };
         let _ = write_atomic(&file, &serde_json::to_vec(&entry).expect("an entry serialises"));
@@ -212,7 +202,7 @@ mod tests {
              3.12.0 / Note: See 'pyenv help global' for tips on allowing multiple Python versions to be found at the \
              same time."
         );
-        assert_eq!(fold("a\x1b[31mred\r\n"), "a\\u{1b}[31mred");
+        assert_eq!(fold("a\x1b[31mred\r\n"), "a\\e[31mred");
         let long = format!("{}\nValueError: the end", "x".repeat(3000));
         assert!(fold(&long).ends_with("/ ValueError: the end") && fold(&long).chars().count() == SAID_MAX + 1);
     }

@@ -164,7 +164,7 @@ pub(crate) fn prepare(interp: &Interpreter, cache: &Cache, warn: &mut dyn FnMut(
     let wheels = wheels(interp)?;
     let (key_text, name) = key::key(interp, &wheels);
     let Some(dest) = cache.path("pip", &name) else { return temporary(interp, &wheels, &key_text) };
-    match cached(&dest, interp, &wheels, &key_text, warn) {
+    match cache.ensure_root().and_then(|()| cached(&dest, interp, &wheels, &key_text, warn)) {
         Err(Error::Fs(e) | Error::Io { source: e, .. }) => {
             let root = dest.parent().and_then(Path::parent).unwrap_or(&dest);
             warn(format!("cannot write rvenv's cache at `{}` ({e}); this run works without it", shown(root)));

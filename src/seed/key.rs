@@ -1,43 +1,19 @@
-//! The cache key of a pip image: which wheel files (by path, size, modification time and inode,
-//! so a warm run only stats them) and which bytecode (implementation, version, magic number,
-//! cache tag), under this rvenv version and image format.
+//! The cache key of a pip image: which wheel files (by path and [`FileStamp`]: size, modification
+//! and change times, inode, so a warm run only stats them) and which bytecode (implementation,
+//! version, magic number, cache tag), under this rvenv version and image format.
 
-use std::path::Path;
-
+use crate::fs::FileStamp;
 use crate::interpreter::{BundledWheel, Interpreter};
 
 /// Bumped whenever the image's layout or manifest changes meaning.
 pub(crate) const FORMAT: u32 = 2;
 
-/// What a wheel file is, as cheaply as the file system says it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct WheelStat {
-    pub size: u64,
-    pub mtime_ns: i128,
-    pub inode: u64,
-    pub device: u64,
-}
-
-impl WheelStat {
-    #[expect(clippy::disallowed_methods, reason = "the caller names the wheel in its own message")]
-    pub(crate) fn of(path: &Path) -> std::io::Result<WheelStat> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path)?;
-        if !meta.is_file() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"));
-        }
-        Ok(WheelStat {
-            size: meta.len(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            inode: meta.ino(),
-            device: meta.dev(),
-        })
-    }
-}
+/// The name `image.rs` knows a wheel's [`FileStamp`] by.
+pub(crate) use crate::fs::FileStamp as WheelStat;
 
 /// The full key text (stored in the image and compared on load) and the directory name made
 /// from it: readable parts, then a digest of the whole.
-pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)]) -> (String, String) {
+pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, FileStamp)]) -> (String, String) {
     let (major, minor, micro) = interp.version;
     let mut text = format!(
         "rvenv {}\nformat {FORMAT}\nimplementation {}\nversion {major}.{minor}.{micro} {}\nmagic {}\ncache_tag {}\n",
@@ -49,7 +25,7 @@ pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)]) -
     );
     for (wheel, stat) in wheels {
         text.push_str(&format!(
-            "wheel {} {} install={} copy_to={} path={} size={} mtime_ns={} inode={}:{}\n",
+            "wheel {} {} install={} copy_to={} path={} size={} mtime_ns={} ctime_ns={} inode={}:{}\n",
             wheel.name,
             wheel.version,
             wheel.install,
@@ -57,6 +33,7 @@ pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)]) -
             wheel.path.display(),
             stat.size,
             stat.mtime_ns,
+            stat.ctime_ns,
             stat.device,
             stat.inode,
         ));
@@ -80,8 +57,8 @@ mod tests {
         BundledWheel { name: "pip".into(), version: "23.2.1".into(), path: path.into(), install: true, copy_to: None }
     }
 
-    fn stat(size: u64, mtime_ns: i128) -> WheelStat {
-        WheelStat { size, mtime_ns, inode: 7, device: 1 }
+    fn stat(size: u64, mtime_ns: i128) -> FileStamp {
+        FileStamp { size, mtime_ns, ctime_ns: 3, inode: 7, device: 1 }
     }
 
     #[test]
@@ -103,6 +80,8 @@ mod tests {
         let base = key(&interp, &[(&w, stat(10, 5))]).1;
         assert_ne!(key(&interp, &[(&w, stat(11, 5))]).1, base, "size");
         assert_ne!(key(&interp, &[(&w, stat(10, 6))]).1, base, "mtime");
+        let rewritten = FileStamp { ctime_ns: 4, ..stat(10, 5) };
+        assert_ne!(key(&interp, &[(&w, rewritten)]).1, base, "ctime");
         let elsewhere = wheel("/other/pip-23.2.1-py3-none-any.whl");
         assert_ne!(key(&interp, &[(&elsewhere, stat(10, 5))]).1, base, "path");
         let magic = Interpreter { magic_number: Some("cc0d0d0a".into()), ..interp.clone() };

@@ -15,6 +15,7 @@ pub(crate) fn ci() -> bool {
 }
 
 /// Outside CI, say why a test is skipped and return; under CI, fail.
+#[allow(clippy::disallowed_macros, reason = "a skipped test says so on the test's own stderr")]
 pub(crate) fn missing(what: &str) {
     if ci() {
         panic!("{what} is missing, and CI=true requires it (see .ci/run for how it is installed)");
