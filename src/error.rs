@@ -57,6 +57,10 @@ pub enum Error {
     #[error("interrupted by signal {signal}; nothing half-made was left behind")]
     Interrupted { signal: i32 },
 
+    /// Interrupted while writing into an existing environment, which is left part old, part new.
+    #[error("interrupted by signal {signal} while writing into `{}`: the environment is incomplete; run the same command again to finish it", shown(.path))]
+    InterruptedInPlace { signal: i32, path: PathBuf },
+
     /// An I/O error from fs-err, whose message already names the operation and the path.
     #[error(transparent)]
     Fs(#[from] std::io::Error),
@@ -95,7 +99,7 @@ impl Error {
             | Error::NotAnEnvironment { .. }
             | Error::CacheNotMarked { .. }
             | Error::CacheHoldsOthers { .. } => Exit::Usage,
-            Error::Interrupted { signal } => Exit::Signal(*signal),
+            Error::Interrupted { signal } | Error::InterruptedInPlace { signal, .. } => Exit::Signal(*signal),
             _ => Exit::Failure,
         }
     }

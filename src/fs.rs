@@ -113,25 +113,41 @@ pub(crate) struct HeldDir {
     _lock: Locked,
 }
 
+/// The purpose of a directory's name between its `mkdir` and its lock ([`HeldDir::create`]).
+const UNLOCKED: &str = "new";
+
 impl HeldDir {
-    /// Make it (its parent must exist); errors are the bare OS error, for the caller to tell.
+    /// Make it (its parent must exist); errors are the bare OS error, for the caller to tell. It
+    /// is made under a name of its own ([`UNLOCKED`]), locked, and only then renamed to its name
+    /// for `purpose`: every directory under that name is held by a live run, or its run is gone.
     #[expect(clippy::disallowed_methods, reason = "the caller names the path the user knows")]
     pub(crate) fn create(path: &Path, purpose: &str) -> std::io::Result<HeldDir> {
         loop {
-            let dir = temp_sibling(path, purpose);
-            match std::fs::create_dir(&dir) {
+            let new = temp_sibling(path, UNLOCKED);
+            match std::fs::create_dir(&new) {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
                 Ok(()) => {}
             }
-            let lock = Locked::at(&dir, true, false).and_then(|l| l.ok_or_else(|| Errno::WOULDBLOCK.into()));
-            return match lock {
-                Ok(lock) => Ok(HeldDir { path: dir, _lock: lock }),
+            // Another run cleaning up may take an unlocked new one for a dead run's: start again.
+            let lock = match Locked::at(&new, true, false) {
+                Ok(Some(lock)) => lock,
+                Ok(None) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => {
-                    let _ = std::fs::remove_dir(&dir);
-                    Err(e)
+                    let _ = std::fs::remove_dir(&new);
+                    return Err(e);
                 }
             };
+            let dir = temp_sibling(path, purpose);
+            match rename_noreplace(&new, &dir) {
+                Ok(()) => return Ok(HeldDir { path: dir, _lock: lock }),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    let _ = std::fs::remove_dir(&new);
+                    return Err(e);
+                }
+            }
         }
     }
 }
@@ -141,20 +157,10 @@ pub(crate) fn is_held(path: &Path) -> bool {
     matches!(Locked::at(path, true, false), Ok(None))
 }
 
-/// How long a temporary another run just made is left alone even unlocked: the moment between
-/// its `mkdir` and its lock.
-#[cfg(not(test))]
-const GRACE: std::time::Duration = std::time::Duration::from_secs(5);
-#[cfg(test)]
-const GRACE: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// Whether the [`temp_sibling`] entry at `path` belongs to a run that is gone: its lock can be
-/// taken, and it is older than [`GRACE`]. Returns the lock, held while the caller removes it.
+/// taken. Returns the lock, held while the caller removes it.
 pub(crate) fn dead(path: &Path) -> Option<Locked> {
-    let lock = Locked::at(path, true, false).ok()??;
-    let meta = path.symlink_metadata().ok()?;
-    let changed = std::time::UNIX_EPOCH + std::time::Duration::new(meta.ctime().try_into().ok()?, 0);
-    (changed.elapsed().ok()? >= GRACE).then_some(lock)
+    Locked::at(path, true, false).ok()?
 }
 
 /// Remove what runs that are gone left beside `path` under `purpose` (named as [`temp_sibling`]
@@ -163,18 +169,24 @@ pub(crate) fn dead(path: &Path) -> Option<Locked> {
 #[expect(clippy::disallowed_methods, reason = "best effort: a leftover that cannot be read or removed stays")]
 pub(crate) fn remove_dead_siblings(path: &Path, purpose: &str) -> usize {
     let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return 0 };
-    let prefix = sibling_prefix(name, purpose);
+    let (prefix, unlocked) = (sibling_prefix(name, purpose), sibling_prefix(name, UNLOCKED));
     let Ok(entries) = std::fs::read_dir(parent) else { return 0 };
     let mut removed = 0;
     for entry in entries.flatten() {
-        if !entry.file_name().to_string_lossy().starts_with(&prefix) {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let Some(_lock) =
+            (file_name.starts_with(&prefix) || file_name.starts_with(&unlocked)).then(|| dead(&entry.path())).flatten()
+        else {
             continue;
-        }
-        if let Some(_lock) = dead(&entry.path()) {
-            if remove_tree_forcibly(&entry.path()).is_ok() {
-                removed += 1;
-            }
-        }
+        };
+        // One not yet renamed is empty, or its run is still filling it: only an empty one goes.
+        let gone = if file_name.starts_with(&unlocked) {
+            std::fs::remove_dir(entry.path())
+        } else {
+            remove_tree_forcibly(&entry.path())
+        };
+        removed += usize::from(gone.is_ok());
     }
     removed
 }
@@ -559,18 +571,17 @@ mod tests {
         fs::create_dir(&dead_dir).unwrap();
         let other = temp_sibling(&tmp.path().join("other"), STAGING);
         fs::create_dir(&other).unwrap();
-        // Just made (its maker may be about to lock it): left alone.
-        assert_eq!(remove_dead_siblings(&target, STAGING), 0);
-        // ctime cannot be set back: wait out the grace instead, as a later run would.
-        std::thread::sleep(GRACE + std::time::Duration::from_millis(200));
-        assert_eq!(remove_dead_siblings(&target, STAGING), 1);
-        assert!(live.path.exists() && !dead_dir.exists() && other.exists());
+        // A run killed between its mkdir and its lock left an empty new one.
+        let unlocked = temp_sibling(&target, UNLOCKED);
+        fs::create_dir(&unlocked).unwrap();
+        assert_eq!(remove_dead_siblings(&target, STAGING), 2);
+        assert!(live.path.exists() && !dead_dir.exists() && other.exists() && !unlocked.exists());
         // Another process's lock counts as much as ours: a child holds one while we look.
+        // (`-o`: the lock is flock's own, not the command's, so it goes when flock is killed.)
         let held = temp_sibling(&target, STAGING);
         fs::create_dir(&held).unwrap();
-        // (`-o`: the lock is flock's own, not the command's, so it goes when flock is killed.)
         let mut child = std::process::Command::new("flock").arg("-o").arg(&held).args(["sleep", "30"]).spawn().unwrap();
-        std::thread::sleep(GRACE + std::time::Duration::from_millis(500));
+        std::thread::sleep(std::time::Duration::from_millis(300));
         assert_eq!(remove_dead_siblings(&target, STAGING), 0);
         assert!(held.exists());
         child.kill().unwrap();

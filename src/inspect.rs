@@ -74,6 +74,9 @@ pub struct Dist {
     pub version: String,
     /// Its files against its RECORD: missing, changed, or leading out of the environment.
     pub(crate) files: Audit,
+    /// A `.dist-info` without a RECORD, which an installer writes last: an install (or an
+    /// uninstall) that never finished. (An `.egg-info` has none to have.)
+    pub(crate) unfinished: bool,
 }
 
 /// What `bin/python` reported about itself.
@@ -87,8 +90,10 @@ pub struct Running {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Problem {
     /// Stable, for scripts: `no-pyvenv-cfg`, `malformed-pyvenv-cfg`, `base-missing`,
-    /// `version-mismatch`, `moved`, `python-not-runnable`, `duplicate-distribution`, `missing-files`,
-    /// `leftover-temp-files`, `pip-not-runnable`.
+    /// `version-mismatch`, `moved`, `python-not-runnable`, `duplicate-distribution`,
+    /// `unfinished-distribution`, `pip-missing`, `missing-files`, `modified-files`,
+    /// `shared-with-another-owner`, `dangling-record-path`, `leftover-temp-files`,
+    /// `pip-not-runnable`.
     pub code: &'static str,
     pub message: String,
     pub fix: String,
@@ -428,10 +433,11 @@ fn dists(env: &Path, site: &Path, owner: u32) -> Vec<Dist> {
             let file_name = entry.file_name();
             let (name, version) = dist_name(file_name.to_str()?)?;
             let path = entry.path();
-            let record = fs_err::read(path.join("RECORD")).unwrap_or_default();
-            let rows = crate::seed::record::rows(&String::from_utf8_lossy(&record));
+            let record = fs_err::read(path.join("RECORD"));
+            let unfinished = record.is_err() && file_name.to_string_lossy().ends_with(".dist-info");
+            let rows = crate::seed::record::rows(&String::from_utf8_lossy(&record.unwrap_or_default()));
             let files = audit(env, site_rel, &rows, owner, &|_, _| false);
-            Some(Dist { path, name: name.to_owned(), version: version.to_owned(), files })
+            Some(Dist { path, name: name.to_owned(), version: version.to_owned(), files, unfinished })
         })
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -663,6 +669,27 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         let first = if paths.len() == 1 { ":" } else { ", the first" };
         (count, first, paths.first().map(|p| p.display().to_string()).unwrap_or_default())
     };
+    for dist in info.dists.iter().filter(|d| d.unfinished) {
+        out.push(Problem {
+            code: "unfinished-distribution",
+            message: format!(
+                "{} {} has no RECORD in {}, which an installer writes last: its install or removal never finished",
+                dist.name,
+                dist.version,
+                dist.path.display()
+            ),
+            fix: repair(dist),
+        });
+    }
+    // Made with pip (the command that made it did not say --without-pip), and none there now.
+    let made_with_pip = info.command.as_deref().is_some_and(|c| !c.contains("--without-pip"));
+    if made_with_pip && info.pip.is_none() && !info.dists.iter().any(|d| normalize_name(&d.name) == "pip") {
+        out.push(Problem {
+            code: "pip-missing",
+            message: format!("{env} was made with pip (`{}`), but has none", info.command.as_deref().unwrap_or("")),
+            fix: format!("run `{}` again: it puts pip back and keeps your packages", rerun("")),
+        });
+    }
     for dist in info.dists.iter().filter(|d| !d.files.missing.is_empty()) {
         let (count, first, path) = some(&dist.files.missing);
         out.push(Problem {
@@ -920,6 +947,7 @@ mod tests {
             name: name.into(),
             version: version.into(),
             files: Audit { missing: missing.iter().map(PathBuf::from).collect(), ..Audit::default() },
+            unfinished: false,
         }
     }
 

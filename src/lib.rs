@@ -177,7 +177,13 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
                 on_event(Event::Planned { plan: &plan, pip_pending: pip_pending.as_deref() });
                 break None;
             }
-            match materialize::materialize(&plan, placement)? {
+            let placed = materialize::materialize(&plan, placement).map_err(|e| match (e, placement) {
+                (Error::Interrupted { signal }, materialize::Placement::InPlace) => {
+                    Error::InterruptedInPlace { signal, path: target.clone() }
+                }
+                (e, _) => e,
+            })?;
+            match placed {
                 materialize::Placed::Done => {}
                 materialize::Placed::ClearedInPlace => on_event(Event::Warning {
                     path: target,

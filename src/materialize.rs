@@ -215,7 +215,12 @@ impl Staging {
     /// After a swap, the old environment is at the staging path: remove it, or say where it is.
     fn remove_old(mut self, target: &Path) -> Result<()> {
         self.armed = false;
-        crate::fs::remove_tree_forcibly(&self.dir.path).map_err(|e| {
+        // Another run may be removing it too, taking it for a dead one's (it is unlocked now).
+        let removed = match crate::fs::remove_tree_forcibly(&self.dir.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        };
+        removed.map_err(|e| {
             Error::io(
                 format!(
                     "the new environment is in place at `{}`, but the old one could not be removed from `{}`; \

@@ -93,7 +93,10 @@ impl Scratch {
         let images: Vec<PathBuf> = std::fs::read_dir(self.path(cache).join("pip"))
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                !name.starts_with('.') && !name.ends_with(".lock")
+            })
             .collect();
         assert_eq!(images.len(), 1, "{images:?}");
         images.into_iter().next().unwrap()
