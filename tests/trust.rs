@@ -447,3 +447,32 @@ fn root_gets_clones_where_the_filesystem_clones() {
     assert!(String::from_utf8_lossy(&extents.stdout).contains("shared"), "{}", text(&extents));
     ok(&pip(&env, &["list"]), "pip");
 }
+
+#[test]
+fn clear_removes_an_old_environment_its_user_made_read_only() {
+    if !root() {
+        return;
+    }
+    let python = Path::new("/usr/bin/python3.11");
+    if !python.exists() {
+        return common::missing("Debian's /usr/bin/python3.11");
+    }
+    let s = Scratch::new();
+    let env = s.path("ro");
+    let make = |extra: &[&str]| {
+        let mut args = vec!["create", "-q", "--without-pip", "-p", "/usr/bin/python3.11"];
+        args.extend(extra);
+        args.push(env.to_str().unwrap());
+        s.rvenv_as_user(&args)
+    };
+    ok(&make(&[]), "create");
+    std::fs::write(env.join("lib/user-file"), "mine").unwrap();
+    std::os::unix::fs::chown(env.join("lib/user-file"), Some(user().0), Some(user().1)).unwrap();
+    ok(&as_user("chmod").args(["-R", "a-w"]).arg(&env).output().unwrap(), "chmod -R a-w");
+    let out = make(&["--clear"]);
+    ok(&out, "--clear of a read-only environment");
+    assert!(!env.join("lib/user-file").exists(), "the old environment is still there");
+    let left: Vec<_> = std::fs::read_dir(&s.dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().starts_with(".rvenv-")), "left beside: {left:?}");
+    assert_eq!(check(&s, &env), (0, vec![]));
+}
