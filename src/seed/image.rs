@@ -341,8 +341,27 @@ fn verify(dir: &Path, dir_owner: u32, manifest: &Manifest) -> std::result::Resul
                 return Err(format!("`{rel}` is not a directory of uid {} any more", manifest.owner));
             }
         }
+        // Files come grouped by directory (see `fill`): each is looked up from its directory's
+        // own descriptor, one path component instead of the whole path.
+        let mut parent: Option<(&str, rustix::fd::OwnedFd)> = None;
         for file in files {
-            let st = stat(&file.path)?;
+            let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
+            if parent.as_ref().is_none_or(|(at, _)| *at != dir) {
+                let opened = if dir.is_empty() {
+                    rustix::io::dup(&fd)
+                } else {
+                    rustix::fs::openat(
+                        &fd,
+                        dir,
+                        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                        Mode::empty(),
+                    )
+                };
+                parent = Some((dir, opened.map_err(|e| format!("`{dir}`: {e}"))?));
+            }
+            let (_, dir_fd) = parent.as_ref().expect("opened above");
+            let st = rustix::fs::statat(dir_fd, name, AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| format!("`{}`: {e}", file.path))?;
             let mtime_ns = st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64;
             let what = if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
                 "not a file"
@@ -457,6 +476,8 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
             copies.push((seal(&dir.join("wheels"), name)?, to.clone()));
         }
     }
+    // Grouped by directory, in which [`verify`] looks at them.
+    files.sort_by(|a, b| a.rsplit_once('/').map(|(d, _)| d).cmp(&b.rsplit_once('/').map(|(d, _)| d)).then(a.cmp(b)));
     let files = files.into_iter().map(|rel| seal(&site, rel)).collect::<Result<Vec<_>>>()?;
 
     let owner = rustix::process::geteuid().as_raw();
