@@ -123,6 +123,15 @@ fn cache_clean_raced_against_cold_creates_never_leaves_a_broken_image() {
     }
 }
 
+/// `rvenv create -q -p PY target` in a new PID namespace (as a container sharing the directory).
+fn in_new_pid_namespace(cache: &Path, target: &Path) -> Output {
+    let mut other = Command::new("unshare");
+    other.args(["-pf", "--mount-proc"]).arg(env!("CARGO_BIN_EXE_rvenv"));
+    scrub(&mut other);
+    other.env("RVENV_CACHE_DIR", cache).args(["create", "-q", "-p"]).arg(any_python().path).arg(target);
+    other.output().unwrap()
+}
+
 #[test]
 fn a_run_in_another_pid_namespace_leaves_a_live_run_alone() {
     if !root() {
@@ -146,16 +155,7 @@ fn a_run_in_another_pid_namespace_leaves_a_live_run_alone() {
             first.wait().unwrap();
             continue;
         }
-        let mut other = Command::new("unshare");
-        other.args(["-pf", "--mount-proc"]).arg(env!("CARGO_BIN_EXE_rvenv"));
-        scrub(&mut other);
-        let out = other
-            .env("RVENV_CACHE_DIR", &cache)
-            .args(["create", "-q", "-p"])
-            .arg(any_python().path)
-            .arg(&target)
-            .output()
-            .unwrap();
+        let out = in_new_pid_namespace(&cache, &target);
         ok(&out, "the run in another PID namespace");
         rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
         let out = first.wait_with_output().unwrap();
@@ -174,16 +174,7 @@ fn two_pid_namespaces_filling_one_cache_leave_a_good_image() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let host = create(&cache, &tmp.path().join("H"), &[]).spawn().unwrap();
-    let mut other = Command::new("unshare");
-    other.args(["-pf", "--mount-proc"]).arg(env!("CARGO_BIN_EXE_rvenv"));
-    scrub(&mut other);
-    let out = other
-        .env("RVENV_CACHE_DIR", &cache)
-        .args(["create", "-q", "-p"])
-        .arg(any_python().path)
-        .arg(tmp.path().join("N"))
-        .output()
-        .unwrap();
+    let out = in_new_pid_namespace(&cache, &tmp.path().join("N"));
     ok(&out, "the run in a PID namespace");
     ok(&host.wait_with_output().unwrap(), "the host's run");
     ok(&create(&cache, &tmp.path().join("A"), &[]).output().unwrap(), "a later create");

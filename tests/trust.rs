@@ -222,10 +222,8 @@ fn an_unprivileged_user_gets_read_only_links_that_no_write_goes_through() {
     if !root() {
         return;
     }
-    // Root's private pyenv is out of reach for another user: Debian's own Python is not.
-    let python = Path::new("/usr/bin/python3.11");
-    if !python.exists() {
-        return common::missing("Debian's /usr/bin/python3.11");
+    if !debian_python() {
+        return;
     }
     let s = Scratch::new();
     let (uid, _) = user();
@@ -261,6 +259,16 @@ fn an_unprivileged_user_gets_read_only_links_that_no_write_goes_through() {
     scrub(&mut uninstall);
     let out = uninstall.args(["-m", "pip", "uninstall", "-y", "-q", "setuptools"]).output().unwrap();
     ok(&out, "pip uninstall");
+}
+
+/// Whether Debian's `/usr/bin/python3.11` is there (said, when not): root's private pyenv is out
+/// of reach for another user, Debian's own Python is not.
+fn debian_python() -> bool {
+    let there = Path::new("/usr/bin/python3.11").exists();
+    if !there {
+        common::missing("Debian's /usr/bin/python3.11");
+    }
+    there
 }
 
 /// `program` run as the unprivileged user, with that user's group only (setpriv drops root's
@@ -453,9 +461,8 @@ fn clear_removes_an_old_environment_its_user_made_read_only() {
     if !root() {
         return;
     }
-    let python = Path::new("/usr/bin/python3.11");
-    if !python.exists() {
-        return common::missing("Debian's /usr/bin/python3.11");
+    if !debian_python() {
+        return;
     }
     let s = Scratch::new();
     let env = s.path("ro");
