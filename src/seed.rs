@@ -24,7 +24,7 @@ pub(crate) use seeded::{seeded, seeded_in};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::plan::{Entry, Removal};
-use crate::process::{RunError, run_limited};
+use crate::process::run;
 use crate::quote;
 use crate::request::CacheLink;
 
@@ -338,16 +338,8 @@ pub(crate) fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: 
     };
     let mut cmd = Command::new(python);
     cmd.args(&args).current_dir(env_dir).env("VIRTUAL_ENV", env_dir).env_remove("PYTHONHOME").env_remove("PYTHONPATH");
-    let output = run_limited(&mut cmd, None, UPGRADE_LIMIT).map_err(|e| match e {
-        RunError::Spawn(e) => failed(format!("could not run `{}`: {e}", python.display())),
-        RunError::TimedOut(limit) => failed(format!("pip did not finish within {} s (killed)", limit.as_secs())),
-        RunError::Wait(e) => failed(format!("waiting for pip: {e}")),
-    })?;
+    let output = run(&mut cmd, None, UPGRADE_LIMIT).map_err(|e| failed(format!("pip: {e}")))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").trim().to_owned();
-    if !output.status.success() {
-        return Err(failed(last));
-    }
     const UNREACHABLE: &[&str] =
         &["NewConnectionError", "Could not fetch URL", "Failed to establish a new connection", "connection error"];
     if let Some(line) = stderr.lines().find(|l| UNREACHABLE.iter().any(|m| l.contains(m))) {
