@@ -61,6 +61,10 @@ pub enum Error {
     #[error("interrupted by signal {signal} while writing into `{}`: the environment is incomplete; run the same command again to finish it", shown(.path))]
     InterruptedInPlace { signal: i32, path: PathBuf },
 
+    /// Interrupted while pip upgraded an environment that was already made.
+    #[error("interrupted by signal {signal} while pip upgraded `{}` (--upgrade-deps): the environment is made, but its pip may be half-upgraded; run the same `rvenv create` again without --upgrade-deps to mend it", shown(.env))]
+    InterruptedUpgrade { signal: i32, env: PathBuf },
+
     /// An I/O error from fs-err, whose message already names the operation and the path.
     #[error(transparent)]
     Fs(#[from] std::io::Error),
@@ -99,7 +103,9 @@ impl Error {
             | Error::NotAnEnvironment { .. }
             | Error::CacheNotMarked { .. }
             | Error::CacheHoldsOthers { .. } => Exit::Usage,
-            Error::Interrupted { signal } | Error::InterruptedInPlace { signal, .. } => Exit::Signal(*signal),
+            Error::Interrupted { signal }
+            | Error::InterruptedInPlace { signal, .. }
+            | Error::InterruptedUpgrade { signal, .. } => Exit::Signal(*signal),
             _ => Exit::Failure,
         }
     }

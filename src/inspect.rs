@@ -184,8 +184,8 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     let (disk_bytes, mut leftovers, shared) = walk(path, owner);
     leftovers.extend(staging_dirs(path));
     leftovers.sort();
-    let runs = run_python(path);
-    let pip_runs = (run_pip && pip.is_some() && runs.is_ok()).then(|| pip_version(path));
+    let runs = run_python(path)?;
+    let pip_runs = if run_pip && pip.is_some() && runs.is_ok() { Some(pip_version(path)?) } else { None };
     Ok(EnvInfo {
         path: path.to_path_buf(),
         tool: tool.to_owned(),
@@ -275,37 +275,44 @@ fn major_minor(version: &str) -> String {
 }
 
 /// How long the environment's python may take to answer (it only starts and prints; pip imports
-/// itself) before `check` gives up on it and kills it.
-const RUN_LIMIT: Duration = Duration::from_secs(20);
-
-/// Run `cmd` with stdin null for at most `limit`, killing it on time-out: its stdout, or one line
-/// saying why not.
-fn run_limited(cmd: &mut Command, limit: Duration) -> std::result::Result<String, String> {
-    let output = crate::process::run(cmd, None, limit).map_err(|e| e.to_string())?;
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+/// itself) before `check` gives up on it and kills it with all it started (override:
+/// `RVENV_CHECK_TIMEOUT` in seconds).
+fn run_limit() -> Duration {
+    crate::process::limit_from("RVENV_CHECK_TIMEOUT", Duration::from_secs(20))
 }
 
-/// Run the environment's python once: its version and `sys.prefix`.
-fn run_python(env: &Path) -> std::result::Result<Running, String> {
+/// Run `cmd` with stdin null for at most `limit`, killing it on time-out: its stdout, or one line
+/// saying why not. The outer error is an interrupt.
+fn run_limited(cmd: &mut Command, limit: Duration) -> Result<std::result::Result<String, String>> {
+    let ran = crate::process::run(cmd, None, limit)?;
+    Ok(ran.map(|output| String::from_utf8_lossy(&output.stdout).into_owned()).map_err(|e| e.to_string()))
+}
+
+/// Run the environment's python once: its version and `sys.prefix`, or why not. The outer error
+/// is an interrupt.
+fn run_python(env: &Path) -> Result<std::result::Result<Running, String>> {
     let python = env.join("bin/python");
-    let text = run_limited(
+    let ran = run_limited(
         Command::new(&python)
             .args(["-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)"])
             .env_remove("PYTHONHOME")
             .env_remove("PYTHONPATH"),
-        RUN_LIMIT,
+        run_limit(),
     )?;
-    let mut lines = text.lines();
-    match (lines.next(), lines.next()) {
-        (Some(version), Some(prefix)) => Ok(Running { version: version.to_owned(), prefix: prefix.into() }),
-        _ => Err(format!("unexpected answer {text:?}")),
-    }
+    Ok(ran.and_then(|text| {
+        let mut lines = text.lines();
+        match (lines.next(), lines.next()) {
+            (Some(version), Some(prefix)) => Ok(Running { version: version.to_owned(), prefix: prefix.into() }),
+            _ => Err(format!("unexpected answer {text:?}")),
+        }
+    }))
 }
 
 /// `python -m pip --version` in the environment: whether its pip can start at all. `-I` keeps the
 /// current directory (a `pip/` folder in it) and `PYTHON*` variables out, `-B` writes no bytecode,
-/// and the user's `PIP_*` variables are dropped, so the answer is the environment's own.
-pub(crate) fn pip_version(env: &Path) -> std::result::Result<String, String> {
+/// and the user's `PIP_*` variables are dropped, so the answer is the environment's own. The outer
+/// error is an interrupt.
+pub(crate) fn pip_version(env: &Path) -> Result<std::result::Result<String, String>> {
     let mut cmd = Command::new(env.join("bin/python"));
     cmd.args(["-I", "-B", "-m", "pip", "--version"]).env("PYTHONDONTWRITEBYTECODE", "1");
     for (name, _) in std::env::vars_os() {
@@ -313,8 +320,7 @@ pub(crate) fn pip_version(env: &Path) -> std::result::Result<String, String> {
             cmd.env_remove(name);
         }
     }
-    let out = run_limited(&mut cmd, RUN_LIMIT)?;
-    Ok(out.lines().next().unwrap_or("").trim().to_owned())
+    Ok(run_limited(&mut cmd, run_limit())?.map(|out| out.lines().next().unwrap_or("").trim().to_owned()))
 }
 
 /// What rvenv names a file while it writes it (`NAME.rvenv-tmp-PID`); any suffix counts.
@@ -871,6 +877,7 @@ mod tests {
         let sh = |script: &str, limit: f64| {
             run_limited(Command::new("/bin/sh").args(["-c", script]), Duration::from_secs_f64(limit))
         };
+        let sh = |script: &str, limit: f64| sh(script, limit).unwrap();
         assert_eq!(sh("echo hi", 20.0), Ok("hi\n".to_owned()));
         assert_eq!(sh("echo a >&2; printf 'b\\tc  \\n\\n' >&2; exit 3", 20.0), Err("exit 3: b c".to_owned()));
         let started = std::time::Instant::now();

@@ -322,7 +322,7 @@ pub(crate) fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: 
     // What the environment is left with, told as it is: asked of its pip, not assumed.
     let failed = |detail: String| {
         let state = match pip_version_in(site) {
-            Some(version) if crate::inspect::pip_version(env_dir).is_ok() => {
+            Some(version) if matches!(crate::inspect::pip_version(env_dir), Ok(Ok(_))) => {
                 format!("the environment is made, with pip {version}, not upgraded")
             }
             _ => format!(
@@ -338,7 +338,13 @@ pub(crate) fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: 
     };
     let mut cmd = Command::new(python);
     cmd.args(&args).current_dir(env_dir).env("VIRTUAL_ENV", env_dir).env_remove("PYTHONHOME").env_remove("PYTHONPATH");
-    let output = run(&mut cmd, None, UPGRADE_LIMIT).map_err(|e| failed(format!("pip: {e}")))?;
+    let output = match run(&mut cmd, None, UPGRADE_LIMIT) {
+        // pip, killed in the middle, may have taken its old files out and not yet put new ones in.
+        Err(Error::Interrupted { signal }) => {
+            return Err(Error::InterruptedUpgrade { signal, env: env_dir.to_path_buf() });
+        }
+        ran => ran?.map_err(|e| failed(format!("pip: {e}")))?,
+    };
     let stderr = String::from_utf8_lossy(&output.stderr);
     const UNREACHABLE: &[&str] =
         &["NewConnectionError", "Could not fetch URL", "Failed to establish a new connection", "connection error"];

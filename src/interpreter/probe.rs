@@ -20,8 +20,7 @@ const PROBE: &str = include_str!("probe.py");
 /// How long an interpreter may take to answer before it is given up on (override:
 /// `RVENV_PROBE_TIMEOUT` in seconds).
 fn time_limit() -> Duration {
-    let secs = std::env::var("RVENV_PROBE_TIMEOUT").ok().and_then(|v| v.parse().ok()).unwrap_or(20.0_f64);
-    Duration::from_secs_f64(secs.max(0.1))
+    crate::process::limit_from("RVENV_PROBE_TIMEOUT", Duration::from_secs(20))
 }
 
 /// Just enough of the answer to tell a Python 2 from a Python 3 before reading the rest.
@@ -43,7 +42,7 @@ fn probe_learning(path: &Path, modes: &[LinkMode]) -> Result<Interpreter> {
     let mut cmd = Command::new(path);
     // No site, no user site, no PYTHON* variables: the answer is the interpreter's own.
     cmd.args(["-E", "-s", "-S", "-c", PROBE]).args(modes.iter().map(|m| mode_name(*m)));
-    let output = run(&mut cmd, None, time_limit()).map_err(|e| not_python(e.to_string()))?;
+    let output = run(&mut cmd, None, time_limit())?.map_err(|e| not_python(e.to_string()))?;
     let out = String::from_utf8_lossy(&output.stdout);
     let json = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
     if json.is_empty() {

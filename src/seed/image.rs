@@ -553,8 +553,7 @@ sys.stdout.write(json.dumps(done))
     let mut cmd = Command::new(&interp.executable);
     cmd.args(["-E", "-s", "-c", SCRIPT]).arg(site).env_remove("SOURCE_DATE_EPOCH");
     let input = sources.join("\n").into_bytes();
-    let ran = run(&mut cmd, Some(input), COMPILE_LIMIT);
-    crate::interrupt::check()?;
-    let output = ran.map_err(|e| failed(format!("compiling with `{}`: {e}", shown(&interp.executable))))?;
+    let output = run(&mut cmd, Some(input), COMPILE_LIMIT)?
+        .map_err(|e| failed(format!("compiling with `{}`: {e}", shown(&interp.executable))))?;
     serde_json::from_slice(&output.stdout).map_err(|e| failed(format!("compiling: unreadable answer ({e})")))
 }
