@@ -69,8 +69,9 @@ pub enum Error {
     #[error(transparent)]
     Fs(#[from] std::io::Error),
 
-    #[error("{what} failed in `{}`: {detail}", shown(.env))]
-    Pip { env: PathBuf, what: String, detail: String },
+    /// `--upgrade-deps` did not upgrade: what pip said, and what the environment is left with.
+    #[error("--upgrade-deps did not upgrade pip in `{}`: {detail}; {state}", shown(.env))]
+    NotUpgraded { env: PathBuf, detail: String, state: String },
 
     #[error("cannot install pip with `{}`: {detail}; pass --without-pip, or install the interpreter's ensurepip wheels (Debian: apt install python3-venv python3-pip-whl)", shown(.python))]
     NoPipWheels { python: PathBuf, detail: String },

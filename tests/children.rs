@@ -276,3 +276,92 @@ fn a_signal_during_the_probe_or_check_ends_the_interpreter_at_once() {
     assert!(err.contains("interrupted by signal 15"), "{err}");
     assert_none_left(&marker, "check's python after SIGTERM");
 }
+/// A port on 127.0.0.1 that nothing listens on: bound, then closed.
+fn refused_port() -> u16 {
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap().port()
+}
+
+/// A PEP 503 index of `root` (which holds `simple/pip/index.html` and the wheel beside it),
+/// served by Python's http.server.
+fn simple_index(root: &Path) -> (Server, u16) {
+    serve(
+        "import functools, http.server, sys\n\
+         handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n\
+         server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)\n\
+         print(server.server_address[1], flush=True)\nserver.serve_forever()\n",
+        &[root],
+    )
+}
+
+/// The pip wheel the interpreter's ensurepip bundles.
+fn bundled_pip_wheel(python: &Path) -> PathBuf {
+    let out = Command::new(python)
+        .args(["-c", "import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'))"])
+        .output()
+        .unwrap();
+    let dir = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pip-"))
+        .unwrap_or_else(|| panic!("no pip wheel in {}", dir.display()))
+}
+
+/// B9: `--upgrade-deps` against an index that never answers, or a port that refuses, without
+/// retries: exit 1, one line that says pip was not upgraded and the environment works with the
+/// pip it has (and it does).
+#[test]
+fn upgrade_deps_says_when_it_did_not_upgrade() {
+    let python = common::any_python().path;
+    let bundled = bundled_pip_wheel(&python);
+    let bundled_version = bundled.file_name().unwrap().to_string_lossy().split('-').nth(1).unwrap().to_owned();
+    let (_index, silent) = silent_index();
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        ("silent", silent, vec![("PIP_DEFAULT_TIMEOUT", "2"), ("PIP_RETRIES", "0")]),
+        ("refused", refused_port(), vec![("PIP_RETRIES", "0")]),
+    ];
+    for (name, port, settings) in cases {
+        let env = tmp.path().join(name);
+        let out = upgrade_deps(&python, &env, &format!("http://127.0.0.1:{port}/simple"), &settings).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+        assert!(err.contains(&format!("--upgrade-deps did not upgrade pip in `{}`", env.display())), "{name}: {err}");
+        assert!(err.contains(&format!("usable, with its pip {bundled_version} as before")), "{name}: {err}");
+        let version = pip_version(&env);
+        ok(&version, &format!("{name}: the env's pip after a failed upgrade"));
+        assert!(String::from_utf8_lossy(&version.stdout).starts_with(&format!("pip {bundled_version} ")));
+    }
+}
+
+/// An index whose newest pip is the one the environment has: nothing to upgrade, and that is
+/// success, not a failure to reach the index.
+#[test]
+fn upgrade_deps_with_the_newest_pip_already_there_succeeds() {
+    let python = common::any_python().path;
+    let wheel = bundled_pip_wheel(&python);
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    let version = name.split('-').nth(1).unwrap().to_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    let pip_dir = tmp.path().join("root/simple/pip");
+    std::fs::create_dir_all(&pip_dir).unwrap();
+    std::fs::copy(&wheel, pip_dir.join(&name)).unwrap();
+    std::fs::write(
+        pip_dir.join("index.html"),
+        format!("<!DOCTYPE html>\n<html><body><a href=\"{name}\">{name}</a></body></html>\n"),
+    )
+    .unwrap();
+    let (_index, port) = simple_index(&tmp.path().join("root"));
+    let env = tmp.path().join("env");
+    let out = upgrade_deps(&python, &env, &format!("http://127.0.0.1:{port}/simple"), &[("PIP_RETRIES", "0")])
+        .output()
+        .unwrap();
+    ok(&out, "--upgrade-deps against an index holding the bundled pip");
+    assert_eq!(text(&out), text(&Output { stdout: vec![], stderr: vec![], ..out.clone() }), "-q: nothing said");
+    let pip = pip_version(&env);
+    ok(&pip, "the env's pip");
+    assert!(String::from_utf8_lossy(&pip.stdout).starts_with(&format!("pip {version} ")));
+}
