@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clipped, some_of};
 use crate::site_packages::{Audit, audit};
 
 /// What an environment is, as far as its files and its python tell. `info --json` prints it as
@@ -303,7 +303,7 @@ fn run_python(env: &Path) -> Result<std::result::Result<Running, String>> {
         let mut lines = text.lines();
         match (lines.next(), lines.next()) {
             (Some(version), Some(prefix)) => Ok(Running { version: version.to_owned(), prefix: prefix.into() }),
-            _ => Err(format!("unexpected answer {text:?}")),
+            _ => Err(format!("unexpected answer `{}`", clipped(&text, LINE_MAX))),
         }
     }))
 }
@@ -518,9 +518,23 @@ fn posix_unquote(word: &str) -> Option<String> {
     Some(out)
 }
 
-/// What is wrong with the environment, each with its fix; empty when it is healthy.
+/// How much of a value from a file or a program a problem quotes (a path), in characters, and of
+/// each line or short value (a version) it quotes; and how many items of a list it names.
+const VALUE_MAX: usize = 200;
+const LINE_MAX: usize = 80;
+const ITEMS_MAX: usize = 3;
+
+/// `1 line`, `2 lines`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What is wrong with the environment, each with its fix; empty when it is healthy. Every message
+/// stays within a few hundred characters, whatever the environment's files hold: values from
+/// them are [`clipped`], and lists name their first few and a count.
 pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     let env = info.path.display();
+    let value = |text: &str| clipped(text, VALUE_MAX);
     let recreate =
         |python: &str| format!("recreate it: rvenv create --clear{python} {}", crate::quote::posix(&env.to_string()));
     let mut out = Vec::new();
@@ -533,7 +547,13 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         Some(cfg) if !cfg.contains_key("home") || !info.malformed.is_empty() => out.push(Problem {
             code: "malformed-pyvenv-cfg",
             message: if cfg.contains_key("home") {
-                format!("{env}/pyvenv.cfg has lines that are not `key = value`: {:?}", info.malformed)
+                let lines: Vec<String> = info.malformed.iter().map(|l| format!("`{}`", clipped(l, LINE_MAX))).collect();
+                format!(
+                    "{env}/pyvenv.cfg has {} that {} not `key = value`: {}",
+                    count(lines.len(), "line", "lines"),
+                    if lines.len() == 1 { "is" } else { "are" },
+                    some_of(&lines, ITEMS_MAX)
+                )
             } else {
                 format!("{env}/pyvenv.cfg has no `home` key, so Python cannot find its base installation")
             },
@@ -541,10 +561,12 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         }),
         Some(_) => {}
     }
-    let python_arg =
-        |v: &Option<String>| v.as_deref().map(|v| format!(" --python {}", major_minor(v))).unwrap_or_default();
+    let python_arg = |v: &Option<String>| {
+        v.as_deref().map(|v| format!(" --python {}", clipped(&major_minor(v), LINE_MAX))).unwrap_or_default()
+    };
     if !info.base_exists {
-        let base = info.base_executable.as_ref().map(|b| b.display().to_string()).unwrap_or_else(|| "(unknown)".into());
+        let base =
+            info.base_executable.as_ref().map(|b| value(&b.to_string_lossy())).unwrap_or_else(|| "(unknown)".into());
         out.push(Problem {
             code: "base-missing",
             message: format!("the base interpreter {base} is gone (Python upgraded or uninstalled?)"),
@@ -559,9 +581,10 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
                 out.push(Problem {
                     code: "version-mismatch",
                     message: format!(
-                        "pyvenv.cfg says Python {recorded}, but bin/python now runs Python {} (its packages were installed for {})",
-                        running.version,
-                        major_minor(recorded)
+                        "pyvenv.cfg says Python {}, but bin/python now runs Python {} (its packages were installed for {})",
+                        clipped(recorded, LINE_MAX),
+                        clipped(&running.version, LINE_MAX),
+                        clipped(&major_minor(recorded), LINE_MAX)
                     ),
                     fix: recreate(&python_arg(&info.version)),
                 });
@@ -582,16 +605,18 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
             .filter(|(_, recorded)| fs_err::canonicalize(recorded).unwrap_or_else(|_| recorded.clone()) != here)
             .collect();
         if let Some((file, recorded)) = elsewhere.first() {
-            let files: Vec<_> =
-                elsewhere.iter().map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy()).collect();
+            let files: Vec<String> = elsewhere
+                .iter()
+                .map(|(f, _)| clipped(&f.file_name().unwrap_or_default().to_string_lossy(), LINE_MAX))
+                .collect();
             out.push(Problem {
                 code: "moved",
                 message: format!(
                     "the environment was made at {} and is now at {env}: {} still point there ({} in all: {})",
-                    recorded.display(),
+                    value(&recorded.to_string_lossy()),
                     file.display(),
                     elsewhere.len(),
-                    files.join(", ")
+                    some_of(&files, ITEMS_MAX)
                 ),
                 fix: format!(
                     "move it back, or {} (and reinstall its packages); `rvenv create --relocatable` makes one that can move",
@@ -608,13 +633,14 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     }
     for (name, copies) in by_name.iter().filter(|(_, copies)| copies.len() > 1) {
         let site = copies[0].path.parent().unwrap_or(&info.path).display();
-        let names: Vec<_> = copies.iter().map(|d| file_name(&d.path)).collect();
+        let names: Vec<String> = copies.iter().map(|d| clipped(&file_name(&d.path), LINE_MAX)).collect();
         out.push(Problem {
             code: "duplicate-distribution",
             message: format!(
-                "{name} is installed {} times in {site}: {} (its files may be a mix of them)",
+                "{} is installed {} times in {site}: {} (its files may be a mix of them)",
+                clipped(name, LINE_MAX),
                 copies.len(),
-                names.join(", ")
+                some_of(&names, ITEMS_MAX)
             ),
             fix: format!(
                 "{}; or remove all but one of those directories and reinstall it with the env's pip: \
@@ -628,7 +654,7 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     // others, their own reinstall.
     let seeded = info.version.as_deref().map(version_tuple).map(crate::seed::core_deps).unwrap_or_default();
     let python = match &info.base_executable {
-        Some(base) => format!(" --python {}", crate::quote::posix(&base.to_string_lossy())),
+        Some(base) => format!(" --python {}", crate::quote::posix(&value(&base.to_string_lossy()))),
         None => python_arg(&info.version),
     };
     let rerun = |flags: &str| format!("rvenv create{flags}{python} {quoted_env}");
@@ -738,11 +764,12 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         out.push(Problem {
             code: "dangling-record-path",
             message: format!(
-                "{}/RECORD lists {count} {} that {} out of the environment, the first `{listed}` ({why}): neither \
+                "{}/RECORD lists {count} {} that {} out of the environment, the first `{}` ({why}): neither \
                  rvenv nor pip removes such paths",
                 dist.path.display(),
                 if count == 1 { "path" } else { "paths" },
                 if count == 1 { "leads" } else { "lead" },
+                clipped(listed, VALUE_MAX),
             ),
             fix,
         });
@@ -1040,6 +1067,46 @@ mod tests {
             found[3].fix.starts_with("if `/e/lib/python3.12/site-packages/evil` is not meant to be there, remove it")
         );
         assert!(found[4].message.contains("`../../../../x` (outside it)"), "{}", found[4].message);
+    }
+
+    #[test]
+    fn quotes_what_files_and_programs_hold_within_bounds() {
+        let mut info = healthy("/e");
+        let huge = "x".repeat(10_000_000);
+        info.malformed = vec![huge.clone(), "junk\x1b[31m".into()];
+        assert_eq!(
+            problems(&info)[0].message,
+            format!("/e/pyvenv.cfg has 2 lines that are not `key = value`: `{}…`, `junk\\u{{1b}}[31m`", "x".repeat(80))
+        );
+        info.malformed.extend((0..1000).map(|i| format!("junk {i}")));
+        let found = problems(&info);
+        assert!(found[0].message.ends_with(", `junk 0` and 999 more"), "{}", found[0].message);
+        // Values read from pyvenv.cfg, bin/python's answer and RECORD, each 10 MB.
+        info.version = Some(format!("3.{huge}"));
+        info.base_executable = Some(format!("/{huge}").into());
+        info.base_exists = false;
+        info.runs = Ok(Running { version: format!("{huge}.12"), prefix: "/e".into() });
+        info.recorded_paths = vec![("/e/bin/activate".into(), format!("/{huge}").into())];
+        info.recorded_paths.extend((0..1000).map(|i| (format!("/e/bin/{huge:.200}{i}").into(), "/old".into())));
+        let mut dists: Vec<Dist> = (0..100).map(|i| dist(&format!("pip-{i}.dist-info"), &[])).collect();
+        dists[0].files.leaving = vec![(huge.clone(), crate::fs::Leaves::Outside)];
+        info.dists = dists;
+        let found = problems(&info);
+        assert_eq!(
+            codes(&found),
+            [
+                "malformed-pyvenv-cfg",
+                "base-missing",
+                "version-mismatch",
+                "moved",
+                "duplicate-distribution",
+                "dangling-record-path"
+            ]
+        );
+        for problem in found {
+            assert!(problem.message.len() < 500, "{}: {} bytes", problem.code, problem.message.len());
+            assert!(problem.fix.len() < 500, "{}: fix of {} bytes", problem.code, problem.fix.len());
+        }
     }
 
     #[test]

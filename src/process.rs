@@ -58,15 +58,17 @@ pub(crate) fn ended(status: ExitStatus, stderr: &[u8]) -> String {
 pub(crate) const MESSAGE_MAX: usize = 300;
 
 /// The last message in `text` (a program's stderr), as one line: the last line that is not
-/// indented, with the indented lines after it (a Python exception whose text spans lines), runs
-/// of whitespace and control characters made one space, at most [`MESSAGE_MAX`] characters. None
-/// when it holds nothing but whitespace.
+/// indented, with the indented lines after it (a Python exception whose text spans lines); but
+/// where Python stopped with a fatal error, whose report ends in a stack dump, that error's line.
+/// Runs of whitespace and control characters are made one space, and it is at most
+/// [`MESSAGE_MAX`] characters. None when it holds nothing but whitespace.
 pub(crate) fn last_message(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let start = lines.iter().rposition(|l| !l.starts_with([' ', '\t'])).unwrap_or(0);
-    let words: Vec<&str> = lines
-        .get(start..)
-        .unwrap_or_default()
+    let message = match lines.iter().rposition(|l| l.starts_with("Fatal Python error: ")) {
+        Some(fatal) => &lines[fatal..=fatal],
+        None => &lines[lines.iter().rposition(|l| !l.starts_with([' ', '\t'])).unwrap_or(0)..],
+    };
+    let words: Vec<&str> = message
         .iter()
         .flat_map(|l| l.split(|c: char| c.is_whitespace() || c.is_control()))
         .filter(|w| !w.is_empty())
@@ -377,6 +379,13 @@ mod tests {
         assert_eq!(last_message("  only\n  indented\n").as_deref(), Some("only indented"));
         assert_eq!(last_message("a\x1b[1mb\r\n").as_deref(), Some("a [1mb"));
         assert_eq!(last_message(" \n\t\n"), None);
+        assert_eq!(last_message(""), None);
+        // Python 3.12 run on a pyvenv.cfg it cannot read.
+        let fatal = "Exception ignored error evaluating path:\nTraceback (most recent call last):\n  File \
+                     \"<frozen getpath>\", line 353, in <module>\nMemoryError: cannot read file larger than 32KB \
+                     during initialization\nFatal Python error: error evaluating path\nPython runtime state: core \
+                     initialized\n\nCurrent thread 0x00007f501b723b80 (most recent call first):\n  <no Python frame>\n";
+        assert_eq!(last_message(fatal).as_deref(), Some("Fatal Python error: error evaluating path"));
         let long = format!("ValueError: {}\n", "é".repeat(10_000_000));
         let kept = last_message(&long).unwrap();
         assert_eq!(kept.chars().count(), MESSAGE_MAX + 1);
