@@ -117,6 +117,8 @@ pub(crate) fn run(
     input: Option<Vec<u8>>,
     limit: Duration,
 ) -> Result<std::result::Result<Output, RunError>> {
+    // Nothing is started once a signal has come (a search that probes one candidate after another).
+    crate::interrupt::check()?;
     let limit = limit.min(LIMIT_MAX);
     let deadline = Instant::now() + limit;
     let stdin = match input.map(|bytes| input_file(&bytes)).transpose() {
@@ -129,7 +131,7 @@ pub(crate) fn run(
         Err(e) => return Ok(Err(RunError::Spawn(e))),
     };
     // Each pipe is drained by its own thread, so neither can fill and stop the child.
-    let (tx, ended) = mpsc::channel();
+    let (tx, closed) = mpsc::channel();
     let stdout = drain(child.stdout.take(), tx.clone(), Keep::Head(STDOUT_MAX));
     let stderr = drain(child.stderr.take(), tx, Keep::Tail(STDERR_MAX));
     let waited = wait(&child, deadline);
@@ -145,7 +147,7 @@ pub(crate) fn run(
     };
     let grace = Instant::now() + PIPE_GRACE;
     for _ in [&stdout, &stderr].iter().filter(|kept| kept.is_some()) {
-        if ended.recv_timeout(grace.saturating_duration_since(Instant::now())).is_err() {
+        if closed.recv_timeout(grace.saturating_duration_since(Instant::now())).is_err() {
             break;
         }
     }
