@@ -119,25 +119,22 @@ pub(crate) fn shown(path: &std::path::Path) -> String {
     crate::text::inert(&path.to_string_lossy()).into_owned()
 }
 
-/// Names in a one-line message: the first three, and how many more.
+/// Names in a one-line message: the first three, each in backticks and [`clipped`], and how
+/// many more.
 fn listed(names: &[String]) -> String {
-    let mut shown_names: Vec<String> =
-        names.iter().take(3).map(|name| format!("`{}`", shown(std::path::Path::new(name)))).collect();
-    if names.len() > 3 {
-        shown_names.push(format!("and {} more", names.len() - 3));
-    }
-    shown_names.join(", ")
+    let names: Vec<String> = names.iter().map(|name| format!("`{}`", clipped(name, 80))).collect();
+    some_of(&names, 3)
 }
 
 /// Text from outside rvenv (a line of a file, a program's answer, a value a file holds) as it
-/// appears in a one-line message: control characters escaped, and at most `max` characters of
-/// it, cut with `…`. So no file or program can make a message longer than a few hundred
-/// characters, or more than one line.
+/// appears in a one-line message: control characters escaped as [`crate::text::inert`] escapes
+/// them, and at most `max` characters of that, cut with `…`. So no file or program can make a
+/// message longer than a few hundred characters, or more than one line.
 pub(crate) fn clipped(text: &str, max: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
     for c in text.chars() {
-        let piece: String = if c.is_control() { c.escape_debug().collect() } else { c.into() };
+        let piece = crate::text::inert(c.encode_utf8(&mut [0; 4])).into_owned();
         count += piece.chars().count();
         if count > max {
             out.push('…');
@@ -168,12 +165,14 @@ mod tests {
     fn foreign_text_is_clipped_to_one_short_line() {
         assert_eq!(clipped("home = /usr", 80), "home = /usr");
         assert_eq!(clipped("abcdef", 3), "abc…");
-        assert_eq!(clipped("a\nb\x1b", 80), "a\\nb\\u{1b}");
+        assert_eq!(clipped("a\nb\x1b", 80), "a\\nb\\e");
         assert_eq!(clipped("\n\n\n", 5), "\\n\\n…", "escapes count as what they show");
         assert_eq!(clipped(&"é".repeat(10_000_000), 80).chars().count(), 81);
         let items: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
         assert_eq!(some_of(&items, 3), "1, 2, 3 and 2 more");
         assert_eq!(some_of(&items[..3], 3), "1, 2, 3");
         assert_eq!(some_of(&[], 3), "");
+        let names: Vec<String> = ["a\x1b", "b", "c", "d"].map(String::from).to_vec();
+        assert_eq!(listed(&names), "`a\\e`, `b`, `c` and 1 more");
     }
 }

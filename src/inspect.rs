@@ -696,7 +696,10 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     if made_with_pip && info.pip.is_none() && !info.dists.iter().any(|d| normalize_name(&d.name) == "pip") {
         out.push(Problem {
             code: "pip-missing",
-            message: format!("{env} was made with pip (`{}`), but has none", info.command.as_deref().unwrap_or("")),
+            message: format!(
+                "{env} was made with pip (`{}`), but has none",
+                value(info.command.as_deref().unwrap_or(""))
+            ),
             fix: format!("run `{}` again: it puts pip back and keeps your packages", rerun("")),
         });
     }
@@ -1076,7 +1079,7 @@ mod tests {
         info.malformed = vec![huge.clone(), "junk\x1b[31m".into()];
         assert_eq!(
             problems(&info)[0].message,
-            format!("/e/pyvenv.cfg has 2 lines that are not `key = value`: `{}…`, `junk\\u{{1b}}[31m`", "x".repeat(80))
+            format!("/e/pyvenv.cfg has 2 lines that are not `key = value`: `{}…`, `junk\\e[31m`", "x".repeat(80))
         );
         info.malformed.extend((0..1000).map(|i| format!("junk {i}")));
         let found = problems(&info);
@@ -1088,7 +1091,9 @@ mod tests {
         info.runs = Ok(Running { version: format!("{huge}.12"), prefix: "/e".into() });
         info.recorded_paths = vec![("/e/bin/activate".into(), format!("/{huge}").into())];
         info.recorded_paths.extend((0..1000).map(|i| (format!("/e/bin/{huge:.200}{i}").into(), "/old".into())));
-        let mut dists: Vec<Dist> = (0..100).map(|i| dist(&format!("pip-{i}.dist-info"), &[])).collect();
+        info.command = Some(format!("rvenv create {huge}"));
+        info.pip = None;
+        let mut dists: Vec<Dist> = (0..100).map(|i| dist(&format!("six-{i}.dist-info"), &[])).collect();
         dists[0].files.leaving = vec![(huge.clone(), crate::fs::Leaves::Outside)];
         info.dists = dists;
         let found = problems(&info);
@@ -1100,6 +1105,7 @@ mod tests {
                 "version-mismatch",
                 "moved",
                 "duplicate-distribution",
+                "pip-missing",
                 "dangling-record-path"
             ]
         );
