@@ -17,22 +17,22 @@ pub enum Error {
     #[error("invalid prompt {prompt:?}: {reason}")]
     BadPrompt { prompt: String, reason: String },
 
-    #[error("no Python interpreter found for `{spec}` (tried: {tried}); install it or pass --python /path/to/python")]
+    #[error("no Python interpreter found for `{}` (tried: {}); install it or pass --python /path/to/python", clipped(.spec, 200), clipped(.tried, 300))]
     InterpreterNotFound { spec: String, tried: String },
 
-    #[error("`{}` {detail}; fix it, or pass --python to choose the interpreter yourself", shown(.file))]
+    #[error("`{}` {}; fix it, or pass --python to choose the interpreter yourself", shown(.file), clipped(.detail, 400))]
     ProjectFile { file: PathBuf, detail: String },
 
-    #[error("no Python found for {wanted} in `{}` (versions found: {found}); install one that matches (`pyenv install`), or pass --python", shown(.file))]
+    #[error("no Python found for {} in `{}` (versions found: {}); install one that matches (`pyenv install`), or pass --python", clipped(.wanted, 200), shown(.file), clipped(.found, 200))]
     NoProjectPython { file: PathBuf, wanted: String, found: String },
 
     #[error("`{}` is Python {version}; rvenv creates Python 3 environments (3.6 or newer): pass --python with a Python 3 interpreter", shown(.path))]
     UnsupportedPython { path: PathBuf, version: String },
 
-    #[error("`{}` is a pyenv shim for version `{version}` (set by {origin}), which is not installed: run `pyenv install {version}`, or pass --python", shown(.shim))]
+    #[error("`{}` is a pyenv shim for version `{v}` (set by {}), which is not installed: run `pyenv install {v}`, or pass --python", shown(.shim), clipped(.origin, 200), v = clipped(.version, 80))]
     PyenvNotInstalled { shim: PathBuf, version: String, origin: String },
 
-    #[error("`{}` is a pyenv shim, but no installed pyenv version has `{command}` (pyenv's selection: {selected}, set by {origin}): install one that has it with `pyenv install`, or pass --python /path/to/python", shown(.shim))]
+    #[error("`{}` is a pyenv shim, but no installed pyenv version has `{}` (pyenv's selection: {}, set by {}): install one that has it with `pyenv install`, or pass --python /path/to/python", shown(.shim), clipped(.command, 80), clipped(.selected, 200), clipped(.origin, 200))]
     PyenvNoCommand { shim: PathBuf, command: String, selected: String, origin: String },
 
     #[error("`{}` did not answer as a Python interpreter: {detail}", shown(.path))]
@@ -61,12 +61,17 @@ pub enum Error {
     #[error("interrupted by signal {signal} while writing into `{}`: the environment is incomplete; run the same command again to finish it", shown(.path))]
     InterruptedInPlace { signal: i32, path: PathBuf },
 
+    /// Interrupted while pip upgraded an environment that was already made.
+    #[error("interrupted by signal {signal} while pip upgraded `{}` (--upgrade-deps): the environment is made, but its pip may be half-upgraded; run the same `rvenv create` again without --upgrade-deps to mend it", shown(.env))]
+    InterruptedUpgrade { signal: i32, env: PathBuf },
+
     /// An I/O error from fs-err, whose message already names the operation and the path.
     #[error(transparent)]
     Fs(#[from] std::io::Error),
 
-    #[error("{what} failed in `{}`: {detail}", shown(.env))]
-    Pip { env: PathBuf, what: String, detail: String },
+    /// `--upgrade-deps` did not upgrade: what pip said, and what the environment is left with.
+    #[error("--upgrade-deps did not upgrade pip in `{}`: {detail}; {state}", shown(.env))]
+    NotUpgraded { env: PathBuf, detail: String, state: String },
 
     #[error("cannot install pip with `{}`: {detail}; pass --without-pip, or install the interpreter's ensurepip wheels (Debian: apt install python3-venv python3-pip-whl)", shown(.python))]
     NoPipWheels { python: PathBuf, detail: String },
@@ -99,7 +104,9 @@ impl Error {
             | Error::NotAnEnvironment { .. }
             | Error::CacheNotMarked { .. }
             | Error::CacheHoldsOthers { .. } => Exit::Usage,
-            Error::Interrupted { signal } | Error::InterruptedInPlace { signal, .. } => Exit::Signal(*signal),
+            Error::Interrupted { signal }
+            | Error::InterruptedInPlace { signal, .. }
+            | Error::InterruptedUpgrade { signal, .. } => Exit::Signal(*signal),
             _ => Exit::Failure,
         }
     }
@@ -112,14 +119,60 @@ pub(crate) fn shown(path: &std::path::Path) -> String {
     crate::text::inert(&path.to_string_lossy()).into_owned()
 }
 
-/// Names in a one-line message: the first three, and how many more.
+/// Names in a one-line message: the first three, each in backticks and [`clipped`], and how
+/// many more.
 fn listed(names: &[String]) -> String {
-    let mut shown_names: Vec<String> =
-        names.iter().take(3).map(|name| format!("`{}`", shown(std::path::Path::new(name)))).collect();
-    if names.len() > 3 {
-        shown_names.push(format!("and {} more", names.len() - 3));
+    let names: Vec<String> = names.iter().map(|name| format!("`{}`", clipped(name, 80))).collect();
+    some_of(&names, 3)
+}
+
+/// Text from outside rvenv (a line of a file, a program's answer, a value a file holds) as it
+/// appears in a one-line message: control characters escaped as [`crate::text::inert`] escapes
+/// them, and at most `max` characters of that, cut with `…`. So no file or program can make a
+/// message longer than a few hundred characters, or more than one line.
+pub(crate) fn clipped(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for c in text.chars() {
+        let piece = crate::text::inert(c.encode_utf8(&mut [0; 4])).into_owned();
+        count += piece.chars().count();
+        if count > max {
+            out.push('…');
+            break;
+        }
+        out.push_str(&piece);
     }
-    shown_names.join(", ")
+    out
+}
+
+/// The first `shown` of `items`, joined with `, `, and how many more there are: `a, b, c and 997
+/// more`. Each item should already be bounded ([`clipped`]).
+pub(crate) fn some_of(items: &[String], shown: usize) -> String {
+    let listed = items.iter().take(shown).cloned().collect::<Vec<_>>().join(", ");
+    match items.len().saturating_sub(shown) {
+        0 => listed,
+        more => format!("{listed} and {more} more"),
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreign_text_is_clipped_to_one_short_line() {
+        assert_eq!(clipped("home = /usr", 80), "home = /usr");
+        assert_eq!(clipped("abcdef", 3), "abc…");
+        assert_eq!(clipped("a\nb\x1b", 80), "a\\nb\\e");
+        assert_eq!(clipped("\n\n\n", 5), "\\n\\n…", "escapes count as what they show");
+        assert_eq!(clipped(&"é".repeat(10_000_000), 80).chars().count(), 81);
+        let items: Vec<String> = (1..=5).map(|i| i.to_string()).collect();
+        assert_eq!(some_of(&items, 3), "1, 2, 3 and 2 more");
+        assert_eq!(some_of(&items[..3], 3), "1, 2, 3");
+        assert_eq!(some_of(&[], 3), "");
+        let names: Vec<String> = ["a\x1b", "b", "c", "d"].map(String::from).to_vec();
+        assert_eq!(listed(&names), "`a\\e`, `b`, `c` and 1 more");
+    }
+}

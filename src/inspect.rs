@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::process::{RunError, ended};
+use crate::error::{Error, Result, clipped, some_of};
 use crate::site_packages::{Audit, audit};
 
 /// What an environment is, as far as its files and its python tell. `info --json` prints it as
@@ -185,8 +184,8 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     let (disk_bytes, mut leftovers, shared) = walk(path, owner);
     leftovers.extend(staging_dirs(path));
     leftovers.sort();
-    let runs = run_python(path);
-    let pip_runs = (run_pip && pip.is_some() && runs.is_ok()).then(|| pip_version(path));
+    let runs = run_python(path)?;
+    let pip_runs = if run_pip && pip.is_some() && runs.is_ok() { Some(pip_version(path)?) } else { None };
     Ok(EnvInfo {
         path: path.to_path_buf(),
         tool: tool.to_owned(),
@@ -276,58 +275,44 @@ fn major_minor(version: &str) -> String {
 }
 
 /// How long the environment's python may take to answer (it only starts and prints; pip imports
-/// itself) before `check` gives up on it and kills it.
-const RUN_LIMIT: Duration = Duration::from_secs(20);
+/// itself) before `check` gives up on it and kills it with all it started (override:
+/// `RVENV_CHECK_TIMEOUT` in seconds).
+fn run_limit() -> Duration {
+    crate::process::limit_from("RVENV_CHECK_TIMEOUT", Duration::from_secs(20))
+}
 
 /// Run `cmd` with stdin null for at most `limit`, killing it on time-out: its stdout, or one line
-/// saying why not (it could not start, it timed out, or its exit and the last line of its stderr).
-fn run_limited(cmd: &mut Command, limit: Duration) -> std::result::Result<String, String> {
-    let output = crate::process::run_limited(cmd, None, limit).map_err(|e| match e {
-        RunError::Spawn(e) => format!("cannot run it: {e}"),
-        RunError::TimedOut(_) => format!("no answer within {} s (killed)", limit.as_secs_f64()),
-        RunError::Wait(e) => e.to_string(),
-    })?;
-    if !output.status.success() {
-        return Err(format!("{}: {}", ended(output.status), last_line(&String::from_utf8_lossy(&output.stderr))));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+/// saying why not. The outer error is an interrupt.
+fn run_limited(cmd: &mut Command, limit: Duration) -> Result<std::result::Result<String, String>> {
+    let ran = crate::process::run(cmd, None, limit)?;
+    Ok(ran.map(|output| String::from_utf8_lossy(&output.stdout).into_owned()).map_err(|e| e.to_string()))
 }
 
-/// The last line of `text` that is not indented, with the indented lines after it (a Python
-/// exception whose message spans lines), folded to one line: runs of whitespace and control
-/// characters made one space.
-fn last_line(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let start = lines.iter().rposition(|l| !l.starts_with([' ', '\t'])).unwrap_or(lines.len().saturating_sub(1));
-    let words: Vec<&str> = lines[start.min(lines.len())..]
-        .iter()
-        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c.is_control()))
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.is_empty() { "no output".to_owned() } else { words.join(" ") }
-}
-
-/// Run the environment's python once: its version and `sys.prefix`.
-fn run_python(env: &Path) -> std::result::Result<Running, String> {
+/// Run the environment's python once: its version and `sys.prefix`, or why not. The outer error
+/// is an interrupt.
+fn run_python(env: &Path) -> Result<std::result::Result<Running, String>> {
     let python = env.join("bin/python");
-    let text = run_limited(
+    let ran = run_limited(
         Command::new(&python)
             .args(["-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)"])
             .env_remove("PYTHONHOME")
             .env_remove("PYTHONPATH"),
-        RUN_LIMIT,
+        run_limit(),
     )?;
-    let mut lines = text.lines();
-    match (lines.next(), lines.next()) {
-        (Some(version), Some(prefix)) => Ok(Running { version: version.to_owned(), prefix: prefix.into() }),
-        _ => Err(format!("unexpected answer {text:?}")),
-    }
+    Ok(ran.and_then(|text| {
+        let mut lines = text.lines();
+        match (lines.next(), lines.next()) {
+            (Some(version), Some(prefix)) => Ok(Running { version: version.to_owned(), prefix: prefix.into() }),
+            _ => Err(format!("unexpected answer `{}`", clipped(&text, LINE_MAX))),
+        }
+    }))
 }
 
 /// `python -m pip --version` in the environment: whether its pip can start at all. `-I` keeps the
 /// current directory (a `pip/` folder in it) and `PYTHON*` variables out, `-B` writes no bytecode,
-/// and the user's `PIP_*` variables are dropped, so the answer is the environment's own.
-pub(crate) fn pip_version(env: &Path) -> std::result::Result<String, String> {
+/// and the user's `PIP_*` variables are dropped, so the answer is the environment's own. The outer
+/// error is an interrupt.
+pub(crate) fn pip_version(env: &Path) -> Result<std::result::Result<String, String>> {
     let mut cmd = Command::new(env.join("bin/python"));
     cmd.args(["-I", "-B", "-m", "pip", "--version"]).env("PYTHONDONTWRITEBYTECODE", "1");
     for (name, _) in std::env::vars_os() {
@@ -335,8 +320,7 @@ pub(crate) fn pip_version(env: &Path) -> std::result::Result<String, String> {
             cmd.env_remove(name);
         }
     }
-    let out = run_limited(&mut cmd, RUN_LIMIT)?;
-    Ok(out.lines().next().unwrap_or("").trim().to_owned())
+    Ok(run_limited(&mut cmd, run_limit())?.map(|out| out.lines().next().unwrap_or("").trim().to_owned()))
 }
 
 /// What rvenv names a file while it writes it (`NAME.rvenv-tmp-PID`); any suffix counts.
@@ -534,9 +518,23 @@ fn posix_unquote(word: &str) -> Option<String> {
     Some(out)
 }
 
-/// What is wrong with the environment, each with its fix; empty when it is healthy.
+/// How much of a value from a file or a program a problem quotes (a path), in characters, and of
+/// each line or short value (a version) it quotes; and how many items of a list it names.
+const VALUE_MAX: usize = 200;
+const LINE_MAX: usize = 80;
+const ITEMS_MAX: usize = 3;
+
+/// `1 line`, `2 lines`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What is wrong with the environment, each with its fix; empty when it is healthy. Every message
+/// stays within a few hundred characters, whatever the environment's files hold: values from
+/// them are [`clipped`], and lists name their first few and a count.
 pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     let env = info.path.display();
+    let value = |text: &str| clipped(text, VALUE_MAX);
     let recreate =
         |python: &str| format!("recreate it: rvenv create --clear{python} {}", crate::quote::posix(&env.to_string()));
     let mut out = Vec::new();
@@ -549,7 +547,13 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         Some(cfg) if !cfg.contains_key("home") || !info.malformed.is_empty() => out.push(Problem {
             code: "malformed-pyvenv-cfg",
             message: if cfg.contains_key("home") {
-                format!("{env}/pyvenv.cfg has lines that are not `key = value`: {:?}", info.malformed)
+                let lines: Vec<String> = info.malformed.iter().map(|l| format!("`{}`", clipped(l, LINE_MAX))).collect();
+                format!(
+                    "{env}/pyvenv.cfg has {} that {} not `key = value`: {}",
+                    count(lines.len(), "line", "lines"),
+                    if lines.len() == 1 { "is" } else { "are" },
+                    some_of(&lines, ITEMS_MAX)
+                )
             } else {
                 format!("{env}/pyvenv.cfg has no `home` key, so Python cannot find its base installation")
             },
@@ -557,10 +561,12 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         }),
         Some(_) => {}
     }
-    let python_arg =
-        |v: &Option<String>| v.as_deref().map(|v| format!(" --python {}", major_minor(v))).unwrap_or_default();
+    let python_arg = |v: &Option<String>| {
+        v.as_deref().map(|v| format!(" --python {}", clipped(&major_minor(v), LINE_MAX))).unwrap_or_default()
+    };
     if !info.base_exists {
-        let base = info.base_executable.as_ref().map(|b| b.display().to_string()).unwrap_or_else(|| "(unknown)".into());
+        let base =
+            info.base_executable.as_ref().map(|b| value(&b.to_string_lossy())).unwrap_or_else(|| "(unknown)".into());
         out.push(Problem {
             code: "base-missing",
             message: format!("the base interpreter {base} is gone (Python upgraded or uninstalled?)"),
@@ -575,9 +581,10 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
                 out.push(Problem {
                     code: "version-mismatch",
                     message: format!(
-                        "pyvenv.cfg says Python {recorded}, but bin/python now runs Python {} (its packages were installed for {})",
-                        running.version,
-                        major_minor(recorded)
+                        "pyvenv.cfg says Python {}, but bin/python now runs Python {} (its packages were installed for {})",
+                        clipped(recorded, LINE_MAX),
+                        clipped(&running.version, LINE_MAX),
+                        clipped(&major_minor(recorded), LINE_MAX)
                     ),
                     fix: recreate(&python_arg(&info.version)),
                 });
@@ -598,16 +605,18 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
             .filter(|(_, recorded)| fs_err::canonicalize(recorded).unwrap_or_else(|_| recorded.clone()) != here)
             .collect();
         if let Some((file, recorded)) = elsewhere.first() {
-            let files: Vec<_> =
-                elsewhere.iter().map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy()).collect();
+            let files: Vec<String> = elsewhere
+                .iter()
+                .map(|(f, _)| clipped(&f.file_name().unwrap_or_default().to_string_lossy(), LINE_MAX))
+                .collect();
             out.push(Problem {
                 code: "moved",
                 message: format!(
                     "the environment was made at {} and is now at {env}: {} still point there ({} in all: {})",
-                    recorded.display(),
+                    value(&recorded.to_string_lossy()),
                     file.display(),
                     elsewhere.len(),
-                    files.join(", ")
+                    some_of(&files, ITEMS_MAX)
                 ),
                 fix: format!(
                     "move it back, or {} (and reinstall its packages); `rvenv create --relocatable` makes one that can move",
@@ -624,13 +633,14 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     }
     for (name, copies) in by_name.iter().filter(|(_, copies)| copies.len() > 1) {
         let site = copies[0].path.parent().unwrap_or(&info.path).display();
-        let names: Vec<_> = copies.iter().map(|d| file_name(&d.path)).collect();
+        let names: Vec<String> = copies.iter().map(|d| clipped(&file_name(&d.path), LINE_MAX)).collect();
         out.push(Problem {
             code: "duplicate-distribution",
             message: format!(
-                "{name} is installed {} times in {site}: {} (its files may be a mix of them)",
+                "{} is installed {} times in {site}: {} (its files may be a mix of them)",
+                clipped(name, LINE_MAX),
                 copies.len(),
-                names.join(", ")
+                some_of(&names, ITEMS_MAX)
             ),
             fix: format!(
                 "{}; or remove all but one of those directories and reinstall it with the env's pip: \
@@ -644,7 +654,7 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     // others, their own reinstall.
     let seeded = info.version.as_deref().map(version_tuple).map(crate::seed::core_deps).unwrap_or_default();
     let python = match &info.base_executable {
-        Some(base) => format!(" --python {}", crate::quote::posix(&base.to_string_lossy())),
+        Some(base) => format!(" --python {}", crate::quote::posix(&value(&base.to_string_lossy()))),
         None => python_arg(&info.version),
     };
     let rerun = |flags: &str| format!("rvenv create{flags}{python} {quoted_env}");
@@ -686,7 +696,10 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     if made_with_pip && info.pip.is_none() && !info.dists.iter().any(|d| normalize_name(&d.name) == "pip") {
         out.push(Problem {
             code: "pip-missing",
-            message: format!("{env} was made with pip (`{}`), but has none", info.command.as_deref().unwrap_or("")),
+            message: format!(
+                "{env} was made with pip (`{}`), but has none",
+                value(info.command.as_deref().unwrap_or(""))
+            ),
             fix: format!("run `{}` again: it puts pip back and keeps your packages", rerun("")),
         });
     }
@@ -754,11 +767,12 @@ pub fn problems(info: &EnvInfo) -> Vec<Problem> {
         out.push(Problem {
             code: "dangling-record-path",
             message: format!(
-                "{}/RECORD lists {count} {} that {} out of the environment, the first `{listed}` ({why}): neither \
+                "{}/RECORD lists {count} {} that {} out of the environment, the first `{}` ({why}): neither \
                  rvenv nor pip removes such paths",
                 dist.path.display(),
                 if count == 1 { "path" } else { "paths" },
                 if count == 1 { "leads" } else { "lead" },
+                clipped(listed, VALUE_MAX),
             ),
             fix,
         });
@@ -893,23 +907,13 @@ mod tests {
         let sh = |script: &str, limit: f64| {
             run_limited(Command::new("/bin/sh").args(["-c", script]), Duration::from_secs_f64(limit))
         };
+        let sh = |script: &str, limit: f64| sh(script, limit).unwrap();
         assert_eq!(sh("echo hi", 20.0), Ok("hi\n".to_owned()));
         assert_eq!(sh("echo a >&2; printf 'b\\tc  \\n\\n' >&2; exit 3", 20.0), Err("exit 3: b c".to_owned()));
         let started = std::time::Instant::now();
         assert_eq!(sh("sleep 30", 0.3), Err("no answer within 0.3 s (killed)".to_owned()));
         assert!(started.elapsed() < Duration::from_secs(10));
-        assert_eq!(sh("kill -9 $$", 20.0), Err("killed by signal 9: no output".to_owned()));
-    }
-
-    #[test]
-    fn folds_the_last_message_to_one_line() {
-        let traceback = "Traceback (most recent call last):\n  File \"<frozen runpy>\", line 189, in _run\n    \
-                         import pip\nImportError: broken\n  on purpose\n\n";
-        assert_eq!(last_line(traceback), "ImportError: broken on purpose");
-        assert_eq!(last_line("/e/bin/python: No module named pip\n"), "/e/bin/python: No module named pip");
-        assert_eq!(last_line("  only\n  indented\n"), "indented");
-        assert_eq!(last_line("a\x1b[1mb\r\n"), "a [1mb");
-        assert_eq!(last_line(" \n"), "no output");
+        assert_eq!(sh("kill -9 $$", 20.0), Err("killed by signal 9, nothing on stderr".to_owned()));
     }
 
     fn healthy(path: &str) -> EnvInfo {
@@ -1066,6 +1070,49 @@ mod tests {
             found[3].fix.starts_with("if `/e/lib/python3.12/site-packages/evil` is not meant to be there, remove it")
         );
         assert!(found[4].message.contains("`../../../../x` (outside it)"), "{}", found[4].message);
+    }
+
+    #[test]
+    fn quotes_what_files_and_programs_hold_within_bounds() {
+        let mut info = healthy("/e");
+        let huge = "x".repeat(10_000_000);
+        info.malformed = vec![huge.clone(), "junk\x1b[31m".into()];
+        assert_eq!(
+            problems(&info)[0].message,
+            format!("/e/pyvenv.cfg has 2 lines that are not `key = value`: `{}…`, `junk\\e[31m`", "x".repeat(80))
+        );
+        info.malformed.extend((0..1000).map(|i| format!("junk {i}")));
+        let found = problems(&info);
+        assert!(found[0].message.ends_with(", `junk 0` and 999 more"), "{}", found[0].message);
+        // Values read from pyvenv.cfg, bin/python's answer and RECORD, each 10 MB.
+        info.version = Some(format!("3.{huge}"));
+        info.base_executable = Some(format!("/{huge}").into());
+        info.base_exists = false;
+        info.runs = Ok(Running { version: format!("{huge}.12"), prefix: "/e".into() });
+        info.recorded_paths = vec![("/e/bin/activate".into(), format!("/{huge}").into())];
+        info.recorded_paths.extend((0..1000).map(|i| (format!("/e/bin/{huge:.200}{i}").into(), "/old".into())));
+        info.command = Some(format!("rvenv create {huge}"));
+        info.pip = None;
+        let mut dists: Vec<Dist> = (0..100).map(|i| dist(&format!("six-{i}.dist-info"), &[])).collect();
+        dists[0].files.leaving = vec![(huge.clone(), crate::fs::Leaves::Outside)];
+        info.dists = dists;
+        let found = problems(&info);
+        assert_eq!(
+            codes(&found),
+            [
+                "malformed-pyvenv-cfg",
+                "base-missing",
+                "version-mismatch",
+                "moved",
+                "duplicate-distribution",
+                "pip-missing",
+                "dangling-record-path"
+            ]
+        );
+        for problem in found {
+            assert!(problem.message.len() < 500, "{}: {} bytes", problem.code, problem.message.len());
+            assert!(problem.fix.len() < 500, "{}: fix of {} bytes", problem.code, problem.fix.len());
+        }
     }
 
     #[test]

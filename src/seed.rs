@@ -24,7 +24,7 @@ pub(crate) use seeded::{seeded, seeded_in};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::plan::{Entry, Removal};
-use crate::process::{RunError, run_limited};
+use crate::process::run;
 use crate::quote;
 use crate::request::CacheLink;
 
@@ -311,50 +311,52 @@ pub(crate) fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
 /// How long `--upgrade-deps` may take (pip downloads from the index) before it is killed.
 const UPGRADE_LIMIT: Duration = Duration::from_secs(600);
 
-/// `--upgrade-deps`: the environment's pip upgrades the core packages from the package index,
-/// run as venv runs it: `VIRTUAL_ENV` set, `PYTHONHOME` and `PYTHONPATH` removed, in the
-/// environment's directory. pip's own settings (`PIP_INDEX_URL`, a mirror in pip.conf) stay: this
-/// fetches from the user's index. pip reports an unreachable index only as a warning and exits 0
-/// ("Requirement already satisfied"); that is a failure here, as nothing was upgraded.
+/// `--upgrade-deps`: the environment's pip takes the core packages from the package index, run as
+/// venv runs it: `VIRTUAL_ENV` set, `PYTHONHOME` and `PYTHONPATH` removed, in the environment's
+/// directory. pip's own settings (`PIP_INDEX_URL`, a mirror in pip.conf) stay: this fetches from
+/// the user's index.
+///
+/// venv runs `pip install --upgrade`, which ends in "Requirement already satisfied" and exit 0
+/// both when the index has nothing newer and when no request to it got an answer (and, with
+/// `PIP_RETRIES=0`, prints not a word about those). So pip is asked to `--force-reinstall` as well:
+/// it then takes each package from the index even when the newest there is the one installed, and
+/// an index it cannot reach fails the run (no candidates: exit 1). Success is pip's exit 0 with pip
+/// still installed. Otherwise the one error says what pip said and what the environment is left
+/// with: its pip's version before and after, read from site-packages, and whether it still runs.
 pub(crate) fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: (u32, u32, u32)) -> Result<()> {
-    let mut args = vec!["-m", "pip", "install", "--upgrade"];
-    args.extend(core_deps(version));
-    // What the environment is left with, told as it is: asked of its pip, not assumed.
-    let failed = |detail: String| {
-        let state = match pip_version_in(site) {
-            Some(version) if crate::inspect::pip_version(env_dir).is_ok() => {
-                format!("the environment is made, with pip {version}, not upgraded")
-            }
-            _ => format!(
-                "the environment is made, but its pip does not run: `rvenv create --clear {}` makes it again",
-                quote::posix(&env_dir.to_string_lossy())
-            ),
-        };
-        Error::Pip {
-            env: env_dir.to_path_buf(),
-            what: "upgrading pip from the package index (--upgrade-deps)".into(),
-            detail: format!("{detail} ({state})"),
-        }
-    };
+    let before = pip_version_in(site);
     let mut cmd = Command::new(python);
-    cmd.args(&args).current_dir(env_dir).env("VIRTUAL_ENV", env_dir).env_remove("PYTHONHOME").env_remove("PYTHONPATH");
-    let output = run_limited(&mut cmd, None, UPGRADE_LIMIT).map_err(|e| match e {
-        RunError::Spawn(e) => failed(format!("could not run `{}`: {e}", python.display())),
-        RunError::TimedOut(limit) => failed(format!("pip did not finish within {} s (killed)", limit.as_secs())),
-        RunError::Wait(e) => failed(format!("waiting for pip: {e}")),
-    })?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output").trim().to_owned();
-    if !output.status.success() {
-        return Err(failed(last));
-    }
-    const UNREACHABLE: &[&str] =
-        &["NewConnectionError", "Could not fetch URL", "Failed to establish a new connection", "connection error"];
-    if let Some(line) = stderr.lines().find(|l| UNREACHABLE.iter().any(|m| l.contains(m))) {
-        let line: String = line.trim().chars().take(200).collect();
-        return Err(failed(format!("the package index could not be reached: {line}")));
-    }
-    Ok(())
+    cmd.args(["-m", "pip", "install", "--upgrade", "--force-reinstall"])
+        .args(core_deps(version))
+        .current_dir(env_dir)
+        .env("VIRTUAL_ENV", env_dir)
+        .env_remove("PYTHONHOME")
+        .env_remove("PYTHONPATH");
+    // pip, killed in the middle, may have taken its old files out and not yet put new ones in.
+    let interrupted = |signal| Error::InterruptedUpgrade { signal, env: env_dir.to_path_buf() };
+    let detail = match run(&mut cmd, None, UPGRADE_LIMIT) {
+        Err(Error::Interrupted { signal }) => return Err(interrupted(signal)),
+        Err(e) => return Err(e),
+        Ok(Ok(_)) if pip_version_in(site).is_some() => return Ok(()),
+        Ok(Ok(_)) => "pip install: exit 0, but pip is no longer installed".to_owned(),
+        Ok(Err(e)) => format!("pip install: {e}"),
+    };
+    // What the environment is left with, told as it is: read and asked of its pip, not assumed.
+    let runs = match crate::inspect::pip_version(env_dir) {
+        Err(Error::Interrupted { signal }) => return Err(interrupted(signal)),
+        answer => matches!(answer, Ok(Ok(_))),
+    };
+    let state = match pip_version_in(site) {
+        Some(now) if runs && before.as_ref() == Some(&now) => {
+            format!("the environment is made and usable, with its pip {now} as before")
+        }
+        Some(now) if runs => format!("the environment is made and usable, with pip {now}"),
+        _ => format!(
+            "the environment is made, but its pip no longer runs: `rvenv check {}` says why and how to mend it",
+            quote::posix(&env_dir.to_string_lossy())
+        ),
+    };
+    Err(Error::NotUpgraded { env: env_dir.to_path_buf(), detail, state })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::cache::Cache;
 use crate::error::{Error, Result};
 use crate::fs::{FileStamp, write_atomic};
 use crate::layout::mode_name;
-use crate::process::{RunError, run_limited};
+use crate::process::{ended, run};
 use crate::request::LinkMode;
 
 const PROBE: &str = include_str!("probe.py");
@@ -20,8 +20,7 @@ const PROBE: &str = include_str!("probe.py");
 /// How long an interpreter may take to answer before it is given up on (override:
 /// `RVENV_PROBE_TIMEOUT` in seconds).
 fn time_limit() -> Duration {
-    let secs = std::env::var("RVENV_PROBE_TIMEOUT").ok().and_then(|v| v.parse().ok()).unwrap_or(20.0_f64);
-    Duration::from_secs_f64(secs.max(0.1))
+    crate::process::limit_from("RVENV_PROBE_TIMEOUT", Duration::from_secs(20))
 }
 
 /// Just enough of the answer to tell a Python 2 from a Python 3 before reading the rest.
@@ -40,20 +39,14 @@ pub(super) fn probe(path: &Path) -> Result<Interpreter> {
 /// `probe`, learning the skeletons of the link modes `modes`.
 fn probe_learning(path: &Path, modes: &[LinkMode]) -> Result<Interpreter> {
     let not_python = |detail: String| Error::NotAPython { path: path.to_path_buf(), detail };
-    let limit = time_limit();
     let mut cmd = Command::new(path);
     // No site, no user site, no PYTHON* variables: the answer is the interpreter's own.
     cmd.args(["-E", "-s", "-S", "-c", PROBE]).args(modes.iter().map(|m| mode_name(*m)));
-    let output = run_limited(&mut cmd, None, limit).map_err(|e| match e {
-        RunError::TimedOut(_) => not_python(format!("it did not answer within {} s", limit.as_secs_f64())),
-        RunError::Spawn(e) => not_python(format!("could not run it: {e}")),
-        RunError::Wait(e) => not_python(e.to_string()),
-    })?;
-    let (status, out, err) = (output.status, output.stdout, output.stderr);
-    let out = String::from_utf8_lossy(&out);
+    let output = run(&mut cmd, None, time_limit())?.map_err(|e| not_python(e.to_string()))?;
+    let out = String::from_utf8_lossy(&output.stdout);
     let json = out.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
-    if !status.success() || json.is_empty() {
-        return Err(not_python(failure(status, &String::from_utf8_lossy(&err))));
+    if json.is_empty() {
+        return Err(not_python(format!("it printed no answer ({})", ended(output.status, &output.stderr))));
     }
     let version: VersionOnly = serde_json::from_str(json).map_err(|e| not_python(format!("unreadable answer: {e}")))?;
     if version.version.as_slice() < [3, 6].as_slice() {
@@ -61,46 +54,6 @@ fn probe_learning(path: &Path, modes: &[LinkMode]) -> Result<Interpreter> {
         return Err(Error::UnsupportedPython { path: path.to_path_buf(), version: v.join(".") });
     }
     serde_json::from_str(json).map_err(|e| not_python(format!("unreadable answer: {e}")))
-}
-
-/// Why a run gave no answer, in words: how it ended, and what it said on stderr, whole.
-fn failure(status: std::process::ExitStatus, stderr: &str) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    let ended = match (status.code(), status.signal()) {
-        (Some(0), _) => "it exited without printing an answer".to_owned(),
-        (Some(code), _) => format!("it exited with code {code}"),
-        (None, Some(signal)) => format!("it was killed by signal {signal}"),
-        (None, None) => "it stopped without an exit code".to_owned(),
-    };
-    match fold(stderr) {
-        said if said.is_empty() => format!("{ended}, and printed nothing on stderr"),
-        said => format!("{ended}, saying: {said}"),
-    }
-}
-
-/// Longest stderr text kept in a message; a longer one keeps its end (a traceback's last line).
-const SAID_MAX: usize = 1000;
-
-/// Several lines of text as one: blank lines dropped, a line that continues the one before (it is
-/// indented, or the one before ends in `:`) joined with a space, others with ` / `; control
-/// characters escaped, so the message stays one line.
-fn fold(text: &str) -> String {
-    let mut out = String::new();
-    let mut after_colon = false;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        if !out.is_empty() {
-            let continues = after_colon || line.starts_with(char::is_whitespace);
-            out.push_str(if continues { " " } else { " / " });
-        }
-        let line = line.trim();
-        after_colon = line.ends_with(':');
-        out.push_str(&crate::text::inert(line));
-    }
-    if out.chars().count() > SAID_MAX {
-        let tail: String = out.chars().rev().take(SAID_MAX).collect::<Vec<_>>().into_iter().rev().collect();
-        return format!("…{tail}");
-    }
-    out
 }
 
 /// What a cached probe answer is valid for: the path as invoked (it decides `sys.executable` and
@@ -191,33 +144,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refusals_are_shown_whole_on_one_line() {
-        // pyenv's refusal, as its shim prints it.
-        let said = "pyenv: python3.12: command not found\n\nThe `python3.12' command exists in these Python \
-                    versions:\n  3.12.1\n  3.12.0\n\nNote: See 'pyenv help global' for tips on allowing \
-                    multiple\n      Python versions to be found at the same time.\n";
-        assert_eq!(
-            fold(said),
-            "pyenv: python3.12: command not found / The `python3.12' command exists in these Python versions: 3.12.1 \
-             3.12.0 / Note: See 'pyenv help global' for tips on allowing multiple Python versions to be found at the \
-             same time."
-        );
-        assert_eq!(fold("a\x1b[31mred\r\n"), "a\\e[31mred");
-        let long = format!("{}\nValueError: the end", "x".repeat(3000));
-        assert!(fold(&long).ends_with("/ ValueError: the end") && fold(&long).chars().count() == SAID_MAX + 1);
-    }
-
-    #[test]
     fn failures_are_told_in_words() {
         let tmp = tempfile::tempdir().unwrap();
         let script = tmp.path().join("python3");
         std::fs::write(&script, "#!/bin/sh\necho 'first line' >&2\necho '  and more' >&2\nexit 127\n").unwrap();
         std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         let e = probe(&script).unwrap_err().to_string();
-        assert!(e.ends_with("it exited with code 127, saying: first line and more"), "{e}");
+        assert!(e.ends_with("did not answer as a Python interpreter: exit 127: first line and more"), "{e}");
         std::fs::write(&script, "#!/bin/sh\nkill -9 $$\n").unwrap();
         let e = probe(&script).unwrap_err().to_string();
-        assert!(e.ends_with("it was killed by signal 9, and printed nothing on stderr"), "{e}");
+        assert!(e.ends_with("interpreter: killed by signal 9, nothing on stderr"), "{e}");
+        std::fs::write(&script, "#!/bin/sh\necho no json; echo warned >&2\n").unwrap();
+        let e = probe(&script).unwrap_err().to_string();
+        assert!(e.ends_with("interpreter: it printed no answer (exit 0: warned)"), "{e}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::cache::Cache;
 use crate::error::{Error, Result, shown};
 use crate::fs::{HeldDir, Locked};
 use crate::interpreter::{BundledWheel, Interpreter};
-use crate::process::{RunError, run_limited};
+use crate::process::run;
 
 /// What an image holds, written last into it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -553,20 +553,7 @@ sys.stdout.write(json.dumps(done))
     let mut cmd = Command::new(&interp.executable);
     cmd.args(["-E", "-s", "-c", SCRIPT]).arg(site).env_remove("SOURCE_DATE_EPOCH");
     let input = sources.join("\n").into_bytes();
-    let output = run_limited(&mut cmd, Some(input), COMPILE_LIMIT).map_err(|e| match e {
-        RunError::Spawn(e) => failed(format!("cannot run `{}` to compile it: {e}", shown(&interp.executable))),
-        RunError::TimedOut(limit) => failed(format!(
-            "compiling with `{}`: no answer within {} s (killed)",
-            shown(&interp.executable),
-            limit.as_secs()
-        )),
-        RunError::Wait(e) => failed(format!("compiling: {e}")),
-    })?;
-    crate::interrupt::check()?;
-    if !output.status.success() {
-        let err = String::from_utf8_lossy(&output.stderr);
-        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
-        return Err(failed(format!("compiling with `{}` failed: {last}", shown(&interp.executable))));
-    }
+    let output = run(&mut cmd, Some(input), COMPILE_LIMIT)?
+        .map_err(|e| failed(format!("compiling with `{}`: {e}", shown(&interp.executable))))?;
     serde_json::from_slice(&output.stdout).map_err(|e| failed(format!("compiling: unreadable answer ({e})")))
 }
