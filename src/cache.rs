@@ -329,14 +329,9 @@ fn clean_images(pip: &Path, busy: &mut Vec<String>) -> Result<bool> {
 }
 
 /// Remove `path`: a directory with all below it, anything else (a symbolic link too) itself.
+/// (pip images' files are read-only; an environment's `chmod -R` may have reached its dirs.)
 fn remove(path: &Path) -> Result<()> {
-    if fs::symlink_metadata(path)?.is_dir() {
-        // pip images' files are read-only; an environment's `chmod -R` may have reached its dirs.
-        crate::fs::remove_tree_forcibly(path).map_err(|e| Error::io(format!("cannot remove `{}`", shown(path)), e))?
-    } else {
-        fs::remove_file(path)?
-    }
-    Ok(())
+    crate::fs::remove_entry(path).map_err(|e| Error::io(format!("cannot remove `{}`", shown(path)), e))
 }
 
 /// Why `root` cannot be trusted as this user's cache, or None when it can: it, and every

@@ -68,8 +68,19 @@ impl Locked {
     /// Lock the directory or file at `path` (not following a symbolic link): exclusively or
     /// shared, waiting for it when `wait`, else None when someone else holds it.
     pub(crate) fn at(path: &Path, exclusive: bool, wait: bool) -> std::io::Result<Option<Locked>> {
+        Locked::open(path, rustix::fs::OFlags::NOFOLLOW, exclusive, wait)
+    }
+
+    /// An exclusive lock on the directory `dir` (a link to one is followed: an environment the
+    /// user names through a link), waited for.
+    pub(crate) fn dir(dir: &Path) -> std::io::Result<Locked> {
+        let locked = Locked::open(dir, rustix::fs::OFlags::DIRECTORY, true, true)?;
+        Ok(locked.expect("a lock that is waited for is taken"))
+    }
+
+    fn open(path: &Path, flags: rustix::fs::OFlags, exclusive: bool, wait: bool) -> std::io::Result<Option<Locked>> {
         use rustix::fs::{FlockOperation as Op, Mode, OFlags};
-        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW, Mode::empty())?;
+        let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC | flags, Mode::empty())?;
         let op = match (exclusive, wait) {
             (true, true) => Op::LockExclusive,
             (true, false) => Op::NonBlockingLockExclusive,
@@ -81,15 +92,6 @@ impl Locked {
             Err(Errno::WOULDBLOCK) if !wait => Ok(None),
             Err(e) => Err(e.into()),
         }
-    }
-
-    /// An exclusive lock on the directory `dir` (a link to one is followed: an environment the
-    /// user names through a link), waited for.
-    pub(crate) fn dir(dir: &Path) -> std::io::Result<Locked> {
-        use rustix::fs::{FlockOperation, Mode, OFlags};
-        let fd = rustix::fs::open(dir, OFlags::RDONLY | OFlags::CLOEXEC | OFlags::DIRECTORY, Mode::empty())?;
-        rustix::fs::flock(&fd, FlockOperation::LockExclusive)?;
-        Ok(Locked { fd })
     }
 
     /// The (device, inode) of the locked file.
@@ -166,29 +168,41 @@ pub(crate) fn dead(path: &Path) -> Option<Locked> {
 /// Remove what runs that are gone left beside `path` under `purpose` (named as [`temp_sibling`]
 /// names them): those whose lock is free. Best effort: what cannot be removed stays. Returns how
 /// many were removed.
-#[expect(clippy::disallowed_methods, reason = "best effort: a leftover that cannot be read or removed stays")]
+#[expect(clippy::disallowed_methods, reason = "best effort: a leftover that cannot be removed stays")]
 pub(crate) fn remove_dead_siblings(path: &Path, purpose: &str) -> usize {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return 0 };
-    let (prefix, unlocked) = (sibling_prefix(name, purpose), sibling_prefix(name, UNLOCKED));
-    let Ok(entries) = std::fs::read_dir(parent) else { return 0 };
     let mut removed = 0;
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let file_name = file_name.to_string_lossy();
-        let Some(_lock) =
-            (file_name.starts_with(&prefix) || file_name.starts_with(&unlocked)).then(|| dead(&entry.path())).flatten()
-        else {
-            continue;
-        };
+    for (sibling, its) in siblings(path, &[purpose, UNLOCKED]) {
+        let Some(_lock) = dead(&sibling) else { continue };
         // One not yet renamed is empty, or its run is still filling it: only an empty one goes.
-        let gone = if file_name.starts_with(&unlocked) {
-            std::fs::remove_dir(entry.path())
-        } else {
-            remove_tree_forcibly(&entry.path())
-        };
+        let gone = if its == UNLOCKED { std::fs::remove_dir(&sibling) } else { remove_tree_forcibly(&sibling) };
         removed += usize::from(gone.is_ok());
     }
     removed
+}
+
+/// The [`temp_sibling`] entries beside `path` for any of `purposes`, each with its purpose, in
+/// no order (one read of the directory). None where the directory cannot be read.
+#[expect(clippy::disallowed_methods, reason = "best effort: a directory that cannot be read holds none to judge")]
+pub(crate) fn siblings<'a>(path: &Path, purposes: &[&'a str]) -> Vec<(PathBuf, &'a str)> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return Vec::new() };
+    let prefixes: Vec<(String, &str)> = purposes.iter().map(|p| (sibling_prefix(name, p), *p)).collect();
+    let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let file_name = entry.file_name();
+            let file_name = file_name.to_string_lossy();
+            let (_, purpose) = prefixes.iter().find(|(prefix, _)| file_name.starts_with(prefix.as_str()))?;
+            Some((entry.path(), *purpose))
+        })
+        .collect()
+}
+
+/// Remove what is at `path`: a directory with everything below it ([`remove_tree_forcibly`]),
+/// anything else — a symbolic link too — itself. The error is the bare OS error.
+#[expect(clippy::disallowed_methods, reason = "the caller names the path in its own words")]
+pub(crate) fn remove_entry(path: &Path) -> std::io::Result<()> {
+    if path.symlink_metadata()?.is_dir() { remove_tree_forcibly(path) } else { std::fs::remove_file(path) }
 }
 
 /// Remove the directory `path` and everything below it (a symbolic link is removed, never
@@ -502,6 +516,11 @@ pub(crate) fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
 /// Whether `path` is a file (after symbolic links) that someone may execute.
 pub(crate) fn is_executable(path: &Path) -> bool {
     path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+}
+
+/// A file's modification time in nanoseconds since the epoch, as the pip image's manifest records it.
+pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
 }
 
 /// Every executable called `name` in the directories of `path` (a `PATH` value), in its order.

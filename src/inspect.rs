@@ -360,14 +360,10 @@ fn walk(root: &Path, owner: u32) -> (u64, Vec<PathBuf>, Vec<(PathBuf, u32)>) {
 /// Staging directories of rvenv runs that never finished, beside the environment: its
 /// `.rvenv-staging-TAG-…` in its parent (see `fs::temp_sibling`).
 fn staging_dirs(env: &Path) -> Vec<PathBuf> {
-    let (Some(parent), Some(name)) = (env.parent(), env.file_name()) else { return Vec::new() };
-    let prefix = crate::fs::sibling_prefix(name, crate::fs::STAGING);
-    let Ok(entries) = fs_err::read_dir(parent) else { return Vec::new() };
     // One a run still at work holds locked is not left over.
-    entries
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-        .map(|e| e.path())
+    crate::fs::siblings(env, &[crate::fs::STAGING])
+        .into_iter()
+        .map(|(path, _)| path)
         .filter(|path| !crate::fs::is_held(path))
         .collect()
 }

@@ -178,12 +178,8 @@ fn same_env(target: &Path, plan: &Plan) -> bool {
 fn clear_contents(target: &Path) -> Result<()> {
     for entry in fs::read_dir(target)? {
         let path = entry?.path();
-        let removed = if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            crate::fs::remove_tree_forcibly(&path)
-        } else {
-            fs::remove_file(&path)
-        };
-        removed.map_err(|e| Error::io(format!("cannot clear `{}` to make the environment in it", shown(&path)), e))?;
+        crate::fs::remove_entry(&path)
+            .map_err(|e| Error::io(format!("cannot clear `{}` to make the environment in it", shown(&path)), e))?;
     }
     Ok(())
 }

@@ -74,8 +74,9 @@ pub(crate) fn installed(env: &Path, purelib: &str, image: &Image) -> Vec<Install
         image.manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let trusted = |listed: &str, meta: &std::fs::Metadata| {
         sealed.get(listed).is_some_and(|f| {
-            let same_time = meta.mtime() * 1_000_000_000 + meta.mtime_nsec() == f.mtime_ns;
-            (meta.len() == f.size && same_time) || crate::fs::same_file(&site.join(listed), &image_site.join(listed))
+            let copy = meta.len() == f.size && crate::fs::mtime_ns(meta) == f.mtime_ns;
+            copy || fs_err::symlink_metadata(image_site.join(listed))
+                .is_ok_and(|m| (m.dev(), m.ino()) == (meta.dev(), meta.ino()))
         })
     };
     let mut found: Vec<Installed> = entries

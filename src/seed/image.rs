@@ -241,8 +241,7 @@ fn lock(path: &Path, exclusive: bool) -> Result<Locked> {
 fn set_aside(dest: &Path) {
     let aside = crate::fs::temp_sibling(dest, "stale");
     if fs::rename(dest, &aside).is_ok() {
-        let _ = crate::fs::remove_tree_forcibly(&aside);
-        crate::fs::remove_file_quietly(&aside);
+        let _ = crate::fs::remove_entry(&aside);
     }
 }
 
@@ -498,7 +497,7 @@ fn seal(root: &Path, rel: String) -> Result<ImageFile> {
     let meta = fs::symlink_metadata(&path)?;
     let mode = if meta.mode() & 0o111 != 0 { 0o555 } else { 0o444 };
     fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
-    Ok(ImageFile { path: rel, size: meta.len(), mode, mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec() })
+    Ok(ImageFile { path: rel, size: meta.len(), mode, mtime_ns: crate::fs::mtime_ns(&meta) })
 }
 
 /// Compile `sources` with one interpreter process per core, each taking a share (compiling is
