@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A Debian sid root holding today's Pythons (3.14, 3.15, the 3.14 debug build, each with its venv
-# and Debian's pip wheels), for tests/sid.rs: they run rvenv and `python -m venv` in it with chroot.
+# and Debian's pip wheels), for tests/it/sid.rs: they run rvenv and `python -m venv` in it with chroot.
 # Run once as root (or with sudo); a second run reuses the root and only makes sure /proc is
 # mounted in it. Prints the root's path last.
 #

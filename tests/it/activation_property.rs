@@ -7,12 +7,8 @@
 //!
 //! Seeded and reproducible: `RVENV_PROPERTY_SEED=N` picks another seed, `RVENV_PROPERTY_CASES=N`
 //! another count; the seed is printed with every failure.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,15 +1,11 @@
 //! Today's Pythons: Debian's `python3.14`, `python3.15` and the debug build `python3.14d`, which
 //! need a newer libc than this machine's, run in a Debian sid root (made once by
-//! `scripts/sid-root.sh`, which `.ci/run` calls) entered with `chroot`. There, as tests/differential.rs
-//! and tests/seed.rs do on the host, `python -m venv` and `rvenv create` side by side must make the
+//! `scripts/sid-root.sh`, which `.ci/run` calls) entered with `chroot`. There, as tests/it/differential.rs
+//! and tests/it/seed.rs do on the host, `python -m venv` and `rvenv create` side by side must make the
 //! same environment, with every link mode and with pip, and the environment must activate in bash.
 //! Outside CI a missing root skips these tests; under `CI=true` it fails them.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

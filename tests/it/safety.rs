@@ -2,12 +2,8 @@
 //! swap, SIGTERM and SIGINT mid-way, a full filesystem and a read-only one. Each time the target
 //! must be absent, the old environment, or a whole new one — never half-made — and no staging
 //! directory may outlive the next run.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,7 @@
 //! `rvenv info`, `rvenv check`, `create --json`, `create --dry-run` and `completions`, on real
 //! environments made by rvenv, `python -m venv`, virtualenv and uv, broken for real.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

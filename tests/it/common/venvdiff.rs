@@ -1,7 +1,7 @@
 //! `python -m venv` and `rvenv create` side by side, on this machine or inside a chroot: the same
 //! tree (names, kinds, modes, link targets, copied bytes), the same `pyvenv.cfg` (plus our `command`
 //! and `rvenv` keys), an interpreter that sees the same prefixes and paths, and — with pip — pip's
-//! files file for file. Shared by tests/differential.rs, tests/seed.rs and tests/sid.rs.
+//! files file for file. Shared by tests/it/differential.rs, tests/it/seed.rs and tests/it/sid.rs.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -45,8 +45,8 @@ impl Place {
     }
 
     /// `rvenv` in this place: on the host, [`super::rvenv`] with this test process's cache; in a
-    /// chroot, the copy tests/sid.rs put in its `/usr/local/bin`, whose default cache is under the
-    /// root's own `/tmp` (its `HOME`), never the developer's (tests/sid.rs passes a cache of its own).
+    /// chroot, the copy tests/it/sid.rs put in its `/usr/local/bin`, whose default cache is under the
+    /// root's own `/tmp` (its `HOME`), never the developer's (tests/it/sid.rs passes a cache of its own).
     pub(crate) fn rvenv(&self) -> Command {
         match self {
             Place::Host => super::rvenv(),

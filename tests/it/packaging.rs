@@ -2,10 +2,6 @@
 //! activation templates and the probe script they embed, the manifest, lock file, README and
 //! licence) and nothing else, not even scratch files left in the tree; the manifest carries the
 //! metadata crates.io shows; pyproject.toml takes its version from Cargo.toml.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};

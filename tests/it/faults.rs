@@ -2,12 +2,8 @@
 //! `cache clean` raced against a cold create, a run in another PID namespace (a container sharing
 //! the directory), a cache on a full tmpfs, kills while an image is filled, a 255-byte name,
 //! `--clear` of a mount point, and `check` at every kill point of a re-run.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};

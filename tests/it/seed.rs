@@ -1,11 +1,7 @@
 //! pip seeding: what rvenv links in from its cached image must be what `python -m venv` (which runs
 //! ensurepip) installs, for every interpreter on the machine, and it must work as pip.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

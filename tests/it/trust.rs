@@ -2,12 +2,8 @@
 //! damaged cache image never reaches another environment, the cache, or a file outside. Each
 //! test runs the real binary as a new user would — as root (CI is root), and as an unprivileged
 //! user made with `useradd` — and then looks at owners, contents, and what `check` says.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

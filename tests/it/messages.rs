@@ -1,11 +1,7 @@
 //! Messages stay short whatever the files they quote hold: every problem and error line is a few
 //! hundred characters at most.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 

@@ -1,11 +1,7 @@
 //! Finding interpreters: pyenv shims resolved by pyenv's rules without running them (checked
 //! against `pyenv which`), and the probe cache, which must notice when an interpreter changes.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,12 +2,8 @@
 //! `rvenv create` side by side must make the same tree (names, kinds, modes, link targets, copied
 //! bytes), the same `pyvenv.cfg` (plus our `command` and `rvenv` keys), and an interpreter that
 //! sees the same prefixes, site paths and sysconfig scheme.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use common::interpreters;
 use common::venvdiff::{Place, compare};
@@ -17,7 +13,7 @@ fn run_variant(variant: &str, flags: &[&str]) {
     let mut compared = 0;
     for interp in interpreters() {
         // venv itself fails with --copies under Debian's PyPy (it copies files that do not
-        // exist); there is no reference to compare with. tests/cli.rs checks our copy works.
+        // exist); there is no reference to compare with. tests/it/cli.rs checks our copy works.
         if interp.pypy && flags.contains(&"--copies") {
             continue;
         }

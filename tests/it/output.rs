@@ -1,12 +1,8 @@
 //! What rvenv prints is inert on a terminal, whatever a path holds (an escape sequence that would
 //! retitle the window, a bell), and a stream that cannot be written ends the run with exit 1 —
 //! the work done stays done — never with a panic.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,12 +1,8 @@
 //! rvenv's cache is rvenv's alone: it marks the root it makes with a `CACHEDIR.TAG`, writes only
 //! into a root it may call its own, and `cache clean` removes only its own entries — never a
 //! project's files, or pip's cache beside it in `~/.cache`.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,11 +1,7 @@
 //! The command line, run for real: each flag, existing targets, and every bad input answered with
 //! one clear line, the right exit code, and nothing written.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -19,12 +19,8 @@
 //! `ACT_DIR2`) wherever the shell can take a path that way; nushell needs a literal path at
 //! parse time, so its script carries the path quoted by `rvenv::quote::nu` (whose round trip
 //! through nu is tested in `src/quote.rs`).
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -1,12 +1,8 @@
 //! Run it again and lose nothing: `rvenv create` over the environment an earlier run left — with
 //! any mix of flags, any number of times, after the user upgraded or downgraded pip, after a run
 //! that was killed — leaves exactly what one fresh run leaves, plus what the user put there.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;

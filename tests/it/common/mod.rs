@@ -1,7 +1,6 @@
 //! Shared support for the integration tests: the one way to run rvenv ([`rvenv`], with a cache of
 //! the test process's own), finding the real interpreters and shells on this machine, and the rule
 //! that under `CI=true` a missing one fails the run instead of skipping.
-#![allow(dead_code)]
 
 pub(crate) mod venvdiff;
 

@@ -3,12 +3,8 @@
 //! chooses among the real interpreters installed (pyenv's 3.11.7, 3.12.1 and 3.13.0, Debian's
 //! python3); the line saying what was created names pip's version; `info`/`check` alone look at
 //! `$VIRTUAL_ENV`, else `.venv`. PATH is set by each test, so the developer's does not matter.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

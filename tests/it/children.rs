@@ -2,12 +2,8 @@
 //! `--upgrade-deps` — end with rvenv's run of them: what they start dies with them, a signal to
 //! rvenv ends them at once, and `--upgrade-deps` says when it did not upgrade. Indexes are local
 //! servers on 127.0.0.1, started by the tests.
-#![allow(
-    clippy::disallowed_methods,
-    reason = "a test's unwrap names its line; errors that name their path are for users"
-)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
