@@ -16,17 +16,7 @@ pub enum LinkMode {
     Copies,
 }
 
-/// How pip's files get from rvenv's cache into an environment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheLink {
-    /// Hard links: the file is shared with the cache and every environment linked from it (read
-    /// only, so a write through one of them fails instead of changing all).
-    Hardlink,
-    /// Files of the environment's own: a reflink clone where the filesystem clones, else a copy.
-    Copy,
-    /// Reflink clones only; refused where the filesystem cannot clone.
-    Clone,
-}
+pub use crate::fs::CacheLink;
 
 impl CacheLink {
     /// `--link-mode` as given, else the default: files of its own for root, whose environments
