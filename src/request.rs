@@ -101,7 +101,6 @@ pub struct CreateRequest {
     pub seed: Seed,
     pub upgrade_deps: bool,
     pub scm_ignore_files: bool,
-    pub quiet: bool,
     /// `--relocatable`.
     pub relocatable: bool,
     /// Plan and report, write nothing.
@@ -141,7 +140,6 @@ impl CreateRequest {
             seed: if args.without_pip { Seed::Nothing } else { Seed::Pip },
             upgrade_deps: args.upgrade_deps,
             scm_ignore_files: !args.without_scm_ignore_files,
-            quiet: args.quiet,
             dry_run: args.dry_run,
             relocatable: args.relocatable,
             cache: match Cache::new(cache_dir, ambient, args.no_cache) {
