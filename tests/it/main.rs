@@ -25,4 +25,5 @@ mod safety;
 mod seed;
 mod shells;
 mod sid;
+mod texts;
 mod trust;
