@@ -25,6 +25,7 @@ mod layout;
 mod materialize;
 mod output;
 mod plan;
+mod platform;
 mod process;
 mod quote;
 mod request;

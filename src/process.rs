@@ -164,8 +164,7 @@ pub(crate) fn run(
 /// An anonymous file holding `bytes`, read from its start: a child's stdin that needs no writer
 /// thread, and that a child exiting without reading cannot turn into a SIGPIPE for rvenv.
 fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
-    let fd = rustix::fs::memfd_create("rvenv-input", rustix::fs::MemfdFlags::CLOEXEC)?;
-    let mut file = std::fs::File::from(fd);
+    let mut file = crate::platform::anonymous_file()?;
     file.write_all(bytes)?;
     file.rewind()?;
     Ok(file)
@@ -225,14 +224,15 @@ enum Waited {
 }
 
 /// Wait for `child` to exit, without reaping it, until `deadline` or a signal. The wait is a
-/// poll(2) on a pidfd where the kernel has them (it wakes the moment the child exits) and on
-/// [`crate::interrupt::wake_fd`] (the moment a signal arrives), else a short sleep between checks.
+/// poll(2) on the platform's exit notifier where it has one (a pidfd, a kqueue: it wakes the
+/// moment the child exits) and on [`crate::interrupt::wake_fd`] (the moment a signal arrives),
+/// else a short sleep between checks.
 fn wait(child: &Child, deadline: Instant) -> std::io::Result<Waited> {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
-    use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, pidfd_open, waitid};
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
     let pid = Pid::from_child(child);
-    // Opened while the child is ours and not reaped, so the pidfd names it and no other.
-    let pidfd = pidfd_open(pid, PidfdFlags::empty()).ok();
+    // Made while the child is ours and not reaped, so it names the child and no other.
+    let pidfd = crate::platform::exit_notifier(child);
     let wake = crate::interrupt::wake_fd();
     let exited = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT | WaitIdOptions::NOHANG;
     loop {
