@@ -175,7 +175,8 @@ fn describe_search(spec: &Spec, pyenv_root: &Path) -> String {
 /// Pythons (macOS: Homebrew's, python.org's; see [`crate::platform::Facts`]); never one of the
 /// platform's stand-ins (Xcode's `/usr/bin/python3`), which runs only when named by path.
 fn on_path(pyenv: &Pyenv, name: &OsStr) -> Vec<PathBuf> {
-    let on_path = pyenv.path.as_deref().map(|path| crate::fs::on_path(path, name).collect()).unwrap_or_else(Vec::new);
+    let on_path: Vec<PathBuf> =
+        pyenv.path.as_deref().map(|path| crate::fs::on_path(path, name).collect()).unwrap_or_default();
     let elsewhere = crate::platform::python_dirs().into_iter().map(|dir| dir.join(name));
     let mut found: Vec<PathBuf> = Vec::new();
     for path in on_path.into_iter().chain(elsewhere.filter(|p| crate::fs::is_executable(p))) {

@@ -6,7 +6,7 @@ use super::Facts;
 /// Hard links by default: the filesystems most Linux machines use (ext4) cannot clone, so files
 /// of their own would cost a copy of pip in every environment. Pythons are where PATH and pyenv
 /// say; no stand-ins.
-pub(super) const FACTS: Facts = Facts { hard_links_by_default: true, python_dirs: &[], stubs: &[] };
+pub(super) static FACTS: Facts = Facts { hard_links_by_default: true, python_dirs: &[], stubs: &[] };
 
 #[cfg(target_os = "linux")]
 pub(super) mod sys {
@@ -86,7 +86,9 @@ mod tests {
 
     #[test]
     fn links_by_default_and_searches_only_path_and_pyenv() {
-        assert!(FACTS.hard_links_by_default);
+        use crate::request::CacheLink;
+        let default = |euid| CacheLink::from_arg(None, euid, FACTS.hard_links_by_default);
+        assert_eq!((default(1000), default(0)), (CacheLink::Hardlink, CacheLink::Copy));
         assert!(FACTS.python_dirs.is_empty() && FACTS.stubs.is_empty());
     }
 }

@@ -11,7 +11,7 @@ use super::Facts;
 /// versions, so only the numbered ones; `PythonT` is the free-threaded build, with `python3.Xt`).
 /// `/usr/bin/python3` is Xcode's stand-in: without the command line tools it opens a dialog
 /// offering to install them, so it is never run unless named by path.
-pub(super) const FACTS: Facts = Facts {
+pub(super) static FACTS: Facts = Facts {
     hard_links_by_default: false,
     python_dirs: &[
         "/opt/homebrew/bin",
@@ -136,7 +136,9 @@ mod tests {
 
     #[test]
     fn own_files_by_default() {
-        assert!(!FACTS.hard_links_by_default);
+        use crate::request::CacheLink;
+        let default = |euid| CacheLink::from_arg(None, euid, FACTS.hard_links_by_default);
+        assert_eq!((default(1000), default(0)), (CacheLink::Copy, CacheLink::Copy));
     }
 
     #[test]
