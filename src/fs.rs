@@ -341,15 +341,14 @@ pub(crate) fn place(from: &Path, dest: &Path, how: CacheLink) -> Result<()> {
         CacheLink::Copy | CacheLink::Clone => clone(src.file(), dest, wanted, how == CacheLink::Clone)
             .map_err(|e| Error::io(format!("cannot clone `{}` into `{}`", from.display(), dest.display()), e))?,
     };
-    let file = match cloned {
-        Some(file) => file,
-        None => {
-            // open(2) takes the umask off the mode.
-            let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(wanted).open(dest)?;
-            // copy_file_range(2) underneath, where the kernel has it.
-            std::io::copy(&mut src, &mut file)?;
-            file.into_file()
-        }
+    let file = if let Some(file) = cloned {
+        file
+    } else {
+        // open(2) takes the umask off the mode.
+        let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(wanted).open(dest)?;
+        // copy_file_range(2) underneath, where the kernel has it.
+        std::io::copy(&mut src, &mut file)?;
+        file.into_file()
     };
     file.set_modified(meta.modified()?)
         .map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
@@ -460,7 +459,7 @@ fn rename(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Whether an error means the filesystem or kernel has no flags for a rename (renameat2 on
-/// Linux; renameatx_np on macOS, whose ENOTSUP and EOPNOTSUPP are two numbers).
+/// Linux; `renameatx_np` on macOS, whose `ENOTSUP` and `EOPNOTSUPP` are two numbers).
 fn unsupported(e: Errno) -> bool {
     [Errno::INVAL, Errno::NOSYS, Errno::NOTSUP, Errno::OPNOTSUPP].contains(&e)
 }

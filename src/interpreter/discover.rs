@@ -196,10 +196,11 @@ fn stubs_passed_over(pyenv: &Pyenv, spec: &Spec) -> String {
         Spec::Version(parts) => version_command(parts).into(),
     };
     let Some(path) = &pyenv.path else { return String::new() };
-    crate::fs::on_path(path, &name)
+    let stubs: Vec<String> = crate::fs::on_path(path, &name)
         .filter(|p| crate::platform::is_stub(p))
         .map(|p| format!("; {} is a stand-in that may offer to install Python, run only as --python {0}", p.display()))
-        .collect()
+        .collect();
+    stubs.concat()
 }
 
 #[cfg(test)]

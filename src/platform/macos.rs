@@ -120,6 +120,7 @@ pub(super) mod sys {
 
     /// The process's umask: macOS has no call that only reads it, so it is set and set back.
     /// [`crate::fs::umask`] reads it once, before any thread writes files.
+    #[allow(clippy::unnecessary_wraps, reason = "one signature with Linux's, which may find none")]
     pub(crate) fn read_umask() -> Option<u32> {
         use rustix::fs::Mode;
         let mask = rustix::process::umask(Mode::from_raw_mode(0o022));

@@ -8,7 +8,7 @@
 //!   with a descriptor, an anonymous file, the umask), compiled only on its own system.
 //!
 //! What the crates already do portably stays with them: renames that refuse to replace or that
-//! swap are rustix's `renameat_with` (renameat2 on Linux, renameatx_np with `RENAME_EXCL` /
+//! swap are rustix's `renameat_with` (`renameat2` on Linux, `renameatx_np` with `RENAME_EXCL` /
 //! `RENAME_SWAP` on macOS), locks are flock(2) on both.
 
 use std::path::{Path, PathBuf};
@@ -63,7 +63,9 @@ pub(crate) fn expand(pattern: &str, read_dir: &dyn Fn(&Path) -> Vec<String>) -> 
     let mut found = vec![PathBuf::from("/")];
     for part in pattern.split('/').filter(|p| !p.is_empty()) {
         let Some((before, after)) = part.split_once('*') else {
-            found.iter_mut().for_each(|dir| dir.push(part));
+            for dir in &mut found {
+                dir.push(part);
+            }
             continue;
         };
         found = found
@@ -150,7 +152,8 @@ mod tests {
     #[test]
     fn this_system_is_one_of_the_two() {
         let facts = facts();
-        assert!(std::ptr::eq(facts, &linux::FACTS) || std::ptr::eq(facts, &macos::FACTS), "{facts:?}");
+        let is = |other: &'static Facts| std::ptr::eq(facts, other);
+        assert!(is(&linux::FACTS) || is(&macos::FACTS), "{facts:?}");
         assert!(!is_stub(Path::new("/usr/bin/python3.12")));
     }
 }
