@@ -60,7 +60,7 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 /// kernel drops when the process ends however it ends, and which follows the file across renames.
 #[derive(Debug)]
 pub(crate) struct Locked {
-    fd: rustix::fd::OwnedFd,
+    file: std::fs::File,
 }
 
 impl Locked {
@@ -87,7 +87,7 @@ impl Locked {
             (false, false) => Op::NonBlockingLockShared,
         };
         match rustix::fs::flock(&fd, op) {
-            Ok(()) => Ok(Some(Locked { fd })),
+            Ok(()) => Ok(Some(Locked { file: fd.into() })),
             Err(Errno::WOULDBLOCK) if !wait => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -95,13 +95,13 @@ impl Locked {
 
     /// The (device, inode) of the locked file.
     pub(crate) fn identity(&self) -> std::io::Result<(u64, u64)> {
-        let st = rustix::fs::fstat(&self.fd)?;
-        Ok((st.st_dev, st.st_ino))
+        let meta = self.file.metadata()?;
+        Ok((meta.dev(), meta.ino()))
     }
 
     /// The same lock, shared now (others may take it shared too).
     pub(crate) fn share(self) -> std::io::Result<Locked> {
-        rustix::fs::flock(&self.fd, rustix::fs::FlockOperation::LockShared)?;
+        rustix::fs::flock(&self.file, rustix::fs::FlockOperation::LockShared)?;
         Ok(self)
     }
 }
@@ -348,47 +348,46 @@ pub(crate) fn place(from: &Path, dest: &Path, how: CacheLink) -> Result<()> {
     let mut src = fs::File::open(from)?;
     let meta = src.metadata()?;
     let wanted = if meta.permissions().mode() & 0o111 != 0 { 0o777 } else { 0o666 };
-    // open(2) takes the umask off the mode.
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(wanted).open(dest)?;
-    let cloned = how != CacheLink::Hardlink
-        && clone(src.file(), file.file(), how == CacheLink::Clone)
-            .map_err(|e| Error::io(format!("cannot clone `{}` into `{}`", from.display(), dest.display()), e))?;
-    if !cloned {
+    let cloned = match how {
+        CacheLink::Hardlink => None,
+        CacheLink::Copy | CacheLink::Clone => clone(src.file(), dest, wanted, how == CacheLink::Clone)
+            .map_err(|e| Error::io(format!("cannot clone `{}` into `{}`", from.display(), dest.display()), e))?,
+    };
+    let file = if let Some(file) = cloned {
+        file
+    } else {
+        // open(2) takes the umask off the mode.
+        let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(wanted).open(dest)?;
         // copy_file_range(2) underneath, where the kernel has it.
         std::io::copy(&mut src, &mut file)?;
-    }
-    file.file()
-        .set_modified(meta.modified()?)
+        file.into_file()
+    };
+    file.set_modified(meta.modified()?)
         .map_err(|e| Error::io(format!("cannot set the time of `{}`", dest.display()), e))?;
     Ok(())
 }
 
-/// Whether an error from the clone ioctl means this filesystem (or this pair of files) cannot
-/// share extents, as opposed to a failure of the file itself.
-fn cannot_clone(e: Errno) -> bool {
-    matches!(e, Errno::OPNOTSUPP | Errno::XDEV | Errno::INVAL | Errno::NOTTY | Errno::NOSYS | Errno::PERM)
-}
-
-/// Make `dest` a reflink clone of `src` (FICLONE): Ok(true) when it is. Where the filesystem
-/// cannot clone, Ok(false) (remembered, so later files do not ask again), or, when `must`, the
-/// error that says so.
-fn clone(src: &std::fs::File, dest: &std::fs::File, must: bool) -> std::io::Result<bool> {
+/// Make `dest` a copy-on-write clone of `src` (the platform's way: FICLONE, clonefile) with the
+/// mode `wanted` less the umask: the file when it is. Where the filesystem cannot clone, None
+/// (remembered, so later files do not ask again), or, when `must`, the error that says so.
+fn clone(src: &std::fs::File, dest: &Path, wanted: u32, must: bool) -> std::io::Result<Option<std::fs::File>> {
+    use crate::platform::CloneError;
     use std::sync::atomic::{AtomicBool, Ordering};
     static CANNOT: AtomicBool = AtomicBool::new(false);
     if CANNOT.load(Ordering::Relaxed) && !must {
-        return Ok(false);
+        return Ok(None);
     }
-    match rustix::fs::ioctl_ficlone(dest, src) {
-        Ok(()) => Ok(true),
-        Err(e) if cannot_clone(e) && !must => {
+    match crate::platform::clone_new(src, dest, wanted) {
+        Ok(file) => Ok(Some(file)),
+        Err(CloneError::Unsupported(_)) if !must => {
             CANNOT.store(true, Ordering::Relaxed);
-            Ok(false)
+            Ok(None)
         }
-        Err(e) if cannot_clone(e) => Err(std::io::Error::new(
+        Err(CloneError::Unsupported(e)) => Err(std::io::Error::new(
             std::io::ErrorKind::Unsupported,
             format!("the filesystem cannot clone files ({e}); pass --link-mode copy"),
         )),
-        Err(e) => Err(e.into()),
+        Err(CloneError::Failed(e)) => Err(e),
     }
 }
 
@@ -450,21 +449,10 @@ pub(crate) fn workers() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8)
 }
 
-/// The process's umask, read once from `/proc/self/status` (setting it to read it back would
-/// race with the threads that write files); 022 where that cannot be read.
+/// The process's umask, read once ([`crate::platform::read_umask`]); 022 where it cannot be read.
 pub(crate) fn umask() -> u32 {
     static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *UMASK.get_or_init(|| {
-        #[expect(clippy::disallowed_methods, reason = "where /proc cannot be read, 022 is assumed")]
-        let status = std::fs::read_to_string("/proc/self/status");
-        status
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
-                u32::from_str_radix(line.trim(), 8).ok()
-            })
-            .unwrap_or(0o022)
-    })
+    *UMASK.get_or_init(|| crate::platform::read_umask().unwrap_or(0o022))
 }
 
 /// Whether `a` and `b` are one file (hard links to the same inode); false when either is missing.
@@ -482,9 +470,10 @@ fn rename(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::rename(from, to)
 }
 
-/// Whether an error means the filesystem or kernel has no renameat2 flags.
+/// Whether an error means the filesystem or kernel has no flags for a rename (renameat2 on
+/// Linux; `renameatx_np` on macOS, whose `ENOTSUP` and `EOPNOTSUPP` are two numbers).
 fn unsupported(e: Errno) -> bool {
-    matches!(e, Errno::INVAL | Errno::NOSYS | Errno::NOTSUP)
+    [Errno::INVAL, Errno::NOSYS, Errno::NOTSUP, Errno::OPNOTSUPP].contains(&e)
 }
 
 /// Whether `e` says the target of a rename was there already (a file, or a directory not empty).

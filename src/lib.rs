@@ -24,6 +24,7 @@ mod interrupt;
 mod materialize;
 mod output;
 mod plan;
+mod platform;
 mod process;
 mod quote;
 mod request;

@@ -183,8 +183,7 @@ pub(crate) fn run(
 /// An anonymous file holding `bytes`, read from its start: a child's stdin that needs no writer
 /// thread, and that a child exiting without reading cannot turn into a SIGPIPE for rvenv.
 fn input_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
-    let fd = rustix::fs::memfd_create("rvenv-input", rustix::fs::MemfdFlags::CLOEXEC)?;
-    let mut file = std::fs::File::from(fd);
+    let mut file = crate::platform::anonymous_file()?;
     file.write_all(bytes)?;
     file.rewind()?;
     Ok(file)
@@ -244,14 +243,15 @@ enum Waited {
 }
 
 /// Wait for `child` to exit, without reaping it, until `deadline` or a signal. The wait is a
-/// poll(2) on a pidfd where the kernel has them (it wakes the moment the child exits) and on
-/// [`crate::interrupt::wake_fd`] (the moment a signal arrives), else a short sleep between checks.
+/// poll(2) on the platform's exit notifier where it has one (a pidfd, a kqueue: it wakes the
+/// moment the child exits) and on [`crate::interrupt::wake_fd`] (the moment a signal arrives),
+/// else a short sleep between checks.
 fn wait(child: &Child, deadline: Instant) -> std::io::Result<Waited> {
     use rustix::event::{PollFd, PollFlags, Timespec, poll};
-    use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, pidfd_open, waitid};
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
     let pid = Pid::from_child(child);
-    // Opened while the child is ours and not reaped, so the pidfd names it and no other.
-    let pidfd = pidfd_open(pid, PidfdFlags::empty()).ok();
+    // Made while the child is ours and not reaped, so it names the child and no other.
+    let pidfd = crate::platform::exit_notifier(child);
     let wake = crate::interrupt::wake_fd();
     let exited = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT | WaitIdOptions::NOHANG;
     loop {
@@ -298,21 +298,20 @@ mod tests {
     }
 
     /// Whether process `pid` is gone (or a zombie, dead but not yet reaped by its new parent),
-    /// waiting up to a second for a SIGKILL to land.
+    /// waiting up to a second for a SIGKILL to land. Asked of ps(1), which Linux and macOS both
+    /// have: its state is empty for a process that is gone, `Z` for a zombie.
     fn gone(pid: &str) -> bool {
-        let stat = Path::new("/proc").join(pid.trim()).join("stat");
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(1) {
-            match std::fs::read_to_string(&stat) {
-                Err(_) => return true,
-                Ok(text) if text.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')) => return true,
-                Ok(_) => std::thread::sleep(Duration::from_millis(10)),
+            let out = Command::new("ps").args(["-o", "stat=", "-p", pid.trim()]).output().unwrap();
+            let state = String::from_utf8_lossy(&out.stdout);
+            if state.trim().is_empty() || state.trim_start().starts_with('Z') {
+                return true;
             }
+            std::thread::sleep(Duration::from_millis(10));
         }
         false
     }
-
-    use std::path::Path;
 
     #[test]
     fn captures_both_streams_and_words_a_failure_once() {

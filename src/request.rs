@@ -21,13 +21,14 @@ pub use crate::fs::CacheLink;
 impl CacheLink {
     /// `--link-mode` as given, else the default: files of its own for root, whose environments
     /// are often handed to other users (`chown -R`, which would re-own every environment's and
-    /// the cache's shared files), and hard links for everyone else.
-    pub fn from_arg(arg: Option<LinkModeArg>, euid: u32) -> CacheLink {
+    /// the cache's shared files), and hard links for everyone else where the platform links by
+    /// default (Linux); files of their own for everyone where it clones (macOS).
+    pub fn from_arg(arg: Option<LinkModeArg>, euid: u32, hard_links_by_default: bool) -> CacheLink {
         match arg {
             Some(LinkModeArg::Hardlink) => CacheLink::Hardlink,
             Some(LinkModeArg::Copy) => CacheLink::Copy,
             Some(LinkModeArg::Clone) => CacheLink::Clone,
-            None if euid == 0 => CacheLink::Copy,
+            None if euid == 0 || !hard_links_by_default => CacheLink::Copy,
             None => CacheLink::Hardlink,
         }
     }
@@ -146,7 +147,11 @@ impl CreateRequest {
                 cache if args.dry_run => cache.read_only(),
                 cache => cache,
             },
-            cache_link: CacheLink::from_arg(args.link_mode, rustix::process::geteuid().as_raw()),
+            cache_link: CacheLink::from_arg(
+                args.link_mode,
+                rustix::process::geteuid().as_raw(),
+                crate::platform::facts().hard_links_by_default,
+            ),
             umask: crate::fs::umask(),
             ambient: ambient.clone(),
         })
@@ -238,11 +243,20 @@ mod tests {
 
     #[test]
     fn root_gets_files_of_its_own_unless_it_asks() {
-        assert_eq!(CacheLink::from_arg(None, 0), CacheLink::Copy);
-        assert_eq!(CacheLink::from_arg(None, 1000), CacheLink::Hardlink);
-        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Hardlink), 0), CacheLink::Hardlink);
-        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Copy), 1000), CacheLink::Copy);
-        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Clone), 1000), CacheLink::Clone);
+        // Linux, which links by default.
+        assert_eq!(CacheLink::from_arg(None, 0, true), CacheLink::Copy);
+        assert_eq!(CacheLink::from_arg(None, 1000, true), CacheLink::Hardlink);
+        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Hardlink), 0, true), CacheLink::Hardlink);
+        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Copy), 1000, true), CacheLink::Copy);
+        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Clone), 1000, true), CacheLink::Clone);
+    }
+
+    #[test]
+    fn where_files_clone_everyone_gets_files_of_their_own() {
+        // macOS: never hard links unless asked for.
+        assert_eq!(CacheLink::from_arg(None, 1000, false), CacheLink::Copy);
+        assert_eq!(CacheLink::from_arg(None, 0, false), CacheLink::Copy);
+        assert_eq!(CacheLink::from_arg(Some(LinkModeArg::Hardlink), 1000, false), CacheLink::Hardlink);
     }
 
     #[test]

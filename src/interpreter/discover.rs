@@ -107,7 +107,11 @@ pub(crate) fn find(spec: Option<&OsStr>, cwd: &Path, pyenv: &Pyenv, cache: &Cach
     if let (1, Some(e)) = (candidates.len(), last_error) {
         return Err(e);
     }
-    let tried = if candidates.is_empty() { describe_search(&spec, &pyenv.root) } else { skipped.join("; ") };
+    let tried = if candidates.is_empty() {
+        describe_search(&spec, &pyenv.root) + &stubs_passed_over(pyenv, &spec)
+    } else {
+        skipped.join("; ")
+    };
     Err(Error::InterpreterNotFound { spec: spec_text, tried })
 }
 
@@ -167,10 +171,36 @@ fn describe_search(spec: &Spec, pyenv_root: &Path) -> String {
     }
 }
 
-/// Every executable called `name` on PATH, in PATH order.
+/// Every executable called `name` on PATH, in PATH order, then in the platform's own places for
+/// Pythons (macOS: Homebrew's, python.org's; see [`crate::platform::Facts`]); never one of the
+/// platform's stand-ins (Xcode's `/usr/bin/python3`), which runs only when named by path.
 fn on_path(pyenv: &Pyenv, name: &OsStr) -> Vec<PathBuf> {
-    let Some(path) = &pyenv.path else { return vec![] };
-    crate::fs::on_path(path, name).collect()
+    let on_path: Vec<PathBuf> =
+        pyenv.path.as_deref().map(|path| crate::fs::on_path(path, name).collect()).unwrap_or_default();
+    let elsewhere = crate::platform::python_dirs().into_iter().map(|dir| dir.join(name));
+    let mut found: Vec<PathBuf> = Vec::new();
+    for path in on_path.into_iter().chain(elsewhere.filter(|p| crate::fs::is_executable(p))) {
+        if !crate::platform::is_stub(&path) && !found.contains(&path) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// What the search passed over on PATH as a stand-in (see [`on_path`]), said after
+/// [`describe_search`]: empty where nothing was.
+fn stubs_passed_over(pyenv: &Pyenv, spec: &Spec) -> String {
+    let name = match spec {
+        Spec::Path(_) => return String::new(),
+        Spec::Name(name) => name.clone(),
+        Spec::Version(parts) => version_command(parts).into(),
+    };
+    let Some(path) = &pyenv.path else { return String::new() };
+    let stubs: Vec<String> = crate::fs::on_path(path, &name)
+        .filter(|p| crate::platform::is_stub(p))
+        .map(|p| format!("; {} is a stand-in that may offer to install Python, run only as --python {0}", p.display()))
+        .collect();
+    stubs.concat()
 }
 
 #[cfg(test)]

@@ -328,7 +328,7 @@ fn verify(dir: &Path, dir_owner: u32, manifest: &Manifest) -> std::result::Resul
         use rustix::fs::{AtFlags, FileType, Mode, OFlags};
         let fd = rustix::fs::open(
             root,
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            crate::platform::DIR_HANDLE | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::empty(),
         )
         .map_err(|e| format!("`{}`: {e}", shown(root)))?;
@@ -352,7 +352,7 @@ fn verify(dir: &Path, dir_owner: u32, manifest: &Manifest) -> std::result::Resul
                     rustix::fs::openat(
                         &fd,
                         dir,
-                        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                        crate::platform::DIR_HANDLE | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                         Mode::empty(),
                     )
                 };
@@ -368,7 +368,7 @@ fn verify(dir: &Path, dir_owner: u32, manifest: &Manifest) -> std::result::Resul
                 "owner"
             } else if st.st_size as u64 != file.size {
                 "size"
-            } else if st.st_mode & 0o7777 != file.mode {
+            } else if crate::platform::mode_bits(&st) & 0o7777 != file.mode {
                 "mode"
             } else if mtime_ns != file.mtime_ns {
                 "modification time"

@@ -13,15 +13,20 @@ use std::time::{Duration, Instant};
 
 use common::{ok, rvenv, text};
 
-/// The command lines of the live processes (zombies have none) that contain `marker`, with their pids.
+/// The command lines of the live processes (not zombies) that contain `marker`, with their pids:
+/// asked of ps(1), whose options here Linux's and macOS's both take (`ww`: lines uncut).
 fn running(marker: &str) -> Vec<(u32, String)> {
+    let out = Command::new("ps").args(["-A", "-ww", "-o", "pid=,stat=,args="]).output().unwrap();
+    assert!(out.status.success(), "ps: {}", text(&out));
     let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let Ok(bytes) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let line = String::from_utf8_lossy(&bytes).replace('\0', " ");
-        if line.contains(marker) && pid != std::process::id() {
-            found.push((pid, line));
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(pid), Some(state)) = (fields.next().and_then(|p| p.parse::<u32>().ok()), fields.next()) else {
+            continue;
+        };
+        let args = fields.collect::<Vec<_>>().join(" ");
+        if !state.starts_with('Z') && args.contains(marker) && pid != std::process::id() {
+            found.push((pid, args));
         }
     }
     found

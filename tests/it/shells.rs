@@ -172,10 +172,10 @@ impl Run {
     }
 
     fn expect_text(&mut self, name: &str, want: &str) {
-        if let Some(got) = self.text(name) {
-            if got != want {
-                self.errors.push(format!("`{name}` is {got:?}, expected {want:?}"));
-            }
+        if let Some(got) = self.text(name)
+            && got != want
+        {
+            self.errors.push(format!("`{name}` is {got:?}, expected {want:?}"));
         }
     }
 
@@ -372,11 +372,10 @@ fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
     }
     run.expect_text("which", &format!("{}\n", bin.join("python").to_str().unwrap()));
     run.expect_text("prefix", &format!("{}\n", env.dir_str()));
-    if let Some(left) = run.dumps.get("deactivate_after") {
-        if !left.is_empty() {
-            run.errors
-                .push(format!("deactivate is still defined after deactivate: {:?}", String::from_utf8_lossy(left)));
-        }
+    if let Some(left) = run.dumps.get("deactivate_after")
+        && !left.is_empty()
+    {
+        run.errors.push(format!("deactivate is still defined after deactivate: {:?}", String::from_utf8_lossy(left)));
     }
 }
 

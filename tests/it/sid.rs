@@ -18,6 +18,9 @@ use common::{Interp, missing, ok};
 fn sid() -> Option<Place> {
     static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
     ROOT.get_or_init(|| {
+        if common::linux_only("a Debian sid root entered with chroot") {
+            return None;
+        }
         let root = std::env::var_os("RVENV_SID_ROOT")
             .map(PathBuf::from)
             .unwrap_or_else(|| common::home().join(".cache/rvenv-sid"));

@@ -23,6 +23,19 @@ pub(crate) fn missing(what: &str) {
     eprintln!("SKIP: {what} not found on this machine");
 }
 
+/// Whether a test needs what only a Linux (Debian) machine has — `what`: the sid root, chroot,
+/// unshare, mount, useradd, /proc, Debian's own Pythons — and this machine is another system
+/// (macOS): then it says so and the test is skipped, under CI too, for no Mac can have it. On
+/// Linux, false: there a missing one is [`missing`]'s to judge.
+#[allow(clippy::disallowed_macros, reason = "a skipped test says so on the test's own stderr")]
+pub(crate) fn linux_only(what: &str) -> bool {
+    if cfg!(target_os = "linux") {
+        return false;
+    }
+    eprintln!("SKIP: {what}: Linux only, and this is {}", std::env::consts::OS);
+    true
+}
+
 /// The built `rvenv` binary, with an environment that does not depend on the caller's, and
 /// [`cache_dir`] as its cache, so no test reads or writes the developer's own `~/.cache/rvenv`.
 /// A test that needs a cache of its own (a cold one, or one to look into) sets
@@ -46,7 +59,11 @@ pub(crate) fn cache_dir() -> &'static Path {
         for entry in std::fs::read_dir(&parent).unwrap().flatten() {
             let name = entry.file_name();
             let pid = name.to_str().and_then(|n| n.strip_prefix("pid-")).and_then(|p| p.parse::<u32>().ok());
-            if pid.is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists()) {
+            let gone = |pid: u32| {
+                let pid = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw);
+                pid.is_some_and(|pid| rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH))
+            };
+            if pid.is_some_and(gone) {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
@@ -132,7 +149,7 @@ fn find_interpreters() -> Vec<Interp> {
     let debian = PathBuf::from("/usr/bin/python3.11");
     if debian.exists() {
         out.push(Interp { label: "debian-3.11".into(), path: debian, minor: 11, pypy: false });
-    } else {
+    } else if !linux_only("Debian's /usr/bin/python3.11") {
         missing("Debian's /usr/bin/python3.11");
     }
     match which("pypy3") {
