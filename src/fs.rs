@@ -449,11 +449,7 @@ pub(crate) fn workers() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8)
 }
 
-/// The process's umask, read once ([`crate::platform::read_umask`]); 022 where it cannot be read.
-pub(crate) fn umask() -> u32 {
-    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *UMASK.get_or_init(|| crate::platform::read_umask().unwrap_or(0o022))
-}
+pub(crate) use crate::platform::umask;
 
 /// Whether `a` and `b` are one file (hard links to the same inode); false when either is missing.
 #[expect(clippy::disallowed_methods, reason = "a file that cannot be read is not the same file")]

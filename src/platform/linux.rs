@@ -50,7 +50,8 @@ pub(super) mod sys {
             Ok(()) => Ok(file),
             Err(e) => {
                 drop(file);
-                crate::fs::remove_file_quietly(dest);
+                // Best effort: a file that cannot be removed stays (the run fails on it next).
+                let _ = rustix::fs::unlink(dest);
                 Err(if cannot_clone(e) { CloneError::Unsupported(e.into()) } else { CloneError::Failed(e.into()) })
             }
         }

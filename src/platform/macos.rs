@@ -72,11 +72,12 @@ pub(super) mod sys {
         // The clone has the cache file's mode (read-only): it gets the one a new file would have.
         let opened =
             std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW).open(dest).and_then(|file| {
-                file.set_permissions(std::fs::Permissions::from_mode(mode & !crate::fs::umask()))?;
+                file.set_permissions(std::fs::Permissions::from_mode(mode & !super::super::umask()))?;
                 Ok(file)
             });
         opened.map_err(|e| {
-            crate::fs::remove_file_quietly(dest);
+            // Best effort: a file that cannot be removed stays (the run fails on it next).
+            let _ = rustix::fs::unlink(dest);
             CloneError::Failed(e)
         })
     }
@@ -104,12 +105,15 @@ pub(super) mod sys {
     /// An anonymous file: made in the temporary directory under a name no other process picks,
     /// and unlinked at once, so no path names it and nothing is left when it is closed.
     pub(crate) fn anonymous_file() -> std::io::Result<std::fs::File> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNT: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir();
         loop {
-            let name = crate::fs::temp_sibling(&dir.join("rvenv-input"), "input");
+            let unique = COUNT.fetch_add(1, Ordering::Relaxed);
+            let name = dir.join(format!(".rvenv-input-{}-{unique}", std::process::id()));
             match std::fs::OpenOptions::new().read(true).write(true).create_new(true).mode(0o600).open(&name) {
                 Ok(file) => {
-                    crate::fs::remove_file_quietly(&name);
+                    let _ = rustix::fs::unlink(&name);
                     return Ok(file);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -119,7 +123,7 @@ pub(super) mod sys {
     }
 
     /// The process's umask: macOS has no call that only reads it, so it is set and set back.
-    /// [`crate::fs::umask`] reads it once, before any thread writes files.
+    /// [`super::super::umask`] reads it once, before any thread writes files.
     #[allow(clippy::unnecessary_wraps, reason = "one signature with Linux's, which may find none")]
     pub(crate) fn read_umask() -> Option<u32> {
         use rustix::fs::Mode;

@@ -23,7 +23,14 @@ use macos::sys;
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 compile_error!("rvenv runs on Linux and macOS: a port to another system is one more file in src/platform/");
 
-pub(crate) use sys::{DIR_HANDLE, anonymous_file, clone_new, exit_notifier, mode_bits, read_umask};
+pub(crate) use sys::{DIR_HANDLE, anonymous_file, clone_new, exit_notifier, mode_bits};
+
+/// The process's umask, read once (the system's own way: [`sys::read_umask`]); 022 where it
+/// cannot be read.
+pub(crate) fn umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| sys::read_umask().unwrap_or(0o022))
+}
 
 /// The decisions about one operating system that are data.
 #[derive(Debug)]
