@@ -279,37 +279,29 @@ impl<'a> Judge<'a> {
 
     /// `missing-files`: what a RECORD lists and is not there.
     fn missing_files(&self) -> Vec<Problem> {
-        let lacking = self.info.dists.iter().filter(|d| !d.files.missing.is_empty());
-        lacking
-            .map(|dist| {
-                let (count, first, path) = some_files(&dist.files.missing);
-                Problem {
-                    code: "missing-files",
-                    message: format!(
-                        "{} {} lacks {count} that {}/RECORD lists{first} {path}",
-                        dist.name,
-                        dist.version,
-                        dist.path.display(),
-                    ),
-                    fix: self.repair(dist),
-                }
-            })
-            .collect()
+        self.files("missing-files", |dist| &dist.files.missing, "lacks {count} that")
     }
 
     /// `modified-files`: what differs from the sha256 its RECORD lists.
     fn modified_files(&self) -> Vec<Problem> {
-        let changed = self.info.dists.iter().filter(|d| !d.files.modified.is_empty());
-        changed
+        self.files("modified-files", |dist| &dist.files.modified, "has {count} whose contents differ from the sha256")
+    }
+
+    /// One `code` problem for each distribution with files `of` it, told as `{name} {version}
+    /// {says} {dist}/RECORD lists…`, `{count}` in `says` standing for how many.
+    fn files(&self, code: &'static str, of: impl Fn(&Dist) -> &[PathBuf], says: &str) -> Vec<Problem> {
+        let with_some = self.info.dists.iter().filter(|d| !of(d).is_empty());
+        with_some
             .map(|dist| {
-                let (count, first, path) = some_files(&dist.files.modified);
+                let (count, first, path) = some_files(of(dist));
+                let says = says.replace("{count}", &count);
                 Problem {
-                    code: "modified-files",
+                    code,
                     message: format!(
-                        "{} {} has {count} whose contents differ from the sha256 {}/RECORD lists{first} {path}",
+                        "{} {} {says} {}/RECORD lists{first} {path}",
                         dist.name,
                         dist.version,
-                        dist.path.display(),
+                        dist.path.display()
                     ),
                     fix: self.repair(dist),
                 }
