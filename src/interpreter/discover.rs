@@ -147,7 +147,7 @@ impl Search<'_> {
             }
         }
         Err(Error::NoPythonMatches {
-            spec: query.command.clone().unwrap_or_else(|| query.to_string()),
+            spec: query.spelled.clone(),
             understood: query.to_string(),
             found: inventory(self.places),
             advice: advice(query),
@@ -293,16 +293,20 @@ fn same_dir(dir: &Path) -> bool {
 /// system 3.11, pypy3.9`.
 pub(super) fn inventory(places: &Places) -> String {
     let mut parts = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
     for place in Place::ALL {
         let mut shown: Vec<String> = Vec::new();
         for candidate in places.candidates(place) {
             if places.pyenv.resolve(&candidate.path) != Shim::Plain {
                 continue;
             }
+            // `python3` and `python3.11` in one directory are one interpreter: its most specific name.
+            let real = fs_err::canonicalize(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
             let text = hint_text(&candidate.hint);
-            if !shown.contains(&text) {
+            if !seen.contains(&real) && !shown.contains(&text) {
                 shown.push(text);
             }
+            seen.push(real);
         }
         if !shown.is_empty() {
             parts.push(format!("{} {}", place.name(), shown.join(", ")));
@@ -429,6 +433,10 @@ pub struct Choice {
     pub interpreter: Interpreter,
     /// The path that was run.
     pub path: PathBuf,
+    /// PEP 440: `3.14.0rc1`.
+    pub version: pep440_rs::Version,
+    /// Where it was found; None for a path given as such.
+    pub place: Option<Place>,
     /// The spec as understood (`CPython >=3.11, <3.13`), or what the path or name is.
     pub understood: String,
     /// Why this one: where it was found, and what was passed over.
@@ -440,7 +448,7 @@ pub(crate) fn choice(spec: Option<&OsStr>, places: &Places, cache: &Cache) -> Re
     let request = PythonRequest::parse(spec).map_err(Error::Usage)?;
     let found = find_request(&request, places, cache, Order::Places)?;
     let understood = match &request {
-        PythonRequest::Default => "python3 on PATH (no --python given)".into(),
+        PythonRequest::Default => "no spec: python3 on PATH".into(),
         PythonRequest::Path(path) => format!("the path {}", path.display()),
         PythonRequest::Command(name) => format!("the command `{}`", name.to_string_lossy()),
         PythonRequest::Query(query) => query.to_string(),
@@ -451,14 +459,18 @@ pub(crate) fn choice(spec: Option<&OsStr>, places: &Places, cache: &Cache) -> Re
         (PythonRequest::Query(query), Some(place)) => {
             format!("the first match for {query}, found in {}, looking in order: {order}", place.name())
         }
-        (_, Some(place)) => format!("the first `{}` found ({})", spec.unwrap_or(OsStr::new("python3")).to_string_lossy(), place.name()),
+        (PythonRequest::Command(name), Some(place)) => {
+            format!("the first `{}` found ({})", name.to_string_lossy(), place.name())
+        }
+        (_, Some(place)) => format!("the first `python3` found ({})", place.name()),
         (_, None) => String::new(),
     };
     for note in &found.skipped {
         why.push_str("; ");
         why.push_str(note);
     }
-    Ok(Choice { interpreter: found.interpreter, path: found.path, understood, why })
+    let version = version_of(&found.interpreter);
+    Ok(Choice { interpreter: found.interpreter, path: found.path, version, place: found.place, understood, why })
 }
 
 #[cfg(test)]

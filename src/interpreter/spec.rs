@@ -104,6 +104,8 @@ pub(crate) struct Query {
     /// `3.12-64-x86_64`, uv's `cpython-3.12.1-linux-x86_64-gnu`: the machine, OS and libc. rvenv runs
     /// interpreters of this machine, so these are compared with the machine rvenv was built for.
     pub platform: Platform,
+    /// As it was typed (for messages).
+    pub spelled: String,
     /// The spelling is also the name of a command (`python3.12`, `pypy3`, `python`), looked for by
     /// that name on PATH before anything else.
     pub command: Option<String>,
@@ -221,6 +223,7 @@ fn parse_query(text: &str) -> Result<Option<Query>, String> {
         variant: Variant::Default,
         bits: None,
         platform: Platform::default(),
+        spelled: text.to_owned(),
         command: None,
     };
     // `>=3.11`, `cpython>=3.12`, `pypy@>=3.9`: the rest is PEP 440.
@@ -408,6 +411,7 @@ impl Query {
     /// Any interpreter whose version PEP 440 `specifiers` allow (`requires-python`).
     pub(crate) fn specifiers(specifiers: VersionSpecifiers) -> Query {
         Query {
+            spelled: specifiers.to_string(),
             implementation: None,
             version: VersionRequest::Specifiers(specifiers),
             variant: Variant::Default,
