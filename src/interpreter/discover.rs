@@ -368,10 +368,17 @@ pub(crate) fn list(places: &Places, cache: &Cache) -> Vec<Listed> {
             }
             seen.push(real);
             let hint = places.hint_of_resolved(&path, &candidate.hint);
+            // An install directory's name says the whole version: nothing is run for it.
+            if hint.exact && hint.implementation.is_some() && hint.variant.is_some() {
+                let old = hint.version.as_ref().is_some_and(|v| v.release() < [3, 6].as_slice());
+                let error = old.then(|| "Python 2 or older than 3.6: rvenv creates Python 3.6+ environments".to_owned());
+                out.push(Listed::from_hint(&hint, path, place, error));
+                continue;
+            }
             let listed = match probe_cached(&path, cache) {
                 Ok(interp) => Listed::from_interpreter(&interp, path, place),
                 // Python 2, or something that does not answer: listed as its name says, with why.
-                Err(e) => Listed::from_hint(&hint, path, place, e.to_string()),
+                Err(e) => Listed::from_hint(&hint, path, place, Some(e.to_string())),
             };
             out.push(listed);
         }
@@ -407,14 +414,14 @@ impl Listed {
         }
     }
 
-    fn from_hint(hint: &Hint, path: PathBuf, place: Place, error: String) -> Listed {
+    fn from_hint(hint: &Hint, path: PathBuf, place: Place, error: Option<String>) -> Listed {
         Listed {
             implementation: hint.implementation.as_ref().map_or_else(|| "Python".into(), ToString::to_string),
             version: hint.version.clone().unwrap_or_else(|| pep440_rs::Version::new([0u64])),
             variant: variant_name(hint.variant.unwrap_or(Variant::Default)),
             path,
             place,
-            error: Some(error),
+            error,
         }
     }
 }
