@@ -131,9 +131,11 @@ impl Search<'_> {
         match order {
             Order::Places => {
                 for place in Place::ALL {
-                    for candidate in self.places.candidates(place) {
-                        if let Some(found) = self.attempt(&candidate, Some(query), false) {
-                            return Ok(found);
+                    for group in self.places.candidate_groups(place) {
+                        for candidate in group {
+                            if let Some(found) = self.attempt(&candidate, Some(query), false) {
+                                return Ok(found);
+                            }
                         }
                     }
                 }
@@ -247,7 +249,8 @@ fn newest_first(places: &Places, query: &Query) -> Vec<Candidate> {
         .filter(|c| query.could_be(&c.hint) && places.pyenv.resolve(&c.path) == Shim::Plain)
         .collect();
     all.sort_by(|a, b| {
-        let minor = |c: &Candidate| c.hint.version.as_ref().map(|v| v.release().iter().take(2).copied().collect::<Vec<_>>());
+        let minor =
+            |c: &Candidate| c.hint.version.as_ref().map(|v| v.release().iter().take(2).copied().collect::<Vec<_>>());
         minor(b).cmp(&minor(a)).then(b.hint.exact.cmp(&a.hint.exact)).then_with(|| b.hint.version.cmp(&a.hint.version))
     });
     all
@@ -371,7 +374,8 @@ pub(crate) fn list(places: &Places, cache: &Cache) -> Vec<Listed> {
             // An install directory's name says the whole version: nothing is run for it.
             if hint.exact && hint.implementation.is_some() && hint.variant.is_some() {
                 let old = hint.version.as_ref().is_some_and(|v| v.release() < [3, 6].as_slice());
-                let error = old.then(|| "Python 2 or older than 3.6: rvenv creates Python 3.6+ environments".to_owned());
+                let error =
+                    old.then(|| "Python 2 or older than 3.6: rvenv creates Python 3.6+ environments".to_owned());
                 out.push(Listed::from_hint(&hint, path, place, error));
                 continue;
             }

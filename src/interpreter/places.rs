@@ -110,7 +110,34 @@ impl Places {
     /// The PATH directories, in order.
     fn path_dirs(&self) -> Vec<PathBuf> {
         let Some(path) = &self.pyenv.path else { return vec![] };
-        std::env::split_paths(path).filter(|d| !d.as_os_str().is_empty()).map(|d| self.cwd.join(d)).collect()
+        let mut dirs: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        for dir in std::env::split_paths(path).filter(|d| !d.as_os_str().is_empty()).map(|d| self.cwd.join(d)) {
+            // `/bin` is `/usr/bin` on merged-/usr systems: one directory read once.
+            let real = fs_err::canonicalize(&dir).ok();
+            if !dirs.iter().any(|(other, other_real)| *other == dir || (real.is_some() && *other_real == real)) {
+                dirs.push((dir, real));
+            }
+        }
+        dirs.into_iter().map(|(dir, _)| dir).collect()
+    }
+
+    /// The candidates of one place, a directory at a time (PATH's, the system's), in the order they
+    /// are tried: a search that ends in the first directory reads no other.
+    pub(crate) fn candidate_groups(&self, place: Place) -> Box<dyn Iterator<Item = Vec<Candidate>> + '_> {
+        match place {
+            Place::Path => Box::new(self.path_dirs().into_iter().map(|dir| commands_in(&dir, Place::Path))),
+            Place::System => {
+                let on_path = self.path_dirs();
+                Box::new(
+                    SYSTEM
+                        .iter()
+                        .map(Path::new)
+                        .filter(move |dir| !on_path.iter().any(|p| p == dir))
+                        .map(|dir| commands_in(dir, Place::System)),
+                )
+            }
+            _ => Box::new(std::iter::once(self.candidates(place))),
+        }
     }
 
     /// The candidates of one place, in the order they are tried.
@@ -202,7 +229,10 @@ fn installs_in(root: &Path, place: Place) -> Vec<Candidate> {
         .collect();
     let special = |c: &Candidate| c.hint.variant.is_some_and(|v| v != Variant::Default);
     found.sort_by(|a, b| {
-        newness(&b.hint).cmp(&newness(&a.hint)).then_with(|| special(a).cmp(&special(b))).then_with(|| a.path.cmp(&b.path))
+        newness(&b.hint)
+            .cmp(&newness(&a.hint))
+            .then_with(|| special(a).cmp(&special(b)))
+            .then_with(|| a.path.cmp(&b.path))
     });
     found
 }

@@ -142,8 +142,20 @@ impl Platform {
 
 /// The machine names a request may end with (`3.12-64-x86_64`).
 const ARCHES: &[&str] = &[
-    "x86_64", "amd64", "x64", "aarch64", "arm64", "i686", "i386", "x86", "armv7", "armv7l", "ppc64le", "s390x",
-    "riscv64", "loongarch64",
+    "x86_64",
+    "amd64",
+    "x64",
+    "aarch64",
+    "arm64",
+    "i686",
+    "i386",
+    "x86",
+    "armv7",
+    "armv7l",
+    "ppc64le",
+    "s390x",
+    "riscv64",
+    "loongarch64",
 ];
 
 /// One spelling for one machine: `amd64` is `x86_64`, `arm64` is `aarch64`.
@@ -316,9 +328,10 @@ fn parse_version(text: &str, compact: bool) -> Option<(VersionRequest, Variant)>
     let pre = match pre {
         "" => None,
         pre => {
-            let (kind, number) = [("rc", PrereleaseKind::Rc), ("a", PrereleaseKind::Alpha), ("b", PrereleaseKind::Beta)]
-                .into_iter()
-                .find_map(|(prefix, kind)| Some((kind, pre.strip_prefix(prefix)?)))?;
+            let (kind, number) =
+                [("rc", PrereleaseKind::Rc), ("a", PrereleaseKind::Alpha), ("b", PrereleaseKind::Beta)]
+                    .into_iter()
+                    .find_map(|(prefix, kind)| Some((kind, pre.strip_prefix(prefix)?)))?;
             if parts.len() != 3 {
                 return None;
             }
@@ -694,7 +707,8 @@ mod tests {
         let rc = interp("cpython", (3, 14, 0), "candidate", 1);
         let pypy = interp("pypy", (3, 9, 18), "final", 0);
         let yes = |spec: &str, i: &Interpreter| query(spec).matches(i);
-        for spec in ["3", "3.12", "3.12.1", "312", "py312", "cp312", "cpython@3.12", ">=3.11", ">=3.11,<3.13", "~=3.12.0"]
+        for spec in
+            ["3", "3.12", "3.12.1", "312", "py312", "cp312", "cpython@3.12", ">=3.11", ">=3.11,<3.13", "~=3.12.0"]
         {
             assert!(yes(spec, &cp3121), "{spec}");
         }
@@ -732,9 +746,15 @@ mod tests {
         assert_eq!(dir("3.13.0t").variant, Some(Variant::FreeThreaded));
         assert_eq!(dir("3.14-dev").version.unwrap().to_string(), "3.14");
         let pypy = dir("pypy3.9-7.3.11");
-        assert_eq!((pypy.implementation, pypy.version.unwrap().to_string()), (Some(Implementation::PyPy), "3.9".into()));
+        assert_eq!(
+            (pypy.implementation, pypy.version.unwrap().to_string()),
+            (Some(Implementation::PyPy), "3.9".into())
+        );
         let uv = dir("cpython-3.12.1-linux-x86_64-gnu");
-        assert_eq!((uv.implementation, uv.version.unwrap().to_string()), (Some(Implementation::CPython), "3.12.1".into()));
+        assert_eq!(
+            (uv.implementation, uv.version.unwrap().to_string()),
+            (Some(Implementation::CPython), "3.12.1".into())
+        );
         assert_eq!(dir("cpython-3.13.0+freethreaded-linux-x86_64-gnu").variant, Some(Variant::FreeThreaded));
         assert_eq!(dir("pypy-3.9.19-linux-x86_64-gnu").implementation, Some(Implementation::PyPy));
         assert_eq!(hint_of_dir("miniconda3-latest"), None);

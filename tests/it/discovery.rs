@@ -170,7 +170,10 @@ fn every_spelling_finds_its_interpreter_in_three_settings() {
     }
     // What was found is named in the error: the versions and where.
     let err = world.find("3.99", &plain, None).unwrap_err();
-    assert!(err.contains("found: ") && err.contains("pyenv 3.13.0, 3.12.1") && err.contains("pyenv install 3.99"), "{err}");
+    assert!(
+        err.contains("found: ") && err.contains("pyenv 3.13.0, 3.12.1") && err.contains("pyenv install 3.99"),
+        "{err}"
+    );
     // Through create, a spelling makes the environment with it.
     let env = world.tmp.path().join("env");
     ok(&world.create(&["-p", "cpython@3.12", env.to_str().unwrap()], &plain), "create -p cpython@3.12");
@@ -220,7 +223,12 @@ fn uv_mise_and_asdf_installs_are_found() {
     // Their variables move them.
     let moved = world.tmp.path().join("uv-pythons");
     std::fs::rename(uv.parent().unwrap(), &moved).unwrap();
-    let out = world.cmd(cwd, None).env("UV_PYTHON_INSTALL_DIR", &moved).args(["python", "find", "--json", "3.12"]).output().unwrap();
+    let out = world
+        .cmd(cwd, None)
+        .env("UV_PYTHON_INSTALL_DIR", &moved)
+        .args(["python", "find", "--json", "3.12"])
+        .output()
+        .unwrap();
     ok(&out, "UV_PYTHON_INSTALL_DIR");
     assert!(String::from_utf8_lossy(&out.stdout).contains(&moved.display().to_string()));
     // An environment made from a uv install links to it, and runs.
@@ -245,7 +253,12 @@ fn uv_mise_and_asdf_installs_are_found() {
     let out = world.create(&["--clear", "-p", ""], &project);
     ok(&out, "-p ''");
     assert!(String::from_utf8_lossy(&out.stderr).contains("requires-python >=3.12"), "{}", common::text(&out));
-    let out = world.cmd(&project, None).env("RVENV_PYTHON", "").args(["create", "--without-pip", "--clear"]).output().unwrap();
+    let out = world
+        .cmd(&project, None)
+        .env("RVENV_PYTHON", "")
+        .args(["create", "--without-pip", "--clear"])
+        .output()
+        .unwrap();
     ok(&out, "RVENV_PYTHON=''");
     assert!(String::from_utf8_lossy(&out.stderr).contains("requires-python >=3.12"), "{}", common::text(&out));
 }
