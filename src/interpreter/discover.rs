@@ -116,12 +116,13 @@ impl Search<'_> {
             return Err(e);
         }
         let shown = name.to_string_lossy().into_owned();
-        let tried = match candidates.is_empty() {
-            true => format!(
+        let tried = if candidates.is_empty() {
+            format!(
                 "`{shown}` is not on PATH, and no installed pyenv version (under {}) has it",
                 self.places.pyenv.root.join("versions").display()
-            ),
-            false => self.skipped.join("; "),
+            )
+        } else {
+            self.skipped.join("; ")
         };
         Err(Error::InterpreterNotFound { spec: shown, tried })
     }
@@ -195,9 +196,10 @@ impl Search<'_> {
             Ok(interpreter) => {
                 if let Some(query) = query {
                     // A command the user named may be any build of it, unless a build was asked for.
-                    let wanted = match named && query.variant == Variant::Default {
-                        true => Query { variant: own_variant(&interpreter), ..query.clone() },
-                        false => query.clone(),
+                    let wanted = if named && query.variant == Variant::Default {
+                        Query { variant: own_variant(&interpreter), ..query.clone() }
+                    } else {
+                        query.clone()
                     };
                     if !wanted.matches(&interpreter) {
                         if named {

@@ -209,19 +209,15 @@ fn by_requires_python(
         )],
         Err(e) => vec![e.to_string()],
     };
-    match find_request(&PythonRequest::Query(query), places, cache, Order::Newest) {
-        Ok(mut found) => {
-            found.skipped.splice(0..0, skipped);
-            Ok((found, Some(reason)))
-        }
-        Err(_) => {
-            let mut found = inventory(places);
-            if let Ok(default) = &default {
-                found = format!("{found}; python3 {}", default.interpreter.version_string());
-            }
-            Err(Error::NoProjectPython { file: file.to_path_buf(), wanted: format!("requires-python `{text}`"), found })
-        }
+    if let Ok(mut found) = find_request(&PythonRequest::Query(query), places, cache, Order::Newest) {
+        found.skipped.splice(0..0, skipped);
+        return Ok((found, Some(reason)));
     }
+    let mut found = inventory(places);
+    if let Ok(default) = &default {
+        found = format!("{found}; python3 {}", default.interpreter.version_string());
+    }
+    Err(Error::NoProjectPython { file: file.to_path_buf(), wanted: format!("requires-python `{text}`"), found })
 }
 
 #[cfg(test)]
