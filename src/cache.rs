@@ -99,11 +99,6 @@ impl Cache {
         Cache { writable: false, ..self }
     }
 
-    /// The root directory, or None when bypassed.
-    pub fn root(&self) -> Option<&Path> {
-        self.root.as_deref()
-    }
-
     /// `bucket/key` below the root, or None when bypassed. A writer calls [`Cache::ensure_root`]
     /// before it writes there (its directories are made by the write).
     pub fn path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
@@ -434,13 +429,13 @@ mod tests {
         let dot_cache = home.join(".cache");
         fs::create_dir_all(dot_cache.join("pip")).unwrap();
         let cache = Cache::new(Some(&dot_cache), &ambient, false);
-        assert_eq!(cache.root(), None);
+        assert_eq!(cache.path("pip", "k"), None);
         assert!(cache.distrusted().unwrap().contains("not marked as rvenv's (no CACHEDIR.TAG naming rvenv)"));
         // The default root, and one named as it is, are used whatever they hold.
         let default = dot_cache.join("rvenv");
         fs::create_dir_all(default.join("old")).unwrap();
-        assert_eq!(Cache::new(None, &ambient, false).root(), Some(default.as_path()));
-        assert_eq!(Cache::new(Some(&default), &ambient, false).root(), Some(default.as_path()));
+        assert_eq!(Cache::new(None, &ambient, false).path("pip", "k"), Some(default.join("pip/k")));
+        assert_eq!(Cache::new(Some(&default), &ambient, false).path("pip", "k"), Some(default.join("pip/k")));
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! `pyvenv.cfg`: venv's keys, in the order and with the values the interpreter's own venv wrote
 //! them (as the layout records them), those that depend on the request replaced; then our own
-//! `command` (on every version) and `rvenv` keys.
+//! `command` (on every version) and `rvenv` keys. And the reading of one ([`parse`], as `site.py`
+//! reads it, and [`unrepr`] for the prompt), for `info` and `check`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Everything `pyvenv.cfg` records.
 #[derive(Clone, Debug)]
 pub(crate) struct Config<'a> {
-    /// venv's keys and values in venv's order ([`crate::layout::Layout::cfg`]); a path in a value
+    /// venv's keys and values in venv's order ([`crate::interpreter::layout::Layout::cfg`]); a path in a value
     /// starting with `placeholder` is a path in the environment.
     pub venv_keys: &'a [(String, String)],
     pub placeholder: &'a str,
@@ -93,6 +95,72 @@ pub(crate) fn python_repr(s: &str) -> String {
     out
 }
 
+/// The prompt as venv writes it from 3.8 on (a Python string literal: [`python_repr`]'s output),
+/// or as it is (venv before 3.8, uv and virtualenv write it bare; anything that is not such a
+/// literal is kept whole).
+pub(crate) fn unrepr(value: &str) -> String {
+    let mut chars = value.chars();
+    let quote = match chars.next() {
+        Some(q @ ('\'' | '"')) if value.len() >= 2 && value.ends_with(q) => q,
+        _ => return value.to_owned(),
+    };
+    let inner = &value[1..value.len() - 1];
+    literal(inner, quote).unwrap_or_else(|| value.to_owned())
+}
+
+/// The text of a Python string literal's inside, quoted with `quote`, for the escapes `repr()`
+/// writes; None for anything else (an unescaped `quote`, another escape).
+fn literal(inner: &str, quote: char) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == quote {
+            return None;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let hex = |chars: &mut std::str::Chars, digits: usize| {
+            let code: String = chars.by_ref().take(digits).collect();
+            (code.len() == digits).then(|| u32::from_str_radix(&code, 16).ok()).flatten().and_then(char::from_u32)
+        };
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            q @ ('\'' | '"') => q,
+            'x' => hex(&mut chars, 2)?,
+            'u' => hex(&mut chars, 4)?,
+            'U' => hex(&mut chars, 8)?,
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// `key = value` lines, as `site.py` reads them (split at the first `=`, keys lowercased and
+/// both trimmed; blank lines and `#` comments skipped): the keys, and the lines that are not
+/// `key = value`.
+pub(crate) fn parse(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut keys = BTreeMap::new();
+    let mut bad = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        match trimmed.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                keys.insert(key.trim().to_lowercase(), value.trim().to_owned());
+            }
+            _ => bad.push(line.to_owned()),
+        }
+    }
+    (keys, bad)
+}
+
 /// Python's `str.isprintable()` for one character, for the characters a prompt may hold: not a
 /// control or format character, not a separator other than the ASCII space, not private-use.
 /// (Unassigned code points, which Python also escapes, are not known here and are kept as is.)
@@ -116,6 +184,63 @@ fn is_printable(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cfg_parses_like_site() {
+        let (keys, bad) = parse(
+            "home = /usr/bin\nInclude-System-Site-Packages = false\nversion=3.12.1\njunk line\n\n# c\nprompt = 'a = b'\n",
+        );
+        assert_eq!(keys["home"], "/usr/bin");
+        assert_eq!(keys["include-system-site-packages"], "false");
+        assert_eq!(keys["version"], "3.12.1");
+        assert_eq!(keys["prompt"], "'a = b'");
+        assert_eq!(bad, ["junk line"]);
+    }
+
+    #[test]
+    fn unrepr_reads_back_what_python_repr_writes() {
+        // Strings drawn from characters that each take another path through both: quotes,
+        // backslashes, the escaped controls, \x, \u and \U escapes, printable non-ASCII.
+        let alphabet = [
+            'a',
+            ' ',
+            '\'',
+            '"',
+            '\\',
+            '\n',
+            '\r',
+            '\t',
+            '\x07',
+            '\u{7f}',
+            '\u{a0}',
+            'é',
+            '\u{200b}',
+            '中',
+            '🚒',
+            '\u{e0001}',
+            '=',
+            '#',
+            'x',
+            '0',
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..5000 {
+            let len = (next() % 12) as usize;
+            let s: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            assert_eq!(unrepr(&python_repr(&s)), s, "{:?} written as {}", s, python_repr(&s));
+        }
+        // What is not such a literal is kept as written (uv, virtualenv, venv before 3.8).
+        for bare in ["env", "'half", "it's", "'a'b'", "'\\q'", "\"", "'\\x4'"] {
+            assert_eq!(unrepr(bare), bare);
+        }
+        assert_eq!(unrepr("'a\\\\b'"), "a\\b");
+    }
 
     #[test]
     fn repr_matches_python() {

@@ -28,7 +28,6 @@ use rustix::fs::{CWD, RenameFlags};
 use rustix::io::Errno;
 
 use crate::error::{Error, Result};
-use crate::request::CacheLink;
 
 /// The purpose in the name of a staging directory beside an environment being made.
 pub(crate) const STAGING: &str = "staging";
@@ -317,6 +316,19 @@ pub(crate) fn remove_stale_temporaries(root: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// How a file from rvenv's cache gets into an environment (`--link-mode`; the default is the
+/// request's decision: `CacheLink::from_arg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheLink {
+    /// Hard links: the file is shared with the cache and every environment linked from it (read
+    /// only, so a write through one of them fails instead of changing all).
+    Hardlink,
+    /// Files of the environment's own: a reflink clone where the filesystem clones, else a copy.
+    Copy,
+    /// Reflink clones only; refused where the filesystem cannot clone.
+    Clone,
 }
 
 /// Put the cache file `from` at `dest` (which must not exist) as `how` says: a hard link (a

@@ -21,7 +21,6 @@ mod fs;
 mod inspect;
 mod interpreter;
 mod interrupt;
-mod layout;
 mod materialize;
 mod output;
 mod plan;
@@ -120,7 +119,7 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
     let interp = &found.interpreter;
     let reason = reason.as_ref();
     on_event(Event::Interpreter { interpreter: interp, skipped: &found.skipped, reason, elapsed: started.elapsed() });
-    let layout = layout::Layout::for_interpreter(interp, req.link_mode)?;
+    let layout = interpreter::layout::Layout::for_interpreter(interp, req.link_mode)?;
     // pip's image is made (or found in the cache) before anything is written, so an interpreter
     // that cannot give pip fails with nothing half-made. A dry run only looks.
     let mut warnings = Vec::new();

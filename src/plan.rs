@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::activate::{self, ActivationContext};
 use crate::cfg::Config;
 use crate::interpreter::Interpreter;
-use crate::layout::{Layout, Node, decode_hex};
+use crate::interpreter::layout::{Layout, Node, decode_hex};
 use crate::request::{CacheLink, OnExisting, Prompt};
 
 /// One thing to put in the environment. Paths are relative to its root.
@@ -180,7 +180,7 @@ pub(crate) fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::tests::{cpython, cpython_315_learned};
+    use crate::interpreter::layout::tests::{cpython, cpython_315_learned};
     use crate::request::LinkMode;
 
     fn make(link_mode: LinkMode, on_existing: OnExisting, scm: bool) -> Plan {

@@ -53,6 +53,25 @@ pub(crate) fn ended(status: ExitStatus, stderr: &[u8]) -> String {
     }
 }
 
+/// How long an environment's python may take to answer when `info` or `check` asks it something
+/// (it only starts and prints; pip imports itself) before it is killed with all it started
+/// (override: `RVENV_CHECK_TIMEOUT` in seconds).
+fn answer_limit() -> Duration {
+    limit_from("RVENV_CHECK_TIMEOUT", Duration::from_secs(20))
+}
+
+/// Run `cmd` (stdin null) for at most [`answer_limit`]: its stdout, or one line saying why not.
+/// The outer error is an interrupt.
+pub(crate) fn answer(cmd: &mut Command) -> Result<std::result::Result<String, String>> {
+    answer_within(cmd, answer_limit())
+}
+
+/// [`answer`] with a limit of the caller's.
+pub(crate) fn answer_within(cmd: &mut Command, limit: Duration) -> Result<std::result::Result<String, String>> {
+    let ran = run(cmd, None, limit)?;
+    Ok(ran.map(|output| String::from_utf8_lossy(&output.stdout).into_owned()).map_err(|e| e.to_string()))
+}
+
 /// The longest last message kept, in characters; a longer one keeps its start (an exception's
 /// type and the start of its text) and ends in `…`.
 pub(crate) const MESSAGE_MAX: usize = 300;
@@ -369,6 +388,20 @@ mod tests {
     fn says_what_cannot_start() {
         let err = run(&mut Command::new("/nonexistent/python"), None, Duration::from_secs(1)).unwrap().unwrap_err();
         assert!(err.to_string().starts_with("could not run it: "), "{err}");
+    }
+
+    #[test]
+    fn runs_with_a_time_limit_and_one_line_errors() {
+        let sh = |script: &str, limit: f64| {
+            answer_within(Command::new("/bin/sh").args(["-c", script]), Duration::from_secs_f64(limit))
+        };
+        let sh = |script: &str, limit: f64| sh(script, limit).unwrap();
+        assert_eq!(sh("echo hi", 20.0), Ok("hi\n".to_owned()));
+        assert_eq!(sh("echo a >&2; printf 'b\\tc  \\n\\n' >&2; exit 3", 20.0), Err("exit 3: b c".to_owned()));
+        let started = std::time::Instant::now();
+        assert_eq!(sh("sleep 30", 0.3), Err("no answer within 0.3 s (killed)".to_owned()));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(sh("kill -9 $$", 20.0), Err("killed by signal 9, nothing on stderr".to_owned()));
     }
 
     #[test]

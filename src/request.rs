@@ -16,17 +16,7 @@ pub enum LinkMode {
     Copies,
 }
 
-/// How pip's files get from rvenv's cache into an environment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CacheLink {
-    /// Hard links: the file is shared with the cache and every environment linked from it (read
-    /// only, so a write through one of them fails instead of changing all).
-    Hardlink,
-    /// Files of the environment's own: a reflink clone where the filesystem clones, else a copy.
-    Copy,
-    /// Reflink clones only; refused where the filesystem cannot clone.
-    Clone,
-}
+pub use crate::fs::CacheLink;
 
 impl CacheLink {
     /// `--link-mode` as given, else the default: files of its own for root, whose environments
@@ -111,7 +101,6 @@ pub struct CreateRequest {
     pub seed: Seed,
     pub upgrade_deps: bool,
     pub scm_ignore_files: bool,
-    pub quiet: bool,
     /// `--relocatable`.
     pub relocatable: bool,
     /// Plan and report, write nothing.
@@ -151,7 +140,6 @@ impl CreateRequest {
             seed: if args.without_pip { Seed::Nothing } else { Seed::Pip },
             upgrade_deps: args.upgrade_deps,
             scm_ignore_files: !args.without_scm_ignore_files,
-            quiet: args.quiet,
             dry_run: args.dry_run,
             relocatable: args.relocatable,
             cache: match Cache::new(cache_dir, ambient, args.no_cache) {

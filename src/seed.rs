@@ -6,10 +6,8 @@
 
 pub(crate) mod image;
 pub(crate) mod key;
-pub(crate) mod record;
 pub(crate) mod scripts;
 mod seeded;
-mod version;
 pub(crate) mod wheel;
 
 use std::collections::HashSet;
@@ -22,11 +20,12 @@ pub use seeded::Seeded;
 pub(crate) use seeded::{seeded, seeded_in};
 
 use crate::error::{Error, Result};
-use crate::layout::Layout;
+use crate::interpreter::layout::Layout;
 use crate::plan::{Entry, Removal};
 use crate::process::run;
 use crate::quote;
 use crate::request::CacheLink;
+use crate::site_packages::{at_least, dist_info_name, pip_runs, pip_version_in, record};
 
 /// A distribution of a package the image holds, already installed in the environment (a re-run).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,17 +44,12 @@ pub(crate) struct Installed {
 
 impl Installed {
     fn name(&self) -> &str {
-        dist_name_version(&self.dist_info).map_or("", |(name, _)| name)
+        dist_info_name(&self.dist_info).map_or("", |(name, _)| name)
     }
 
     fn version(&self) -> &str {
-        dist_name_version(&self.dist_info).map_or("", |(_, version)| version)
+        dist_info_name(&self.dist_info).map_or("", |(_, version)| version)
     }
-}
-
-/// `("pip", "24.0")` from `pip-24.0.dist-info` (wheel names escape `-` in both parts).
-fn dist_name_version(dist_info: &str) -> Option<(&str, &str)> {
-    dist_info.strip_suffix(".dist-info")?.split_once('-')
 }
 
 /// The distributions of the packages the image holds in the environment `env`'s site-packages
@@ -66,7 +60,7 @@ pub(crate) fn installed(env: &Path, purelib: &str, image: &Image) -> Vec<Install
     use std::os::unix::fs::MetadataExt;
     let site = env.join(purelib);
     let names: Vec<&str> =
-        image.manifest.dists.iter().filter_map(|d| dist_name_version(&d.dist_info)).map(|(n, _)| n).collect();
+        image.manifest.dists.iter().filter_map(|d| dist_info_name(&d.dist_info)).map(|(n, _)| n).collect();
     let Ok(entries) = fs_err::read_dir(&site) else { return vec![] };
     let owner = fs_err::symlink_metadata(env).map(|m| m.uid()).unwrap_or(0);
     let image_site = image.site();
@@ -82,7 +76,7 @@ pub(crate) fn installed(env: &Path, purelib: &str, image: &Image) -> Vec<Install
     let mut found: Vec<Installed> = entries
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|dist_info| dist_name_version(dist_info).is_some_and(|(name, _)| names.contains(&name)))
+        .filter(|dist_info| dist_info_name(dist_info).is_some_and(|(name, _)| names.contains(&name)))
         .map(|dist_info| match fs_err::read(site.join(&dist_info).join("RECORD")) {
             Err(_) => Installed { dist_info, record: None, sound: false, leaving: Vec::new() },
             Ok(bytes) => {
@@ -148,11 +142,7 @@ fn action<'a>(bundled_version: &str, installed: Vec<&'a Installed>) -> Action<'a
     match installed.as_slice() {
         [] => Action::Install,
         // A version we cannot compare is the user's business: never take it out.
-        [one]
-            if one.record.is_some()
-                && one.sound
-                && version::at_least(one.version(), bundled_version).unwrap_or(true) =>
-        {
+        [one] if one.record.is_some() && one.sound && at_least(one.version(), bundled_version).unwrap_or(true) => {
             Action::Keep
         }
         _ => Action::Replace(installed),
@@ -184,7 +174,7 @@ pub(crate) fn entries(
 
     let mut wanted = Vec::new();
     for dist in &manifest.dists {
-        let Some((name, version)) = dist_name_version(&dist.dist_info) else { continue };
+        let Some((name, version)) = dist_info_name(&dist.dist_info) else { continue };
         match action(version, existing.iter().filter(|i| i.name() == name).collect()) {
             Action::Keep => continue,
             Action::Install => {}
@@ -290,19 +280,6 @@ fn inside_env(path: &Path) -> Option<PathBuf> {
     (!out.as_os_str().is_empty()).then_some(out)
 }
 
-/// The version of the pip installed in the site-packages directory `site`, if any.
-pub(crate) fn pip_version_in(site: &Path) -> Option<String> {
-    fs_err::read_dir(site)
-        .ok()?
-        .flatten()
-        .find_map(|e| pip_dist_version(&e.file_name().to_string_lossy()).map(str::to_owned))
-}
-
-/// `23.2.1` from pip's dist-info directory name `pip-23.2.1.dist-info`; None for other names.
-pub(crate) fn pip_dist_version(dist_info: &str) -> Option<&str> {
-    dist_name_version(dist_info).filter(|(name, _)| *name == "pip").map(|(_, version)| version)
-}
-
 /// The packages venv upgrades with `--upgrade-deps` for this version: pip, and setuptools
 /// before 3.12.
 pub(crate) fn core_deps(version: (u32, u32, u32)) -> &'static [&'static str] {
@@ -343,7 +320,7 @@ pub(crate) fn upgrade_deps(env_dir: &Path, python: &Path, site: &Path, version: 
         Ok(Err(e)) => format!("pip install: {e}"),
     };
     // What the environment is left with, told as it is: read and asked of its pip, not assumed.
-    let runs = match crate::inspect::pip_version(env_dir) {
+    let runs = match pip_runs(env_dir) {
         Err(Error::Interrupted { signal }) => return Err(interrupted(signal)),
         answer => matches!(answer, Ok(Ok(_))),
     };
@@ -393,8 +370,8 @@ mod tests {
 
     #[test]
     fn removal_stays_inside_and_takes_the_dist_info_last() {
-        let layout = crate::layout::Layout::for_interpreter(
-            &crate::layout::tests::cpython(12),
+        let layout = crate::interpreter::layout::Layout::for_interpreter(
+            &crate::interpreter::layout::tests::cpython(12),
             crate::request::LinkMode::Symlinks,
         )
         .unwrap();

@@ -3,6 +3,7 @@
 //! venv made — never from guesses.
 
 mod discover;
+pub(crate) mod layout;
 mod places;
 mod probe;
 mod project;
@@ -65,7 +66,7 @@ pub struct Interpreter {
     /// What its own `venv.EnvBuilder` made, by link mode (`symlinks`, `copies`): the spec of every
     /// environment made with it. The probe learns `symlinks`; `copies` is learned when first asked
     /// for ([`learn_layout`]). No default: a cache entry from before this field is probed again.
-    pub venv_layouts: BTreeMap<String, crate::layout::Learned>,
+    pub venv_layouts: BTreeMap<String, layout::Learned>,
 }
 
 /// A wheel the interpreter's ensurepip uses.

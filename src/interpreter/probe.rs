@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::Interpreter;
+use super::layout::mode_name;
 use crate::cache::Cache;
 use crate::error::{Error, Result};
 use crate::fs::{FileStamp, write_atomic};
-use crate::layout::mode_name;
 use crate::process::{ended, run};
 use crate::request::LinkMode;
 

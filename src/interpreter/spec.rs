@@ -587,7 +587,7 @@ mod tests {
     }
 
     fn interp(implementation: &str, version: (u32, u32, u32), level: &str, serial: u32) -> Interpreter {
-        let mut interp = crate::layout::tests::cpython(version.1);
+        let mut interp = crate::interpreter::layout::tests::cpython(version.1);
         interp.implementation = implementation.into();
         interp.version = version;
         interp.releaselevel = level.into();

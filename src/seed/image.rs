@@ -26,7 +26,6 @@ use fs_err as fs;
 use serde::{Deserialize, Serialize};
 
 use super::key::{self, WheelStat};
-use super::record::Row;
 use super::scripts::{self, Script, Style};
 use super::wheel;
 use crate::cache::Cache;
@@ -34,6 +33,7 @@ use crate::error::{Error, Result, shown};
 use crate::fs::{HeldDir, Locked};
 use crate::interpreter::{BundledWheel, Interpreter};
 use crate::process::run;
+use crate::site_packages::record::Row;
 
 /// What an image holds, written last into it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

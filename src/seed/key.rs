@@ -38,7 +38,7 @@ pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, FileStamp)]) -
             stat.inode,
         ));
     }
-    let digest = super::record::sha256_hex(text.as_bytes());
+    let digest = crate::site_packages::record::sha256_hex(text.as_bytes());
     let mut name = interp.cache_tag.clone().unwrap_or_else(|| format!("{}-{major}{minor}", interp.implementation));
     for (wheel, _) in wheels.iter().filter(|(w, _)| w.install) {
         name.push_str(&format!("-{}-{}", wheel.name, wheel.version));
@@ -51,7 +51,7 @@ pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, FileStamp)]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::tests::cpython;
+    use crate::interpreter::layout::tests::cpython;
 
     fn wheel(path: &str) -> BundledWheel {
         BundledWheel { name: "pip".into(), version: "23.2.1".into(), path: path.into(), install: true, copy_to: None }

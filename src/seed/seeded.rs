@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::image::Image;
-use super::{Action, Installed, action, dist_name_version, installed};
+use super::{Action, Installed, action, installed};
+use crate::site_packages::dist_info_name;
 
 /// One distribution of the image, as the environment has it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -23,7 +24,7 @@ pub(crate) fn seeded(image: &Image, existing: &[Installed]) -> Vec<Seeded> {
         .manifest
         .dists
         .iter()
-        .filter_map(|dist| dist_name_version(&dist.dist_info))
+        .filter_map(|dist| dist_info_name(&dist.dist_info))
         .map(|(name, version)| {
             let there: Vec<&Installed> = existing.iter().filter(|i| i.name() == name).collect();
             match action(version, there.clone()) {

@@ -10,8 +10,8 @@ use std::path::{Component, Path};
 use fs_err as fs;
 use std::io::Write;
 
-use super::record::Row;
 use crate::interpreter::BundledWheel;
+use crate::site_packages::record::Row;
 
 /// What unpacking one wheel gave.
 #[derive(Debug, Default)]

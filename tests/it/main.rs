@@ -26,4 +26,5 @@ mod safety;
 mod seed;
 mod shells;
 mod sid;
+mod texts;
 mod trust;

@@ -2,6 +2,7 @@
 //! the test process's own), finding the real interpreters and shells on this machine, and the rule
 //! that under `CI=true` a missing one fails the run instead of skipping.
 
+pub(crate) mod context;
 pub(crate) mod venvdiff;
 
 use std::path::{Path, PathBuf};
@@ -115,6 +116,12 @@ pub(crate) fn pyenv_python(minor: u32) -> Option<PathBuf> {
 /// Every base interpreter the differential tests run over. Under CI each expected one must be
 /// present: pyenv's CPython 3.6–3.13, Debian's `/usr/bin/python3.11`, and Debian's `pypy3`.
 pub(crate) fn interpreters() -> Vec<Interp> {
+    // Looked for once per run (asking PyPy its version takes a good part of a second).
+    static FOUND: OnceLock<Vec<Interp>> = OnceLock::new();
+    FOUND.get_or_init(find_interpreters).clone()
+}
+
+fn find_interpreters() -> Vec<Interp> {
     let mut out = Vec::new();
     for minor in 6..=13 {
         match pyenv_python(minor) {

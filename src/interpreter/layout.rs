@@ -11,8 +11,8 @@ use std::path::{Component, Path};
 
 use serde::{Deserialize, Serialize};
 
+use super::Interpreter;
 use crate::error::{Error, Result};
-use crate::interpreter::Interpreter;
 use crate::request::LinkMode;
 
 /// Paths are relative to the environment's root; a path starting with the probe's placeholder
