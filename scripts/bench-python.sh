@@ -34,3 +34,17 @@ report path
 echo
 for name in v3.12 ge3.11 cpython@3.12 py312; do ratio "$name" path 1.2; done
 echo "rvenv python list: $(median python-list) ms (target <= 10), $("$RVENV" python list | wc -l) interpreters"
+
+# Instructions are not noisy: callgrind's count of one warm create per spelling, as ratios.
+if command -v valgrind >/dev/null; then
+    echo
+    echo "Instructions of one warm create (valgrind --tool=callgrind):"
+    count() { rm -rf "$ENV"; valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | awk '/refs:/ {gsub(",", "", $NF); print $NF}'; }
+    base=$(count "$RVENV" create --without-pip -q -p "$PY" "$ENV")
+    echo "  -p $PY: $base"
+    for spec in 3.12 '>=3.11' cpython@3.12 py312; do
+        n=$(count "$RVENV" create --without-pip -q -p "$spec" "$ENV")
+        python3 -c "import sys; print(f'  -p {sys.argv[1]}: {sys.argv[2]} = {int(sys.argv[2]) / int(sys.argv[3]):.3f}x (target <= 1.2)')" "$spec" "$n" "$base"
+    done
+    echo "  python list: $(count "$RVENV" python list)"
+fi
