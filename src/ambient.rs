@@ -20,6 +20,12 @@ pub struct Ambient {
     pub pyenv_root: Option<PathBuf>,
     pub pyenv_version: Option<String>,
     pub pyenv_dir: Option<PathBuf>,
+    /// `XDG_DATA_HOME` (absolute only, as for the cache), `UV_PYTHON_INSTALL_DIR`, `MISE_DATA_DIR`,
+    /// `ASDF_DATA_DIR`: where uv, mise and asdf keep the Pythons they install.
+    pub xdg_data_home: Option<PathBuf>,
+    pub uv_python_install_dir: Option<PathBuf>,
+    pub mise_data_dir: Option<PathBuf>,
+    pub asdf_data_dir: Option<PathBuf>,
     /// `VIRTUAL_ENV`: the active environment, which `info` and `check` look at by default.
     pub virtual_env: Option<PathBuf>,
     /// `SHELL`: whose activation command to show.
@@ -39,6 +45,10 @@ impl Ambient {
             pyenv_root: path("PYENV_ROOT"),
             pyenv_version: text("PYENV_VERSION"),
             pyenv_dir: path("PYENV_DIR"),
+            xdg_data_home: path("XDG_DATA_HOME").filter(|dir| dir.is_absolute()),
+            uv_python_install_dir: path("UV_PYTHON_INSTALL_DIR"),
+            mise_data_dir: path("MISE_DATA_DIR"),
+            asdf_data_dir: path("ASDF_DATA_DIR"),
             virtual_env: path("VIRTUAL_ENV"),
             shell: text("SHELL"),
         }

@@ -46,6 +46,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: CompletionShell,
     },
+    /// The Python interpreters rvenv finds (on PATH, in pyenv's versions, uv's, mise's and asdf's
+    /// installs, /usr/local/bin and /usr/bin), and which one a `--python` spec names.
+    Python {
+        #[command(subcommand)]
+        command: PythonCommand,
+    },
     /// Show or empty rvenv's cache (interpreter facts, unpacked pip).
     Cache {
         #[command(subcommand)]
@@ -59,6 +65,25 @@ pub enum CacheCommand {
     Dir,
     /// Remove rvenv's entries from its cache (nothing else in the directory).
     Clean,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PythonCommand {
+    /// List every interpreter found, newest first: implementation, version, build, path, and where.
+    List {
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the interpreter `rvenv create -p SPEC` would use, and why.
+    Find {
+        /// As for `create -p` (empty: what `create` would use without `-p`).
+        #[arg(value_name = "SPEC")]
+        spec: Option<OsString>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Shells `rvenv completions` writes for.
@@ -88,9 +113,13 @@ pub struct CreateArgs {
     #[arg(value_name = "ENV_DIR", default_value = ".venv")]
     pub dirs: Vec<PathBuf>,
 
-    /// The base interpreter: a path, a command on PATH (`python3.12`, `pypy3`), or a version
-    /// (`3.12`, `3.12.1`) looked for on PATH and in pyenv's versions. Default: what the nearest
-    /// `.python-version` or `pyproject.toml` `requires-python` asks for, else `python3` on PATH.
+    /// The base interpreter: a version (`3.12`, `312`, `3.14.0rc1`), PEP 440 specifiers (`>=3.11,<3.13`),
+    /// an implementation with or without a version (`cpython@3.12`, `cp312`, `pypy3.9`, `graalpy`), a
+    /// build (`3.13t`, `3.14d`, `3.12-64`), uv's key (`cpython-3.12.1-linux-x86_64-gnu`), a command
+    /// (`python3.12`), or a path (an interpreter, or a directory with `bin/python3`). Looked for on
+    /// PATH, in pyenv's versions, uv's, mise's and asdf's installs, /usr/local/bin and /usr/bin (see
+    /// `rvenv python list`). Default (or empty): what the nearest `.python-version` or `pyproject.toml`
+    /// `requires-python` asks for, else `python3` on PATH.
     #[arg(short = 'p', long = "python", value_name = "SPEC", env = "RVENV_PYTHON")]
     pub python: Option<OsString>,
 

@@ -20,6 +20,12 @@ pub enum Error {
     #[error("no Python interpreter found for `{}` (tried: {}); install it or pass --python /path/to/python", clipped(.spec, 200), clipped(.tried, 300))]
     InterpreterNotFound { spec: String, tried: String },
 
+    #[error("no interpreter matches `{}` (understood as {}): none on PATH, no installed pyenv version, and none among uv's, mise's or asdf's installs or in /usr/local/bin and /usr/bin (found: {}); {advice}", clipped(.spec, 200), clipped(.understood, 200), clipped(.found, 300))]
+    NoPythonMatches { spec: String, understood: String, found: String, advice: String },
+
+    #[error("`{}` {detail}; pass --python with a Python 3 interpreter, or a directory with one in its bin/", shown(.path))]
+    PythonPath { path: PathBuf, detail: String },
+
     #[error("`{}` {}; fix it, or pass --python to choose the interpreter yourself", shown(.file), clipped(.detail, 400))]
     ProjectFile { file: PathBuf, detail: String },
 

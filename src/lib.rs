@@ -37,13 +37,15 @@ mod text;
 pub use activate::{ActivationContext, command as activation_command, render as render_activation};
 pub use ambient::Ambient;
 pub use cache::{Cache, clean as clean_cache, root as cache_root};
-pub use cli::{CacheCommand, Cli, Command, CompletionShell};
+pub use cli::{CacheCommand, Cli, Command, CompletionShell, PythonCommand};
 pub use error::{Error, Result};
 pub use exit::Exit;
 pub use inspect::{EnvInfo, Problem, layout_source, problems, read as read_env};
-pub use interpreter::{Interpreter, Reason};
+pub use interpreter::{Choice, Interpreter, Listed, Place, Reason};
 pub use interrupt::install as install_signal_handlers;
-pub use output::{CheckReport, CreateReport, InfoReport, PlanReport, to_line as json_line};
+pub use output::{
+    CheckReport, CreateReport, InfoReport, PlanReport, PythonFindReport, PythonListReport, to_line as json_line,
+};
 #[doc(hidden)]
 pub use output::{documented_fields, json_fields};
 pub use plan::{Entry, Plan};
@@ -82,6 +84,19 @@ pub enum Event<'a> {
     Planned { plan: &'a plan::Plan, pip_pending: Option<&'a str> },
     /// Something about the environment at `path` that works, but not everywhere: one line.
     Warning { path: &'a Path, message: String },
+}
+
+/// `rvenv python list`: every interpreter the places hold, newest first.
+pub fn python_list(cwd: &Path, ambient: &Ambient, cache: &Cache) -> Vec<Listed> {
+    interpreter::list(&interpreter::Places::new(ambient, cwd), cache)
+}
+
+/// `rvenv python find SPEC`: the interpreter `rvenv create -p SPEC` would use, and why.
+pub fn python_find(spec: Option<&std::ffi::OsStr>, cwd: &Path, ambient: &Ambient, cache: &Cache) -> Result<Choice> {
+    let found = interpreter::choice(spec, &interpreter::Places::new(ambient, cwd), cache);
+    // A Ctrl-C reaches the probed interpreter too: say "interrupted", not "not a Python".
+    interrupt::check()?;
+    found
 }
 
 /// `rvenv create`: find the interpreter once, then make each target in turn, stopping at the

@@ -4,7 +4,7 @@ mod report;
 
 use clap::CommandFactory;
 use report::Stream;
-use rvenv::{Ambient, Cache, CacheCommand, Cli, Command, CompletionShell, CreateRequest, Exit};
+use rvenv::{Ambient, Cache, CacheCommand, Cli, Command, CompletionShell, CreateRequest, Exit, PythonCommand};
 
 fn main() -> std::process::ExitCode {
     // Output piped into `head` ends quietly, as with other command-line tools, instead of a
@@ -62,6 +62,16 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             let problems = rvenv::problems(&info);
             report::check(&info, &problems, json)?;
             Ok(if problems.is_empty() { Exit::Success } else { Exit::Failure })
+        }
+        Command::Python { command: PythonCommand::List { json } } => {
+            let cache = Cache::new(cache_dir, &ambient, false);
+            report::python_list(&rvenv::python_list(&cwd, &ambient, &cache), json)?;
+            Ok(Exit::Success)
+        }
+        Command::Python { command: PythonCommand::Find { spec, json } } => {
+            let cache = Cache::new(cache_dir, &ambient, false);
+            report::python_find(&rvenv::python_find(spec.as_deref(), &cwd, &ambient, &cache)?, json)?;
+            Ok(Exit::Success)
         }
         Command::Completions { shell } => {
             let shell = match shell {

@@ -38,6 +38,78 @@ pub struct InterpreterReport<'a> {
     pub base_executable: &'a Path,
 }
 
+/// `python list --json`: every interpreter rvenv finds, newest first.
+#[derive(Debug, Serialize)]
+pub struct PythonListReport<'a> {
+    pub interpreters: Vec<ListedReport<'a>>,
+}
+
+/// One interpreter found.
+#[derive(Debug, Serialize)]
+pub struct ListedReport<'a> {
+    /// `CPython`, `PyPy`, …
+    pub implementation: &'a str,
+    /// PEP 440: `3.12.1`, `3.14.0rc1`.
+    pub version: String,
+    /// `default`, `freethreaded` or `debug`.
+    pub variant: &'a str,
+    pub path: &'a Path,
+    /// `PATH`, `pyenv`, `uv`, `mise`, `asdf` or `system`.
+    pub found_in: &'a str,
+    /// Why it cannot be used (Python 2, it does not run); absent when it can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
+impl<'a> PythonListReport<'a> {
+    pub fn new(listed: &'a [crate::interpreter::Listed]) -> Self {
+        PythonListReport {
+            interpreters: listed
+                .iter()
+                .map(|l| ListedReport {
+                    implementation: &l.implementation,
+                    version: l.version.to_string(),
+                    variant: l.variant,
+                    path: &l.path,
+                    found_in: l.place.name(),
+                    error: l.error.as_deref(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `python find SPEC --json`: the interpreter `create -p SPEC` would use, and why.
+#[derive(Debug, Serialize)]
+pub struct PythonFindReport<'a> {
+    /// The spec as rvenv understood it: `CPython >=3.11, <3.13`.
+    pub understood: &'a str,
+    pub implementation: &'a str,
+    pub version: String,
+    /// The path that is run (a pyenv shim resolved).
+    pub path: &'a Path,
+    /// The interpreter an environment made with it links to.
+    pub base_executable: &'a Path,
+    /// `PATH`, `pyenv`, `uv`, `mise`, `asdf`, `system`; absent for a path given as such.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_in: Option<&'a str>,
+    pub why: &'a str,
+}
+
+impl<'a> PythonFindReport<'a> {
+    pub fn new(choice: &'a crate::interpreter::Choice) -> Self {
+        PythonFindReport {
+            understood: &choice.understood,
+            implementation: choice.interpreter.implementation_name(),
+            version: choice.version.to_string(),
+            path: &choice.path,
+            base_executable: &choice.interpreter.base_executable,
+            found_in: choice.place.map(crate::interpreter::Place::name),
+            why: &choice.why,
+        }
+    }
+}
+
 /// Milliseconds, to two decimals.
 #[derive(Debug, Serialize)]
 pub struct Timings {

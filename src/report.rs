@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use rvenv::{
-    CacheLink, CheckReport, CreateReport, Entry, EnvInfo, Event, InfoReport, Plan, PlanReport, Problem, Seeded,
-    json_line,
+    CacheLink, CheckReport, Choice, CreateReport, Entry, EnvInfo, Event, InfoReport, Listed, Plan, PlanReport, Problem,
+    PythonFindReport, PythonListReport, Seeded, json_line,
 };
 
 /// Where a line goes.
@@ -271,4 +271,46 @@ pub(crate) fn check(info: &EnvInfo, problems: &[Problem], json_out: bool) -> rve
         out(format!("  fix: {}", problem.fix))?;
     }
     Ok(())
+}
+
+/// `rvenv python list`: one line per interpreter, newest first.
+pub(crate) fn python_list(listed: &[Listed], json_out: bool) -> rvenv::Result<()> {
+    if json_out {
+        return json(json_line(&PythonListReport::new(listed)));
+    }
+    let out = |text: String| line(Stream::Stdout, &text);
+    for l in listed {
+        let variant = match l.variant {
+            "default" => String::new(),
+            other => format!(" ({other})"),
+        };
+        let error = l.error.as_ref().map(|e| format!("  [unusable: {e}]")).unwrap_or_default();
+        out(format!(
+            "{:<8} {:<10} {:<7} {}{variant}{error}",
+            l.implementation,
+            l.version.to_string(),
+            l.place.name(),
+            l.path.display()
+        ))?;
+    }
+    Ok(())
+}
+
+/// `rvenv python find`: the interpreter, then why.
+pub(crate) fn python_find(choice: &Choice, json_out: bool) -> rvenv::Result<()> {
+    if json_out {
+        return json(json_line(&PythonFindReport::new(choice)));
+    }
+    line(Stream::Stdout, &choice.path.display().to_string())?;
+    line(
+        Stream::Stderr,
+        &format!(
+            "{} {} at {}: {} ({})",
+            choice.interpreter.implementation_name(),
+            choice.version,
+            choice.interpreter.base_executable.display(),
+            choice.why,
+            choice.understood
+        ),
+    )
 }

@@ -4,15 +4,21 @@
 
 mod discover;
 pub(crate) mod layout;
+mod places;
 mod probe;
 mod project;
 mod pyenv;
+mod spec;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use discover::{Choice, Listed};
+pub(crate) use discover::{choice, list};
+pub use places::Place;
+pub(crate) use places::Places;
 pub(crate) use probe::{learn_layout, probe_cached};
 pub use project::Reason;
 pub(crate) use project::choose;
@@ -27,6 +33,15 @@ pub struct Interpreter {
     /// `sys.version_info[:3]`.
     pub version: (u32, u32, u32),
     pub releaselevel: String,
+    /// `sys.version_info.serial`: the `1` of `3.14.0rc1` (None in an answer from before it was asked).
+    #[serde(default)]
+    pub serial: Option<u32>,
+    /// A free-threaded build (`python3.13t`: `Py_GIL_DISABLED`); None in an older answer.
+    #[serde(default)]
+    pub gil_disabled: Option<bool>,
+    /// A debug build (`python3.14d`: `sys.gettotalrefcount` exists); None in an older answer.
+    #[serde(default)]
+    pub debug: Option<bool>,
     /// `sys.executable`.
     pub executable: PathBuf,
     /// `sys._base_executable` (falling back to `sys.executable`): what venv links to.
@@ -97,11 +112,5 @@ impl Interpreter {
             "pypy" => "PyPy",
             other => other,
         }
-    }
-
-    /// Whether `spec` (`3`, `3.12`, `3.12.1`) names this interpreter's version.
-    pub fn matches_version(&self, spec: &[u32]) -> bool {
-        let (major, minor, micro) = self.version;
-        [major, minor, micro].iter().zip(spec).all(|(have, want)| have == want)
     }
 }

@@ -219,12 +219,24 @@ def learn(builder_class, shutil, env, symlinks):
         return {"error": describe(e)}
 
 
+def gil_disabled():
+    # A free-threaded build (3.13t) says so in its build configuration.
+    try:
+        import sysconfig
+        return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    except Exception:
+        return False
+
+
 implementation = getattr(sys, "implementation", None)
 print(json.dumps({
     "placeholder": ENV,
     "implementation": implementation.name if implementation else "cpython",
     "version": list(sys.version_info[:3]),
     "releaselevel": sys.version_info[3],
+    "serial": sys.version_info[4],
+    "gil_disabled": gil_disabled(),
+    "debug": hasattr(sys, "gettotalrefcount"),
     "executable": sys.executable,
     "base_executable": getattr(sys, "_base_executable", None) or sys.executable,
     "real_executable": os.path.realpath(sys.executable),

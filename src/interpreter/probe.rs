@@ -72,7 +72,8 @@ impl CacheKey {
     fn of(path: &Path) -> Option<CacheKey> {
         Some(CacheKey {
             rvenv: env!("CARGO_PKG_VERSION").to_owned(),
-            invoked: path.to_path_buf(),
+            // Absolute: a relative path means another file (and another `sys.executable`) elsewhere.
+            invoked: std::path::absolute(path).ok()?,
             file: FileStamp::of(path).ok()?,
         })
     }

@@ -7,15 +7,16 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use pep440_rs::{Version, VersionSpecifiers};
+use pep440_rs::VersionSpecifiers;
 
-use super::discover::{Found, find};
-use super::pyenv::{Pyenv, Shim, installed, pyenv_versions, read_version_file};
-use super::{Interpreter, probe_cached};
+use super::discover::{Found, Order, find, find_request, inventory};
+use super::places::{Place, Places, install_candidate};
+use super::probe_cached;
+use super::pyenv::{installed, read_version_file};
+use super::spec::{PythonRequest, Query, hint_of_dir};
 use crate::ambient::Ambient;
 use crate::cache::Cache;
 use crate::error::{Error, Result};
-use crate::fs::is_executable;
 
 /// Why an interpreter was chosen when no `--python` named it: data for the caller to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,15 +54,16 @@ pub(crate) fn choose(
     ambient: &Ambient,
     cache: &Cache,
 ) -> Result<(Found, Option<Reason>)> {
-    let pyenv = &Pyenv::new(ambient, cwd);
-    if spec.is_some() {
-        return Ok((find(spec, cwd, pyenv, cache)?, None));
+    let places = &Places::new(ambient, cwd);
+    // An empty spec (`-p ""`, `RVENV_PYTHON=`) is no spec.
+    if PythonRequest::parse(spec).map_err(Error::Usage)? != PythonRequest::Default {
+        return Ok((find(spec, places, cache)?, None));
     }
     match pin(cwd)? {
-        None => Ok((find(None, cwd, pyenv, cache)?, None)),
-        Some(Pin::VersionFile { file, versions }) => by_version_file(&file, &versions, cwd, pyenv, cache),
+        None => Ok((find(None, places, cache)?, None)),
+        Some(Pin::VersionFile { file, versions }) => by_version_file(&file, &versions, cwd, places, cache),
         Some(Pin::RequiresPython { file, text, specifiers }) => {
-            by_requires_python(&file, &text, &specifiers, cwd, pyenv, cache)
+            by_requires_python(&file, &text, &specifiers, cwd, places, cache)
         }
     }
 }
@@ -140,24 +142,33 @@ fn shown(file: &Path, cwd: &Path) -> PathBuf {
 }
 
 /// The first version a `.python-version` names that is installed: by pyenv's rules in its versions
-/// folder (`3.11` is the newest `3.11.x`), else as `--python` would find it (`python3.11` on PATH).
+/// folder (`3.11` is the newest `3.11.x`), else as `--python` would find it (`python3.11` on PATH,
+/// a uv, mise or asdf install).
 fn by_version_file(
     file: &Path,
     versions: &[String],
     cwd: &Path,
-    pyenv: &Pyenv,
+    places: &Places,
     cache: &Cache,
 ) -> Result<(Found, Option<Reason>)> {
-    let root = &pyenv.root;
+    let root = &places.pyenv.root;
     let mut skipped = Vec::new();
     for version in versions {
         let reason =
             Reason::VersionFile { file: file.to_path_buf(), shown: shown(file, cwd), version: version.clone() };
-        let pyenv_exe = installed(root, version).and_then(|dir| version_exe(&root.join("versions").join(dir)));
+        let pyenv_exe = installed(root, version).and_then(|name| {
+            let dir = root.join("versions").join(&name);
+            install_candidate(&dir, hint_of_dir(&name).unwrap_or_default(), Place::Pyenv)
+        });
         let found = match pyenv_exe {
-            Some(exe) => probe_cached(&exe, cache).map(|interpreter| Found { interpreter, path: exe, skipped: vec![] }),
-            None if version == "system" => find(None, cwd, pyenv, cache),
-            None => find(Some(OsStr::new(version)), cwd, pyenv, cache),
+            Some(candidate) => probe_cached(&candidate.path, cache).map(|interpreter| Found {
+                interpreter,
+                path: candidate.path,
+                skipped: vec![],
+                place: Some(Place::Pyenv),
+            }),
+            None if version == "system" => find(None, places, cache),
+            None => find(Some(OsStr::new(version)), places, cache),
         };
         match found {
             Ok(mut found) => {
@@ -167,48 +178,30 @@ fn by_version_file(
             Err(e) => skipped.push(e.to_string()),
         }
     }
-    let found = Inventory::gather(cwd, pyenv).versions(None);
-    Err(Error::NoProjectPython { file: file.to_path_buf(), wanted: versions.join(", "), found })
+    Err(Error::NoProjectPython { file: file.to_path_buf(), wanted: versions.join(", "), found: inventory(places) })
 }
 
-/// The interpreter in a pyenv version directory: `python3.X` for a version named `3.X…`, else
-/// `python3`, else `python`.
-fn version_exe(dir: &Path) -> Option<PathBuf> {
-    let name = dir.file_name()?.to_string_lossy();
-    let mut parts = name.split('.');
-    let minor = match (parts.next(), parts.next().map(|p| p.split(|c: char| !c.is_ascii_digit()).next())) {
-        (Some(major), Some(Some(minor))) if !minor.is_empty() && major.parse::<u32>().is_ok() => {
-            Some(format!("python{major}.{minor}"))
-        }
-        _ => None,
-    };
-    minor
-        .into_iter()
-        .chain(["python3".to_owned(), "python".to_owned()])
-        .map(|n| dir.join("bin").join(n))
-        .find(|p| is_executable(p))
-}
-
-/// `python3` on PATH when it satisfies `requires-python`, else the newest interpreter found that does.
+/// `python3` on PATH when it satisfies `requires-python`, else the newest interpreter found that
+/// does, in any place: versions are read from names, and only a candidate that could match is run.
 fn by_requires_python(
     file: &Path,
     text: &str,
     specifiers: &VersionSpecifiers,
     cwd: &Path,
-    pyenv: &Pyenv,
+    places: &Places,
     cache: &Cache,
 ) -> Result<(Found, Option<Reason>)> {
     let reason =
         Reason::RequiresPython { file: file.to_path_buf(), shown: shown(file, cwd), specifier: text.to_owned() };
-    let satisfies = |interp: &Interpreter| specifiers.contains(&release(interp.version));
+    let query = Query::specifiers(specifiers.clone());
     // The common case, and what `python3 -m venv` would use: no other interpreter is looked at.
-    let default = find(None, cwd, pyenv, cache);
+    let default = find(None, places, cache);
     if let Ok(found) = &default
-        && satisfies(&found.interpreter)
+        && query.matches(&found.interpreter)
     {
         return Ok((default.expect("checked"), Some(reason)));
     }
-    let mut skipped: Vec<String> = match &default {
+    let skipped: Vec<String> = match &default {
         Ok(found) => vec![format!(
             "python3 on PATH ({}): Python {} is not {text}",
             found.path.display(),
@@ -216,101 +209,15 @@ fn by_requires_python(
         )],
         Err(e) => vec![e.to_string()],
     };
-    let mut inventory = Inventory::gather(cwd, pyenv);
-    for known in inventory.known.iter_mut() {
-        // A version known from the name alone that cannot match is not run; the rest are probed to confirm.
-        if known.exact && !specifiers.contains(&known.version) {
-            continue;
-        }
-        match probe_cached(&known.path, cache) {
-            Ok(interpreter) => {
-                known.version = release(interpreter.version);
-                known.exact = true;
-                if satisfies(&interpreter) {
-                    return Ok((Found { interpreter, path: known.path.clone(), skipped }, Some(reason)));
-                }
-            }
-            Err(e) => skipped.push(e.to_string()),
-        }
+    if let Ok(mut found) = find_request(&PythonRequest::Query(query), places, cache, Order::Newest) {
+        found.skipped.splice(0..0, skipped);
+        return Ok((found, Some(reason)));
     }
-    let default = default.ok().map(|found| release(found.interpreter.version));
-    Err(Error::NoProjectPython {
-        file: file.to_path_buf(),
-        wanted: format!("requires-python `{text}`"),
-        found: inventory.versions(default),
-    })
-}
-
-fn release((major, minor, micro): (u32, u32, u32)) -> Version {
-    Version::new([u64::from(major), u64::from(minor), u64::from(micro)])
-}
-
-/// An interpreter known by its name, before it is run.
-#[derive(Debug)]
-struct Known {
-    path: PathBuf,
-    /// From a pyenv version directory's name (`3.12.1`, exact), or a command's (`python3.12`: `3.12`).
-    version: Version,
-    exact: bool,
-}
-
-/// The interpreters rvenv can find, newest first: pyenv's installed releases, and `python3.X` on
-/// PATH (pyenv's shims left out, their versions being the former) and in `/usr/bin`.
-#[derive(Debug, Default)]
-struct Inventory {
-    known: Vec<Known>,
-}
-
-impl Inventory {
-    fn gather(cwd: &Path, pyenv: &Pyenv) -> Inventory {
-        let mut known: Vec<Known> = pyenv_versions(&pyenv.root, &[3])
-            .into_iter()
-            .filter_map(|path| {
-                let name = path.parent()?.parent()?.file_name()?.to_str()?;
-                Some(Known { version: Version::from_str(name).ok()?, path, exact: true })
-            })
-            .collect();
-        let path = pyenv.path.clone().unwrap_or_default();
-        let dirs = std::env::split_paths(&path).map(|d| cwd.join(d)).chain([PathBuf::from("/usr/bin")]);
-        let mut seen: Vec<PathBuf> = known.iter().filter_map(|k| fs_err::canonicalize(&k.path).ok()).collect();
-        for dir in dirs {
-            let Ok(entries) = fs_err::read_dir(&dir) else { continue };
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                let Some(minor) =
-                    name.to_str().and_then(|n| n.strip_prefix("python3.")).and_then(|m| m.parse::<u64>().ok())
-                else {
-                    continue;
-                };
-                let path = entry.path();
-                if !is_executable(&path) || pyenv.resolve(&path) != Shim::Plain {
-                    continue;
-                }
-                let Ok(real) = fs_err::canonicalize(&path) else { continue };
-                if !seen.contains(&real) {
-                    seen.push(real);
-                    known.push(Known { path, version: Version::new([3, minor]), exact: false });
-                }
-            }
-        }
-        // Newest first; of one minor version, the exactly known (pyenv's) before the others.
-        known.sort_by(|a, b| {
-            let minor = |k: &Known| k.version.release().iter().take(2).copied().collect::<Vec<_>>();
-            minor(b).cmp(&minor(a)).then(b.exact.cmp(&a.exact)).then(b.version.cmp(&a.version))
-        });
-        Inventory { known }
+    let mut found = inventory(places);
+    if let Ok(default) = &default {
+        found = format!("{found}; python3 {}", default.interpreter.version_string());
     }
-
-    /// The versions found, newest first, for a message: `3.13.0, 3.12.1, 3.11`.
-    fn versions(&self, also: Option<Version>) -> String {
-        let mut versions: Vec<Version> = self.known.iter().map(|k| k.version.clone()).chain(also).collect();
-        versions.sort_by(|a, b| b.cmp(a));
-        versions.dedup();
-        match versions.is_empty() {
-            true => "none".into(),
-            false => versions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-        }
-    }
+    Err(Error::NoProjectPython { file: file.to_path_buf(), wanted: format!("requires-python `{text}`"), found })
 }
 
 #[cfg(test)]
@@ -367,7 +274,8 @@ mod tests {
 
     #[test]
     fn specifiers_are_pep_440() {
-        let allows = |spec: &str, version: (u32, u32, u32)| parse_specifiers(spec).unwrap().contains(&release(version));
+        let release = |(a, b, c): (u64, u64, u64)| pep440_rs::Version::new([a, b, c]);
+        let allows = |spec: &str, version: (u64, u64, u64)| parse_specifiers(spec).unwrap().contains(&release(version));
         assert!(allows(">=3.11", (3, 12, 1)) && !allows(">=3.11", (3, 10, 13)));
         assert!(allows("~=3.12.0", (3, 12, 1)) && !allows("~=3.12.0", (3, 13, 0)));
         assert!(allows(">=3.10,<3.14", (3, 13, 0)) && !allows(">=3.10,<3.14", (3, 14, 0)));
@@ -400,11 +308,11 @@ mod tests {
         exe(&tmp.path().join("3.12.1/bin/python3.12"));
         exe(&tmp.path().join("3.12.1/bin/python3"));
         exe(&tmp.path().join("pypy3.9-7.3.11/bin/python3"));
-        assert_eq!(version_exe(&tmp.path().join("3.12.1")), Some(tmp.path().join("3.12.1/bin/python3.12")));
-        assert_eq!(
-            version_exe(&tmp.path().join("pypy3.9-7.3.11")),
-            Some(tmp.path().join("pypy3.9-7.3.11/bin/python3"))
-        );
-        assert_eq!(version_exe(&tmp.path().join("3.13.0")), None);
+        let exe_of = |name: &str| {
+            install_candidate(&tmp.path().join(name), hint_of_dir(name).unwrap(), Place::Pyenv).map(|c| c.path)
+        };
+        assert_eq!(exe_of("3.12.1"), Some(tmp.path().join("3.12.1/bin/python3.12")));
+        assert_eq!(exe_of("pypy3.9-7.3.11"), Some(tmp.path().join("pypy3.9-7.3.11/bin/python3")));
+        assert_eq!(exe_of("3.13.0"), None);
     }
 }

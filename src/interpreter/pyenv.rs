@@ -7,6 +7,8 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
+use super::places::newness;
+use super::spec::{Hint, hint_of_dir};
 use crate::ambient::Ambient;
 use crate::fs::is_executable;
 
@@ -151,19 +153,12 @@ impl Pyenv {
     /// with the executable's path. Virtual environments kept among the versions (pyenv-virtualenv's)
     /// are left out: a new environment is made from a base interpreter.
     pub(crate) fn versions_with(&self, command: &OsStr) -> Vec<(String, PathBuf)> {
-        let Ok(entries) = fs_err::read_dir(self.root.join("versions")) else { return vec![] };
-        let mut found: Vec<(String, PathBuf)> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let name = e.file_name().into_string().ok()?;
-                let dir = e.path();
-                let exe = dir.join("bin").join(command);
-                (!name.starts_with('.') && !dir.join("pyvenv.cfg").exists() && is_executable(&exe))
-                    .then_some((name, exe))
-            })
-            .collect();
-        found.sort_by_key(|(name, _)| std::cmp::Reverse(newness(name)));
-        found
+        installed_versions(&self.root)
+            .into_iter()
+            .filter(|v| !v.venv)
+            .map(|v| (v.name, v.dir.join("bin").join(command)))
+            .filter(|(_, exe)| is_executable(exe))
+            .collect()
     }
 
     /// `command` on PATH with pyenv's shims left out: what pyenv's `system` version runs.
@@ -189,31 +184,41 @@ fn shim_root(path: &Path) -> Option<PathBuf> {
     (runs_pyenv && plain).then(|| PathBuf::from(root))
 }
 
-/// One run of a version name, for ordering.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Part {
-    Text(String),
-    Number(u64),
+/// One directory of pyenv's `versions/`.
+#[derive(Clone, Debug)]
+pub(crate) struct Installed {
+    /// The directory's name: `3.12.1`, `3.13.0rc1`, `pypy3.9-7.3.11`, `miniconda3-latest`.
+    pub name: String,
+    pub dir: PathBuf,
+    /// What the name says of the Python in it (None: nothing, as for `miniconda3-latest`).
+    pub hint: Option<Hint>,
+    /// A virtual environment kept among the versions (pyenv-virtualenv's), not a base interpreter.
+    pub venv: bool,
 }
 
-/// How version names order by newness: a plain release (`3.12.1`, digits and dots) above any other
-/// name (`3.13.0rc1`, `3.14-dev`, `pypy3.10-7.3.12`), then run by run, digits as numbers (`3.10`
-/// after `3.9`).
-fn newness(name: &str) -> (bool, Vec<Part>) {
-    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_digit() || c == '.');
-    let mut parts = Vec::new();
-    let mut rest = name;
-    while let Some(first) = rest.chars().next() {
-        let digits = first.is_ascii_digit();
-        let end = rest.find(|c: char| c.is_ascii_digit() != digits).unwrap_or(rest.len());
-        let (run, tail) = rest.split_at(end);
-        parts.push(match digits {
-            true => Part::Number(run.parse().unwrap_or(u64::MAX)),
-            false => Part::Text(run.to_owned()),
-        });
-        rest = tail;
-    }
-    (plain, parts)
+/// pyenv's `versions/` folder, read in this one place: every version directory (hidden names left
+/// out), newest first — final releases before pre-releases and development builds, then any name
+/// that says no version, by name.
+pub(crate) fn installed_versions(root: &Path) -> Vec<Installed> {
+    let Ok(entries) = fs_err::read_dir(root.join("versions")) else { return vec![] };
+    let mut found: Vec<Installed> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok().filter(|n| !n.starts_with('.'))?;
+            let dir = e.path();
+            dir.is_dir().then(|| Installed {
+                hint: hint_of_dir(&name),
+                venv: dir.join("pyvenv.cfg").exists(),
+                name,
+                dir,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        let key = |v: &Installed| v.hint.as_ref().map(newness);
+        key(b).cmp(&key(a)).then_with(|| a.name.cmp(&b.name))
+    });
+    found
 }
 
 /// A version file as pyenv reads it: the first word of each line, skipping blank lines,
@@ -230,23 +235,21 @@ pub(super) fn read_version_file(file: &Path) -> Option<Vec<String>> {
 }
 
 /// The installed version directory for a selected name: the name itself, without a `python-`
-/// prefix, or the newest installed release it is a prefix of (`3.12` → `3.12.1`).
+/// prefix, or (pyenv's `latest` rule) the newest installed final release it is a prefix of
+/// (`3.12` → `3.12.1`; a pre-release such as `3.13.0rc1` is not chosen by prefix).
 pub(super) fn installed(root: &Path, version: &str) -> Option<String> {
     let versions = root.join("versions");
     let normal = version.strip_prefix("python-").unwrap_or(version);
     for name in [version, normal] {
-        if versions.join(name).is_dir() {
+        if !name.is_empty() && versions.join(name).is_dir() {
             return Some(name.to_owned());
         }
     }
-    let numeric = |name: &str| -> Option<Vec<u32>> { name.split('.').map(|p| p.parse().ok()).collect() };
-    fs_err::read_dir(&versions)
-        .ok()?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.strip_prefix(normal).is_some_and(|rest| rest.starts_with('.')))
-        .filter_map(|name| Some((numeric(&name)?, name)))
-        .max()
-        .map(|(_, name)| name)
+    installed_versions(root)
+        .into_iter()
+        .filter(|v| v.name.strip_prefix(normal).is_some_and(|rest| rest.starts_with('.')))
+        .find(|v| v.name.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .map(|v| v.name)
 }
 
 /// pyenv's root: `PYENV_ROOT`, else `~/.pyenv`.
@@ -255,25 +258,6 @@ fn root_of(ambient: &Ambient) -> PathBuf {
         Some(root) => root.clone(),
         None => ambient.home.clone().unwrap_or_default().join(".pyenv"),
     }
-}
-
-/// Interpreters in pyenv's versions folder whose version starts with `parts`, newest first.
-pub(super) fn pyenv_versions(root: &Path, parts: &[u32]) -> Vec<PathBuf> {
-    let Ok(entries) = fs_err::read_dir(root.join("versions")) else { return vec![] };
-    let mut versions: Vec<(Vec<u32>, PathBuf)> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let version: Vec<u32> = name.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-            if version.len() < parts.len() || version[..parts.len()] != *parts || version.len() < 2 {
-                return None;
-            }
-            let exe = e.path().join("bin").join(format!("python{}.{}", version[0], version[1]));
-            crate::fs::is_executable(&exe).then_some((version, exe))
-        })
-        .collect();
-    versions.sort();
-    versions.into_iter().rev().map(|(_, exe)| exe).collect()
 }
 
 #[cfg(test)]

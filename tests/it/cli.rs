@@ -264,7 +264,7 @@ fn things_that_are_not_pythons_are_refused_clearly() {
     let cases: [(PathBuf, &str); 4] = [
         ("/bin/false".into(), "did not answer"),
         ("/bin/true".into(), "did not answer"),
-        (tmp.path().join("missing-python"), "no Python interpreter found"),
+        (tmp.path().join("missing-python"), "does not exist"),
         (hang.clone(), "within"),
     ];
     for (python, expected) in cases {
@@ -288,7 +288,9 @@ fn unknown_version_says_what_was_tried() {
     let tmp = tempfile::tempdir().unwrap();
     let out = rvenv().args(["create", "--without-pip", "-p", "3.99"]).arg(tmp.path().join("env")).output().unwrap();
     let err = fails(&out, 1);
-    assert!(err.contains("3.99") && err.contains("python3.99"), "{err}");
+    // The spec as typed and as understood, what was found, and what to do.
+    assert!(err.contains("`3.99` (understood as Python 3.99)") && err.contains("found: "), "{err}");
+    assert!(err.contains("pyenv install 3.99"), "{err}");
 }
 
 #[test]

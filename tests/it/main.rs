@@ -13,6 +13,7 @@ mod cache;
 mod children;
 mod cli;
 mod differential;
+mod discovery;
 mod faults;
 mod inspect;
 mod interpreter;
