@@ -93,6 +93,45 @@ pub(crate) fn python_repr(s: &str) -> String {
     out
 }
 
+/// The string a Python `str` literal as [`python_repr`] writes it stands for (`'…'` or `"…"` with
+/// `\\`, `\'`, `\"`, `\n`, `\r`, `\t`, `\xHH`, `\uHHHH`, `\UHHHHHHHH` escapes): the reader of
+/// the `prompt` venv writes into `pyvenv.cfg` (3.8 on). None for anything that is not such a
+/// literal (an older venv's bare prompt, another tool's).
+pub(crate) fn python_unrepr(literal: &str) -> Option<String> {
+    let quote = literal.chars().next().filter(|q| *q == '\'' || *q == '"')?;
+    let inner = literal.strip_prefix(quote)?.strip_suffix(quote)?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == quote {
+            return None;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escape = chars.next()?;
+        let mut hex = |n: usize| -> Option<char> {
+            let digits: String = chars.by_ref().take(n).collect();
+            (digits.len() == n).then_some(())?;
+            char::from_u32(u32::from_str_radix(&digits, 16).ok()?)
+        };
+        out.push(match escape {
+            '\\' => '\\',
+            '\'' => '\'',
+            '"' => '"',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'x' => hex(2)?,
+            'u' => hex(4)?,
+            'U' => hex(8)?,
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
 /// Python's `str.isprintable()` for one character, for the characters a prompt may hold: not a
 /// control or format character, not a separator other than the ASCII space, not private-use.
 /// (Unassigned code points, which Python also escapes, are not known here and are kept as is.)
@@ -128,6 +167,16 @@ mod tests {
         assert_eq!(python_repr("\x07\u{7f}\u{85}\u{a0}"), "'\\x07\\x7f\\x85\\xa0'");
         assert_eq!(python_repr("\u{200b}\u{2028}\u{e000}"), "'\\u200b\\u2028\\ue000'");
         assert_eq!(python_repr("\u{e0001}"), "'\\U000e0001'");
+    }
+
+    #[test]
+    fn unrepr_reads_what_repr_writes() {
+        for s in ["env", "it's", "both ' and \"", "a\\b\tc", "èрт🚒♞中片", "\x07\u{7f}\u{85}", "\u{200b}\u{e0001}", "", "\\x41"] {
+            assert_eq!(python_unrepr(&python_repr(s)).as_deref(), Some(s), "{s:?}");
+        }
+        for not in ["env", "'open", "'a'b'", "'\\q'", "'\\x4'", "\"\\\"", ""] {
+            assert_eq!(python_unrepr(not), None, "{not:?}");
+        }
     }
 
     fn config(keys: &[(&str, &str)], prompt: Option<&str>, relocatable: bool) -> String {

@@ -114,7 +114,7 @@ fn site_packages(env: &Path) -> Option<PathBuf> {
 }
 
 /// `key = value` lines, as `site.py` reads them (split at the first `=`, keys lowercased).
-fn parse_cfg(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
+pub(crate) fn parse_cfg(text: &str) -> (BTreeMap<String, String>, Vec<String>) {
     let mut keys = BTreeMap::new();
     let mut bad = Vec::new();
     for line in text.lines() {
@@ -214,13 +214,8 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
 }
 
 /// The prompt as venv writes it from 3.8 on (a Python repr, `'name'`), or as it is.
-fn unrepr(value: &str) -> String {
-    let quoted = |q: char| value.len() >= 2 && value.starts_with(q) && value.ends_with(q);
-    if (quoted('\'') || quoted('"')) && !value[1..value.len() - 1].contains('\\') {
-        value[1..value.len() - 1].to_owned()
-    } else {
-        value.to_owned()
-    }
+pub(crate) fn unrepr(value: &str) -> String {
+    crate::cfg::python_unrepr(value).unwrap_or_else(|| value.to_owned())
 }
 
 /// The base interpreter: `pyvenv.cfg`'s `executable` or `base-executable` where the tool writes
