@@ -99,10 +99,10 @@ pub enum Command {
         shell: Shell,
         /// The environment the hook activated (empty: none).
         #[arg(default_value = "")]
-        hook_env: PathBuf,
+        hook_env: OsString,
         /// The untrusted environment the hook last named (empty: none).
         #[arg(default_value = "")]
-        warned: PathBuf,
+        warned: OsString,
     },
     /// Let the prompt hook activate an environment rvenv did not make for you here (e.g. one
     /// made by `python -m venv` or uv); `--revoke` takes that back.

@@ -90,7 +90,7 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
         Command::HookEval { shell, hook_env, warned } => {
-            let out = rvenv::hook_eval(shell, &cwd, &ambient, &hook_env, &warned)?;
+            let out = rvenv::hook_eval(shell, &cwd, &ambient, hook_env.as_ref(), warned.as_ref())?;
             if let Some(hint) = &out.hint {
                 report::line(Stream::Stderr, hint)?;
             }

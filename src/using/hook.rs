@@ -4,9 +4,10 @@
 //! environment ([`super::activation`], from `pyvenv.cfg` and the path), the `deactivate` of the
 //! one the hook activated, or nothing; and for an untrusted environment, one line on stderr.
 //!
-//! The shell keeps two variables of its own (not exported): `_RVENV_HOOK_ENV`, the environment
-//! the hook activated, and `_RVENV_HOOK_WARNED`, the untrusted one it last named; it hands them
-//! back to `hook-eval` as arguments.
+//! The shell keeps three variables of its own (not exported): `_RVENV_HOOK_PWD`, the directory
+//! it last asked about; `_RVENV_HOOK_ENV`, the environment the hook activated; and
+//! `_RVENV_HOOK_WARNED`, the untrusted one it last named. It hands the last two back to
+//! `hook-eval` as arguments.
 
 use std::path::{Path, PathBuf};
 
@@ -146,6 +147,11 @@ pub fn eval(shell: Shell, cwd: &Path, ambient: &Ambient, hook_env: &Path, warned
     }
     code.push_str(&state(shell, "_RVENV_HOOK_ENV", hook_env.as_deref()));
     code.push_str(&state(shell, "_RVENV_HOOK_WARNED", d.warned.as_deref()));
+    // Beside an untrusted environment the hook asks again at every prompt (it names it only
+    // once), so that the prompt after an `rvenv allow` activates it.
+    if d.warned.is_some() {
+        code.push_str(&state(shell, "_RVENV_HOOK_PWD", None));
+    }
     let hint = d.hint.map(|env| {
         format!(
             "rvenv: not activating {}: it was neither made by rvenv as you nor allowed (trust it: rvenv allow {})",
