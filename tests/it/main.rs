@@ -26,3 +26,4 @@ mod seed;
 mod shells;
 mod sid;
 mod trust;
+mod using;
