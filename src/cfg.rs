@@ -171,7 +171,17 @@ mod tests {
 
     #[test]
     fn unrepr_reads_what_repr_writes() {
-        for s in ["env", "it's", "both ' and \"", "a\\b\tc", "èрт🚒♞中片", "\x07\u{7f}\u{85}", "\u{200b}\u{e0001}", "", "\\x41"] {
+        for s in [
+            "env",
+            "it's",
+            "both ' and \"",
+            "a\\b\tc",
+            "èрт🚒♞中片",
+            "\x07\u{7f}\u{85}",
+            "\u{200b}\u{e0001}",
+            "",
+            "\\x41",
+        ] {
             assert_eq!(python_unrepr(&python_repr(s)).as_deref(), Some(s), "{s:?}");
         }
         for not in ["env", "'open", "'a'b'", "'\\q'", "'\\x4'", "\"\\\"", ""] {

@@ -51,7 +51,7 @@ pub enum Command {
         shell: CompletionShell,
     },
     /// Run a command with an environment active (`rvenv run python -m pytest`), in place of
-    /// rvenv (same process): VIRTUAL_ENV set, the env's bin first on PATH, PYTHONHOME unset. Its
+    /// rvenv (same process): `VIRTUAL_ENV` set, the env's bin first on `PATH`, `PYTHONHOME` unset. Its
     /// exit status is the command's; 127 when there is no such command.
     #[command(after_help = ENV_RULE)]
     Run {
@@ -127,7 +127,7 @@ directory in the current directory or above it (up to the filesystem root, or up
 
 #[derive(Debug, Args)]
 pub struct EnvArg {
-    /// The environment (default: $VIRTUAL_ENV, else the nearest `.venv` here or above).
+    /// The environment (default: `$VIRTUAL_ENV`, else the nearest `.venv` here or above).
     #[arg(long = "env", value_name = "ENV")]
     pub env: Option<PathBuf>,
 }

@@ -38,6 +38,7 @@ mod using;
 pub use activate::{ActivationContext, command as activation_command, render as render_activation};
 pub use ambient::Ambient;
 pub use cache::{Cache, clean as clean_cache, root as cache_root};
+pub use cli::Shell;
 pub use cli::{CacheCommand, Cli, Command, CompletionShell};
 pub use error::{Error, Result};
 pub use exit::Exit;
@@ -57,7 +58,6 @@ pub use using::hook::{HookOutput, eval as hook_eval, script as hook_script};
 pub use using::run::exec as exec_in_env;
 pub use using::subshell::{program as shell_program, run as run_shell};
 pub use using::{Found, locate as locate_env};
-pub use cli::Shell;
 
 /// `rvenv allow [--revoke]`: whether anything changed.
 pub fn allow(env: &Path, revoke: bool, ambient: &Ambient) -> Result<bool> {

@@ -123,14 +123,16 @@ fn csh_line(ctx: &ActivationContext) -> String {
     // Leave an environment that is active (its activation saved PATH, and defined the alias). The
     // command of a one-line `if` is not alias-expanded, an `eval`'s is; and a `deactivate`
     // command on PATH, run where no environment is active, would be none of ours.
-    let mut line =
-        vec![r#"if ($?_OLD_VIRTUAL_PATH) eval 'deactivate nondestructive'"#.to_owned(), alias.to_owned()];
+    let mut line = vec!["if ($?_OLD_VIRTUAL_PATH) eval 'deactivate nondestructive'".to_owned(), alias.to_owned()];
     line.push(format!("setenv VIRTUAL_ENV {}", q(ctx.env_dir)));
     if let Some(v) = always {
         line.push(format!("setenv VIRTUAL_ENV_PROMPT {}", q(&v)));
     }
     line.push(format!("set _rvenv_bin = {}", q(ctx.bin_name)));
-    line.push(r#"if ($?PATH) eval 'set _OLD_VIRTUAL_PATH = "$PATH:q"; setenv PATH "$VIRTUAL_ENV:q/$_rvenv_bin:q"":$PATH:q"'"#.into());
+    line.push(
+        r#"if ($?PATH) eval 'set _OLD_VIRTUAL_PATH = "$PATH:q"; setenv PATH "$VIRTUAL_ENV:q/$_rvenv_bin:q"":$PATH:q"'"#
+            .into(),
+    );
     line.push(r#"if (! $?PATH) eval 'setenv PATH "$VIRTUAL_ENV:q/$_rvenv_bin:q"'"#.into());
     line.push("unset _rvenv_bin".into());
     line.push(r#"if ($?PYTHONHOME) eval 'set _OLD_VIRTUAL_PYTHONHOME = "$PYTHONHOME:q"; unsetenv PYTHONHOME'"#.into());

@@ -76,13 +76,8 @@ pub(crate) fn decide(
     let ours = hook_env.filter(|h| Some(*h) == active);
     let in_project = |env: &Path| env.parent().is_some_and(|project| cwd.starts_with(project));
     let manual_here = active.is_some() && ours.is_none() && active.is_some_and(in_project);
-    let mut d = Decision {
-        activate: None,
-        deactivate: false,
-        hint: None,
-        hook_env: ours.map(Path::to_path_buf),
-        warned: None,
-    };
+    let mut d =
+        Decision { activate: None, deactivate: false, hint: None, hook_env: ours.map(Path::to_path_buf), warned: None };
     match found {
         Some((env, _)) if Some(env) == active => {}
         Some((env, true)) => {

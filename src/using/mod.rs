@@ -21,7 +21,7 @@ pub(crate) const DOT_VENV: &str = ".venv";
 /// How the environment was found, for messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Found {
-    /// `--env` (or `info`/`check`'s ENV_DIR).
+    /// `--env` (or `info`/`check`'s `ENV_DIR`).
     Named,
     /// `$VIRTUAL_ENV`.
     Active,

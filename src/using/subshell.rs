@@ -6,6 +6,7 @@
 //! rvenv waits for the shell and ends with its exit status.
 
 use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -78,12 +79,10 @@ pub fn run(activation: &Activation, shell: Shell, program: &Path, ambient: &Ambi
             cmd.arg("-i");
         }
     }
-    let status = cmd
-        .status()
-        .map_err(|e| Error::CannotRun { command: program.to_string_lossy().into_owned(), source: e })?;
+    let status =
+        cmd.status().map_err(|e| Error::CannotRun { command: program.to_string_lossy().into_owned(), source: e })?;
     drop(held);
     crate::fs::remove_tree_quietly(dir);
-    use std::os::unix::process::ExitStatusExt;
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => Exit::Passed(u8::try_from(code).unwrap_or(1)),
         (None, Some(signal)) => Exit::Signal(signal),

@@ -7,6 +7,7 @@
 //! The file is rewritten whole (a temporary beside it, renamed over it) under a lock, so a
 //! reader sees the old list or the new one, and runs that record at once each keep their line.
 
+use std::fmt::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -57,7 +58,7 @@ fn parse(text: &str) -> Vec<Record> {
 fn render(records: &[Record]) -> String {
     let mut out = format!("{HEADER}\n");
     for r in records {
-        out.push_str(&format!("{} {} {}\n", r.dev, r.ino, r.path.display()));
+        let _ = writeln!(out, "{} {} {}", r.dev, r.ino, r.path.display());
     }
     out
 }
@@ -90,11 +91,8 @@ pub(crate) fn set(env: &Path, revoke: bool, ambient: &Ambient) -> Result<bool> {
     let _lock = crate::fs::Locked::at(&lock_path, true, true)
         .map_err(|e| Error::io(format!("cannot lock `{}`", crate::error::shown(&lock_path)), e))?;
     let old = read_records(&dir);
-    let mut new: Vec<Record> = old
-        .iter()
-        .filter(|r| r.path != me.path && identity(&r.path).is_ok_and(|now| now == **r))
-        .cloned()
-        .collect();
+    let mut new: Vec<Record> =
+        old.iter().filter(|r| r.path != me.path && identity(&r.path).is_ok_and(|now| now == **r)).cloned().collect();
     if !revoke {
         new.push(me.clone());
     }

@@ -111,7 +111,14 @@ fn run_is_the_command_itself() {
     // A signal sent to that pid reaches the command: its trap runs, and its exit status is ours.
     let mut child = ctx
         .rvenv(ctx.root())
-        .args(["run", "--env", "e", "sh", "-c", "trap 'echo got-term; exit 9' TERM; echo ready; while :; do sleep 0.05; done"])
+        .args([
+            "run",
+            "--env",
+            "e",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 9' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -255,7 +262,11 @@ fn activate_in(name: &str, ctx: &Ctx, cases: &[Case], shell: &Path, args: &[&str
             Some(common::venv_prompt_var(&case.prompt, minor).unwrap_or_default()),
             // zsh without PROMPT_SUBST shows the backslash rvenv puts before a backtick (which
             // keeps an exported PS1 inert in the other shells): quote::ps1_text says why.
-            Some(if name == "zsh" { format!("({}) ", case.prompt.replace('`', "\\`")) } else { format!("({}) ", case.prompt) }),
+            Some(if name == "zsh" {
+                format!("({}) ", case.prompt.replace('`', "\\`"))
+            } else {
+                format!("({}) ", case.prompt)
+            }),
             Some("restored".into()),
             Some("restored".into()),
         ];
@@ -561,7 +572,9 @@ fn hook_in(shell: &str) {
     let rc = match shell {
         "bash" => format!("PS1='$ '\neval \"$('{rvenv}' hook bash)\"\n"),
         "zsh" => format!("PS1='$ '\neval \"$('{rvenv}' hook zsh)\"\n"),
-        _ => format!("function fish_prompt; printf '$ '; end\nfunction fish_greeting; end\n'{rvenv}' hook fish | source\n"),
+        _ => format!(
+            "function fish_prompt; printf '$ '; end\nfunction fish_greeting; end\n'{rvenv}' hook fish | source\n"
+        ),
     };
     let project = ctx.home().join("proj");
     ctx.create(&project.join(".venv"), Some("proj"));
