@@ -237,7 +237,10 @@ mod tests {
         let a = Activation { env_dir: "/a'b!c d".into(), prompt: "p!%".into(), python: (3, 11) };
         let line = a.script(Shell::Tcsh).unwrap();
         assert_eq!(line.lines().count(), 1, "{line}");
-        assert!(line.starts_with("alias deactivate '"), "{line}");
+        assert!(
+            line.starts_with("if ($?_OLD_VIRTUAL_PATH) eval 'deactivate nondestructive'; alias deactivate '"),
+            "{line}"
+        );
         assert!(line.contains(&format!("setenv VIRTUAL_ENV {}", quote::csh("/a'b!c d"))), "{line}");
         assert!(!line.contains('#'), "a comment would end the line: {line}");
     }
