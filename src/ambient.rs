@@ -30,6 +30,13 @@ pub struct Ambient {
     pub virtual_env: Option<PathBuf>,
     /// `SHELL`: whose activation command to show.
     pub shell: Option<String>,
+    /// `XDG_STATE_HOME`: the trust records go in its `rvenv/` (a relative value is ignored, as
+    /// for `XDG_CACHE_HOME`).
+    pub xdg_state_home: Option<PathBuf>,
+    /// `ZDOTDIR` and `ENV`: where zsh and an interactive `sh` read their start-up files, which
+    /// `rvenv shell` reads before it activates.
+    pub zdotdir: Option<PathBuf>,
+    pub sh_env: Option<PathBuf>,
 }
 
 impl Ambient {
@@ -51,6 +58,9 @@ impl Ambient {
             asdf_data_dir: path("ASDF_DATA_DIR"),
             virtual_env: path("VIRTUAL_ENV"),
             shell: text("SHELL"),
+            xdg_state_home: path("XDG_STATE_HOME").filter(|dir| dir.is_absolute()),
+            zdotdir: path("ZDOTDIR"),
+            sh_env: path("ENV"),
         }
     }
 }

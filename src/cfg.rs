@@ -255,6 +255,26 @@ mod tests {
         assert_eq!(python_repr("\u{e0001}"), "'\\U000e0001'");
     }
 
+    #[test]
+    fn unrepr_reads_what_repr_writes() {
+        for s in [
+            "env",
+            "it's",
+            "both ' and \"",
+            "a\\b\tc",
+            "èрт🚒♞中片",
+            "\x07\u{7f}\u{85}",
+            "\u{200b}\u{e0001}",
+            "",
+            "\\x41",
+        ] {
+            assert_eq!(unrepr(&python_repr(s)), s, "{s:?}");
+        }
+        for not in ["env", "'open", "'a'b'", "'\\q'", "'\\x4'", "\"\\\"", ""] {
+            assert_eq!(unrepr(not), not, "{not:?}");
+        }
+    }
+
     fn config(keys: &[(&str, &str)], prompt: Option<&str>, relocatable: bool) -> String {
         let keys: Vec<(String, String)> = keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config {

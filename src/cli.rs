@@ -24,9 +24,11 @@ pub enum Command {
     /// Describe an environment (made by rvenv, venv, virtualenv or uv): its interpreter, prompt,
     /// pip, the tool and command that made it, and its size.
     Info {
-        /// The environment directory (default: `$VIRTUAL_ENV`, else `.venv`).
-        #[arg(value_name = "ENV_DIR")]
+        /// The environment directory (default: as --env's).
+        #[arg(value_name = "ENV_DIR", conflicts_with = "env")]
         dir: Option<PathBuf>,
+        #[command(flatten)]
+        env: EnvArg,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -34,9 +36,11 @@ pub enum Command {
     /// Verify an environment and name each problem with its fix. Exit 0 when healthy, 1 when
     /// problems were found, 2 when ENV_DIR is not an environment.
     Check {
-        /// The environment directory (default: `$VIRTUAL_ENV`, else `.venv`).
-        #[arg(value_name = "ENV_DIR")]
+        /// The environment directory (default: as --env's).
+        #[arg(value_name = "ENV_DIR", conflicts_with = "env")]
         dir: Option<PathBuf>,
+        #[command(flatten)]
+        env: EnvArg,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -52,11 +56,119 @@ pub enum Command {
         #[command(subcommand)]
         command: PythonCommand,
     },
+    /// Run a command with an environment active (`rvenv run python -m pytest`), in place of
+    /// rvenv (same process): `VIRTUAL_ENV` set, the env's bin first on `PATH`, `PYTHONHOME` unset. Its
+    /// exit status is the command's; 127 when there is no such command.
+    #[command(after_help = ENV_RULE)]
+    Run {
+        #[command(flatten)]
+        env: EnvArg,
+        /// The command and its arguments.
+        #[arg(value_name = "CMD", required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<OsString>,
+    },
+    /// Print code that activates an environment in the calling shell: `eval "$(rvenv activate)"`
+    /// (bash, zsh, sh), `rvenv activate | source` (fish), `` eval "`rvenv activate`" `` (tcsh),
+    /// `execx($(rvenv activate))` (xonsh). nushell cannot evaluate code: for nu this prints the
+    /// `overlay use …` line to type. `deactivate` undoes it.
+    #[command(after_help = ENV_RULE)]
+    Activate {
+        #[command(flatten)]
+        env: EnvArg,
+        /// The shell to write for (default: $SHELL's).
+        #[arg(long, value_enum)]
+        shell: Option<Shell>,
+    },
+    /// Start an interactive shell ($SHELL, or --shell) with an environment active and its
+    /// prompt prefix; `exit` returns with the shell's exit status.
+    #[command(after_help = ENV_RULE)]
+    Shell {
+        #[command(flatten)]
+        env: EnvArg,
+        /// The shell to start (default: $SHELL).
+        #[arg(long, value_enum)]
+        shell: Option<Shell>,
+    },
+    /// Print a prompt hook for your shell's rc file (bash, zsh, fish): `eval "$(rvenv hook
+    /// bash)"` in ~/.bashrc, `eval "$(rvenv hook zsh)"` in ~/.zshrc, `rvenv hook fish | source`
+    /// in config.fish. On each change of directory it activates the nearest `.venv` if that
+    /// environment is trusted (made by rvenv as you, or `rvenv allow`ed), and deactivates it when
+    /// you leave. It never runs anything from the directory.
+    Hook {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// What the prompt hook runs when the directory changed: prints the code to evaluate.
+    #[command(hide = true)]
+    HookEval {
+        #[arg(value_enum)]
+        shell: Shell,
+        /// The environment the hook activated (empty: none).
+        #[arg(default_value = "")]
+        hook_env: OsString,
+        /// The untrusted environment the hook last named (empty: none).
+        #[arg(default_value = "")]
+        warned: OsString,
+    },
+    /// Let the prompt hook activate an environment rvenv did not make for you here (e.g. one
+    /// made by `python -m venv` or uv); `--revoke` takes that back.
+    #[command(after_help = ENV_RULE)]
+    Allow {
+        #[command(flatten)]
+        env: EnvArg,
+        /// Stop trusting the environment.
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Show or empty rvenv's cache (interpreter facts, unpacked pip).
     Cache {
         #[command(subcommand)]
         command: CacheCommand,
     },
+}
+
+/// The environment a command uses, and the rule that finds it when none is named.
+const ENV_RULE: &str = "The environment: --env ENV if given, else $VIRTUAL_ENV if set, else the nearest `.venv` \
+directory in the current directory or above it (up to the filesystem root, or up to $HOME when inside it).";
+
+#[derive(Debug, Args)]
+pub struct EnvArg {
+    /// The environment (default: `$VIRTUAL_ENV`, else the nearest `.venv` here or above).
+    #[arg(long = "env", value_name = "ENV")]
+    pub env: Option<PathBuf>,
+}
+
+/// Shells `activate`, `shell` and `hook` write for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    /// dash, ksh and other POSIX sh.
+    #[value(alias = "dash")]
+    Sh,
+    Fish,
+    /// tcsh and csh.
+    #[value(alias = "csh")]
+    Tcsh,
+    Xonsh,
+    /// nushell.
+    #[value(alias = "nushell")]
+    Nu,
+}
+
+impl Shell {
+    /// The shell's command name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Sh => "sh",
+            Shell::Fish => "fish",
+            Shell::Tcsh => "tcsh",
+            Shell::Xonsh => "xonsh",
+            Shell::Nu => "nu",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

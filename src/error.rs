@@ -85,6 +85,22 @@ pub enum Error {
     #[error("`{}` is not a virtual environment (no pyvenv.cfg, and no bin/python with a site-packages)", shown(.path))]
     NotAnEnvironment { path: PathBuf },
 
+    #[error("no environment to use: no --env, $VIRTUAL_ENV is not set, and no `.venv` directory in `{}` or above it{}; make one with `rvenv create`, or pass --env ENV", shown(.cwd), match .stop { Some(stop) => format!(" (up to `{}`)", shown(stop)), None => String::new() })]
+    NoEnvironment { cwd: PathBuf, stop: Option<PathBuf> },
+
+    #[error("`{}` is already the active environment in this shell ($VIRTUAL_ENV); `exit` to leave the shell it runs in, or `deactivate`", shown(.env))]
+    AlreadyActive { env: PathBuf },
+
+    #[error("{}: command not found", clipped(.command, 200))]
+    CommandNotFound { command: String },
+
+    #[error("cannot run `{}`: {source}", clipped(.command, 200))]
+    CannotRun {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("cannot prepare pip from `{}`: {detail}; pass --without-pip to make the environment without pip", shown(.wheel))]
     PipImage { wheel: PathBuf, detail: String },
 
@@ -108,11 +124,17 @@ impl Error {
             | Error::BadPath { .. }
             | Error::BadPrompt { .. }
             | Error::NotAnEnvironment { .. }
+            | Error::NoEnvironment { .. }
+            | Error::AlreadyActive { .. }
             | Error::CacheNotMarked { .. }
             | Error::CacheHoldsOthers { .. } => Exit::Usage,
             Error::Interrupted { signal }
             | Error::InterruptedInPlace { signal, .. }
             | Error::InterruptedUpgrade { signal, .. } => Exit::Signal(*signal),
+            Error::CommandNotFound { .. } => Exit::NotFound,
+            Error::CannotRun { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                Exit::CannotExecute
+            }
             _ => Exit::Failure,
         }
     }

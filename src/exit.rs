@@ -9,6 +9,12 @@ pub enum Exit {
     Failure,
     /// 2: a request that can never work (bad flags, path or prompt); `info`/`check`: not an environment.
     Usage,
+    /// 126: `rvenv run`: the command was found but cannot be run (as a shell says).
+    CannotExecute,
+    /// 127: `rvenv run`: no such command (as a shell says).
+    NotFound,
+    /// `rvenv shell`: the shell's own exit status, passed back.
+    Passed(u8),
     /// 128 + the signal, the shell's convention: 130 for SIGINT, 143 for SIGTERM.
     Signal(i32),
 }
@@ -20,6 +26,9 @@ impl Exit {
             Exit::Success => 0,
             Exit::Failure => 1,
             Exit::Usage => 2,
+            Exit::CannotExecute => 126,
+            Exit::NotFound => 127,
+            Exit::Passed(code) => code,
             Exit::Signal(signal) => u8::try_from(128 + signal).unwrap_or(1),
         }
     }
@@ -40,6 +49,8 @@ mod tests {
         assert_eq!(Exit::Success.code(), 0);
         assert_eq!(Exit::Failure.code(), 1);
         assert_eq!(Exit::Usage.code(), 2);
+        assert_eq!(Exit::CannotExecute.code(), 126);
+        assert_eq!(Exit::NotFound.code(), 127);
         assert_eq!(Exit::Signal(2).code(), 130);
         assert_eq!(Exit::Signal(15).code(), 143);
         assert_eq!(Exit::Signal(200).code(), 1, "no code past 255");

@@ -31,12 +31,14 @@ mod request;
 mod seed;
 mod site_packages;
 mod text;
+mod using;
 
 // The library's whole public face: what main.rs and the tests use. Everything else is private,
 // so the compiler sees what is dead.
 pub use activate::{ActivationContext, command as activation_command, render as render_activation};
 pub use ambient::Ambient;
 pub use cache::{Cache, clean as clean_cache, root as cache_root};
+pub use cli::Shell;
 pub use cli::{CacheCommand, Cli, Command, CompletionShell, PythonCommand};
 pub use error::{Error, Result};
 pub use exit::Exit;
@@ -53,6 +55,17 @@ pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh 
 pub use request::{CacheLink, CreateRequest, normalize};
 pub use seed::Seeded;
 pub use text::inert;
+pub use using::activation::{Activation, choose_shell};
+pub use using::hook::{HookOutput, eval as hook_eval, script as hook_script};
+pub use using::run::exec as exec_in_env;
+pub use using::subshell::{program as shell_program, run as run_shell};
+pub use using::{Found, locate as locate_env};
+
+/// `rvenv allow [--revoke]`: whether anything changed.
+pub fn allow(env: &Path, revoke: bool, ambient: &Ambient) -> Result<bool> {
+    Activation::read(env)?;
+    using::trust::set(env, revoke, ambient)
+}
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -224,6 +237,13 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
             let python = target.join(&layout.bin).join(&layout.executable);
             seed::upgrade_deps(target, &python, &target.join(&layout.purelib), interp.version)?;
             seeded = seed::seeded_in(image, target, &layout.purelib);
+        }
+        // The prompt hook activates only environments this user made (or allowed): this one is.
+        if using::trust::state_dir(&req.ambient).is_some()
+            && let Err(err) = using::trust::set(target, false, &req.ambient)
+        {
+            let message = format!("cannot record it as yours for `rvenv hook` (`rvenv allow` it later): {err}");
+            on_event(Event::Warning { path: target, message });
         }
         on_event(Event::Created {
             path: target,

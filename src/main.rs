@@ -51,14 +51,16 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             }
             Ok(Exit::Success)
         }
-        Command::Info { dir, json } => {
-            let mut info = rvenv::read_env(&rvenv::normalize(&cwd.join(env_dir(dir, &ambient))), false)?;
+        Command::Info { dir, env, json } => {
+            let (dir, _) = rvenv::locate_env(dir.or(env.env).as_deref(), &cwd, &ambient)?;
+            let mut info = rvenv::read_env(&dir, false)?;
             info.layout = rvenv::layout_source(&info, &Cache::new(cache_dir, &ambient, false));
             report::info(&info, json)?;
             Ok(Exit::Success)
         }
-        Command::Check { dir, json } => {
-            let info = rvenv::read_env(&rvenv::normalize(&cwd.join(env_dir(dir, &ambient))), true)?;
+        Command::Check { dir, env, json } => {
+            let (dir, _) = rvenv::locate_env(dir.or(env.env).as_deref(), &cwd, &ambient)?;
+            let info = rvenv::read_env(&dir, true)?;
             let problems = rvenv::problems(&info);
             report::check(&info, &problems, json)?;
             Ok(if problems.is_empty() { Exit::Success } else { Exit::Failure })
@@ -71,6 +73,53 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
         Command::Python { command: PythonCommand::Find { spec, json } } => {
             let cache = Cache::new(cache_dir, &ambient, false);
             report::python_find(&rvenv::python_find(spec.as_deref(), &cwd, &ambient, &cache)?, json)?;
+            Ok(Exit::Success)
+        }
+        Command::Run { env, command } => {
+            let (dir, _) = rvenv::locate_env(env.env.as_deref(), &cwd, &ambient)?;
+            let activation = rvenv::Activation::read(&dir)?;
+            Err(rvenv::exec_in_env(&activation, &command, &ambient))
+        }
+        Command::Activate { env, shell } => {
+            let shell = rvenv::choose_shell(shell, &ambient)?;
+            let (dir, _) = rvenv::locate_env(env.env.as_deref(), &cwd, &ambient)?;
+            let activation = rvenv::Activation::read(&dir)?;
+            report::raw(Stream::Stdout, activation.script(shell)?.as_bytes())?;
+            Ok(Exit::Success)
+        }
+        Command::Shell { env, shell } => {
+            let shell = rvenv::choose_shell(shell, &ambient)?;
+            let (dir, _) = rvenv::locate_env(env.env.as_deref(), &cwd, &ambient)?;
+            let activation = rvenv::Activation::read(&dir)?;
+            let program = rvenv::shell_program(shell, &ambient);
+            rvenv::run_shell(&activation, shell, std::path::Path::new(&program), &ambient)
+        }
+        Command::Hook { shell } => {
+            let exe = std::env::current_exe().map_err(|e| rvenv::Error::io("cannot find rvenv's own path", e))?;
+            report::raw(Stream::Stdout, rvenv::hook_script(shell, &exe)?.as_bytes())?;
+            Ok(Exit::Success)
+        }
+        Command::HookEval { shell, hook_env, warned } => {
+            let out = rvenv::hook_eval(shell, &cwd, &ambient, hook_env.as_ref(), warned.as_ref())?;
+            if let Some(hint) = &out.hint {
+                report::line(Stream::Stderr, hint)?;
+            }
+            report::raw(Stream::Stdout, out.code.as_bytes())?;
+            Ok(Exit::Success)
+        }
+        Command::Allow { env, revoke } => {
+            let (dir, _) = rvenv::locate_env(env.env.as_deref(), &cwd, &ambient)?;
+            let changed = rvenv::allow(&dir, revoke, &ambient)?;
+            let shown = rvenv::inert(&dir.to_string_lossy()).into_owned();
+            report::line(
+                Stream::Stderr,
+                &match (revoke, changed) {
+                    (false, true) => format!("Trusted {shown}: the prompt hook activates it"),
+                    (false, false) => format!("{shown} was already trusted"),
+                    (true, true) => format!("No longer trusted: {shown}"),
+                    (true, false) => format!("{shown} was not trusted"),
+                },
+            )?;
             Ok(Exit::Success)
         }
         Command::Completions { shell } => {
@@ -117,10 +166,4 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             Ok(Exit::Success)
         }
     }
-}
-
-/// The environment `info` and `check` look at: the one named, else the active one (`$VIRTUAL_ENV`),
-/// else `.venv`.
-fn env_dir(dir: Option<std::path::PathBuf>, ambient: &Ambient) -> std::path::PathBuf {
-    dir.or_else(|| ambient.virtual_env.clone()).unwrap_or_else(|| ".venv".into())
 }

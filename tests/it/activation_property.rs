@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// xorshift64*: small, seeded, reproducible.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -63,7 +63,7 @@ const HIDDEN: &[&str] = &[
     "#{touch pwned}",
 ];
 
-fn hostile(rng: &mut Rng, max_len: usize) -> String {
+pub(crate) fn hostile(rng: &mut Rng, max_len: usize) -> String {
     let mut out = String::new();
     for _ in 0..1 + rng.below(max_len) {
         if rng.below(4) == 0 {

@@ -28,3 +28,4 @@ mod shells;
 mod sid;
 mod texts;
 mod trust;
+mod using;

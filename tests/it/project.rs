@@ -209,13 +209,19 @@ fn create_alone_makes_a_working_venv_and_names_its_pip() {
 }
 
 #[test]
-fn info_and_check_alone_look_at_the_active_environment_else_venv() {
+fn info_and_check_alone_look_at_the_active_environment_else_the_nearest_venv() {
     let Some(p) = project() else { return };
     p.write(".python-version", "3.12\n");
     ok(&p.run("", &["create", "--without-pip"]), "create .venv");
     ok(&p.run("", &["create", "--without-pip", "other"]), "create other");
+    // From a subdirectory, the nearest `.venv` above it (issue 19).
     let out = p.run("src", &["check"]);
-    assert_eq!(out.status.code(), Some(2), "no .venv in src: {}", text(&out));
+    ok(&out, "check from src");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&p.dir.join(".venv").display().to_string()),
+        "{}",
+        text(&out)
+    );
     let out = p.run("", &["check"]);
     ok(&out, "check");
     assert!(

@@ -65,6 +65,14 @@ fn help_of_each_command() {
         &["cache", "dir"],
         &["cache", "clean"],
         &["completions"],
+        &["python"],
+        &["python", "list"],
+        &["python", "find"],
+        &["run"],
+        &["activate"],
+        &["shell"],
+        &["hook"],
+        &["allow"],
     ];
     for command in commands {
         let ran = ctx.run(command.iter().copied().chain(["--help"])).ok();

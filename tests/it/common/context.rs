@@ -39,10 +39,10 @@ impl TestContext {
         &self.cache
     }
 
-    /// `rvenv` with a scrubbed environment, this context's cache, run in its directory.
+    /// [`super::rvenv`] (a scrubbed environment, the run's state dir) with this context's cache,
+    /// run in its directory.
     pub(crate) fn rvenv(&self) -> assert_cmd::Command {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rvenv"));
-        scrub(&mut cmd);
+        let mut cmd = super::rvenv();
         cmd.env("RVENV_CACHE_DIR", &self.cache).current_dir(self.dir.path());
         assert_cmd::Command::from_std(cmd)
     }

@@ -44,6 +44,9 @@ pub(crate) fn rvenv() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvenv"));
     scrub(&mut cmd);
     cmd.env("RVENV_CACHE_DIR", cache_dir());
+    // `create` records each environment it makes as trusted for `rvenv hook`: never in the
+    // developer's own ~/.local/state (tests of trust set one of their own).
+    cmd.env("XDG_STATE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("rvenv-state"));
     cmd
 }
 
