@@ -114,6 +114,8 @@ pub struct CreateRequest {
     pub umask: u32,
     /// The process environment discovery reads (PATH, pyenv's settings).
     pub ambient: Ambient,
+    /// Where pip may come from where the interpreter's ensurepip gives none.
+    pub pip_source: crate::seed::source::Options,
 }
 
 impl CreateRequest {
@@ -151,6 +153,14 @@ impl CreateRequest {
             cache_link: CacheLink::from_arg(args.link_mode, rustix::process::geteuid().as_raw()),
             umask: crate::fs::umask(),
             ambient: ambient.clone(),
+            pip_source: crate::seed::source::Options {
+                index_url: args
+                    .index_url
+                    .clone()
+                    .filter(|url| !url.trim().is_empty())
+                    .unwrap_or_else(|| crate::seed::source::DEFAULT_INDEX.to_owned()),
+                pip_wheel: args.pip_wheel.as_ref().map(|file| normalize(&cwd.join(file))),
+            },
         })
     }
 }
