@@ -35,20 +35,20 @@ pub(crate) type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 /// A client, built once per run that needs one.
 pub(crate) struct Client {
     agent: ureq::Agent,
+    /// Why an `https://` URL cannot be verified (no system certificates), if it cannot.
+    no_certs: Option<String>,
 }
 
 impl Client {
-    /// A client with the system's certificates; Err when there are none to verify with.
-    pub(crate) fn new() -> Result<Client, String> {
+    /// A client with the system's certificates (none is an error only for an `https://` URL).
+    pub(crate) fn new() -> Client {
         let found = rustls_native_certs::load_native_certs();
         let certs: Vec<ureq::tls::Certificate<'static>> =
             found.certs.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()).collect();
-        if certs.is_empty() {
+        let no_certs = certs.is_empty().then(|| {
             let why = found.errors.first().map_or_else(|| "none found".to_owned(), ToString::to_string);
-            return Err(format!(
-                "no system certificates to verify TLS with ({why}); install ca-certificates or set SSL_CERT_FILE"
-            ));
-        }
+            format!("no system certificates to verify TLS with ({why}); install ca-certificates or set SSL_CERT_FILE")
+        });
         let timeout = Some(timeout());
         let tls = ureq::tls::TlsConfig::builder()
             .provider(ureq::tls::TlsProvider::Rustls)
@@ -64,12 +64,15 @@ impl Client {
             .http_status_as_error(false)
             .user_agent(concat!("rvenv/", env!("CARGO_PKG_VERSION")))
             .build();
-        Ok(Client { agent: config.into() })
+        Client { agent: config.into(), no_certs }
     }
 
     /// GET `url` with `accept`, the body read whole, `progress` told as it comes. A request that
     /// got no answer, or a server error (5xx), is tried once more. Err says why, in a few words.
     pub(crate) fn get(&self, url: &str, accept: &str, progress: Progress) -> Result<Fetched, String> {
+        if let Some(why) = self.no_certs.as_ref().filter(|_| url.starts_with("https://")) {
+            return Err(why.clone());
+        }
         match self.get_once(url, accept, progress) {
             Err(Failure::Retry(_)) => self.get_once(url, accept, progress).map_err(Failure::into_text),
             other => other.map_err(Failure::into_text),

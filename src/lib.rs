@@ -120,7 +120,14 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
         Seed::Pip => {
             let mut progress = |done, total| on_event(Event::Download { name: "pip", done, total });
             let mut report = seed::source::Report { warn: &mut |w| warnings.push(w), progress: &mut progress };
-            seed::source::resolve(interp, &req.cache, &req.pip_source, req.dry_run, &mut report)?
+            let resolved = seed::source::resolve(interp, &req.cache, &req.pip_source, req.dry_run, &mut report);
+            if resolved.is_err() {
+                // What was passed over on the way (a cached wheel that changed) explains the error.
+                for message in warnings.drain(..) {
+                    on_event(Event::Warning { path: &interp.executable, message });
+                }
+            }
+            resolved?
         }
     };
     let (image, pip_pending) = match (&source, req.dry_run) {

@@ -416,7 +416,7 @@ fn from_index(interp: &Interpreter, cache: &Cache, opts: &Options, report: &mut 
     if !(index.starts_with("https://") || index.starts_with("http://")) {
         return Err(unreachable("rvenv reads only http:// and https:// indexes".into()));
     }
-    let client = http::Client::new().map_err(&unreachable)?;
+    let client = http::Client::new();
     let page_url = format!("{index}/pip/");
     let accept = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
     let page = client.get(&page_url, accept, &mut |_, _| {}).map_err(|why| unreachable(format!("{page_url}: {why}")))?;
