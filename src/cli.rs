@@ -126,7 +126,7 @@ pub struct CreateArgs {
 
     /// Where pip comes from when the interpreter has no ensurepip (Debian's `python3` without
     /// `python3-venv`) and this machine no pip wheel: the package index (simple API) to fetch the
-    /// newest pip for the interpreter from. Default: PyPI.
+    /// newest pip for the interpreter from. Default: `https://pypi.org/simple/`.
     #[arg(long = "index-url", value_name = "URL", env = "PIP_INDEX_URL", conflicts_with = "without_pip")]
     pub index_url: Option<String>,
 

@@ -81,7 +81,9 @@ pub enum Error {
     NoPipAnywhere { python: PathBuf, detail: String, problem: String },
 
     /// A pip wheel from the index that is not what the index says it is: refused, nothing kept.
-    #[error("refusing the pip wheel from {url}: {detail}; nothing was kept or installed (check --index-url or PIP_INDEX_URL, or pass --pip-wheel FILE)")]
+    #[error(
+        "refusing the pip wheel from {url}: {detail}; nothing was kept or installed (check --index-url or PIP_INDEX_URL, or pass --pip-wheel FILE)"
+    )]
     PipHashMismatch { url: String, detail: String },
 
     /// `--pip-wheel FILE` that cannot be used.

@@ -178,7 +178,10 @@ mod tests {
         assert_eq!(join(page, "/packages/pip.whl"), "https://pypi.org/packages/pip.whl");
         assert_eq!(join(page, "pip-25.0-py3-none-any.whl"), "https://pypi.org/simple/pip/pip-25.0-py3-none-any.whl");
         assert_eq!(join(page, "../../packages/pip.whl"), "https://pypi.org/packages/pip.whl");
-        assert_eq!(join("http://127.0.0.1:8000/simple/pip/index.html", "pip.whl"), "http://127.0.0.1:8000/simple/pip/pip.whl");
+        assert_eq!(
+            join("http://127.0.0.1:8000/simple/pip/index.html", "pip.whl"),
+            "http://127.0.0.1:8000/simple/pip/pip.whl"
+        );
         assert_eq!(join("http://127.0.0.1:8000", "pip.whl"), "http://127.0.0.1:8000/pip.whl");
     }
 }

@@ -26,8 +26,8 @@ use fs_err as fs;
 use serde::{Deserialize, Serialize};
 
 use super::key::{self, WheelStat};
-use super::source::{Origin, PipSource, Record};
 use super::scripts::{self, Script, Style};
+use super::source::{Origin, PipSource, Record};
 use super::wheel;
 use crate::cache::Cache;
 use crate::error::{Error, Result, shown};
@@ -443,7 +443,8 @@ fn fill(dir: &Path, what: &Fill) -> Result<Manifest> {
             markers.push(("REQUESTED", Vec::new()));
         }
         if let Some(record) = record.filter(|_| wheel.name == "pip") {
-            let json = serde_json::to_vec(record).map_err(|e| Error::io("cannot write pip's source record", e.into()))?;
+            let json =
+                serde_json::to_vec(record).map_err(|e| Error::io("cannot write pip's source record", e.into()))?;
             markers.push((super::source::RECORD_FILE, json));
         }
         for (name, contents) in markers {

@@ -41,7 +41,9 @@ pub(crate) fn key(interp: &Interpreter, wheels: &[(&BundledWheel, FileStamp)], o
     }
     // A pip from elsewhere than ensurepip carries its origin in its `.dist-info`.
     if origin != Origin::Ensurepip {
-        text.push_str(&format!("source {}\n", origin.as_str()));
+        text.push_str("source ");
+        text.push_str(origin.as_str());
+        text.push('\n');
     }
     let digest = crate::site_packages::record::sha256_hex(text.as_bytes());
     let mut name = interp.cache_tag.clone().unwrap_or_else(|| format!("{}-{major}{minor}", interp.implementation));

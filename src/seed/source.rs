@@ -176,7 +176,7 @@ fn pip_wheel_name(name: &str) -> Option<(&str, &str)> {
     (project == "pip" && !version.is_empty()).then_some((version, rest))
 }
 
-/// A wheel any CPython or PyPy 3 can install: `py3` (or `py2.py3`), no ABI, any platform.
+/// A wheel any `CPython` or `PyPy` 3 can install: `py3` (or `py2.py3`), no ABI, any platform.
 fn installable_anywhere(tags: &str) -> bool {
     // A build tag may come first: `1-py3-none-any`.
     let tags = tags.rsplitn(4, '-').collect::<Vec<_>>();
@@ -187,14 +187,18 @@ fn installable_anywhere(tags: &str) -> bool {
 fn pip_wheel_at(path: PathBuf) -> Result<BundledWheel> {
     let name = file_name(&path);
     let Some((version, _)) = pip_wheel_name(&name) else {
-        return Err(Error::PipWheelFile { path, detail: "its name is not a pip wheel's (pip-VERSION-py3-none-any.whl)".into() });
+        return Err(Error::PipWheelFile {
+            path,
+            detail: "its name is not a pip wheel's (pip-VERSION-py3-none-any.whl)".into(),
+        });
     };
-    Ok(BundledWheel { name: "pip".into(), version: version.to_owned(), path, install: true, copy_to: None, })
+    Ok(BundledWheel { name: "pip".into(), version: version.to_owned(), path, install: true, copy_to: None })
 }
 
 /// `--pip-wheel FILE`: the wheel, named as pip's, readable.
 fn named_file(file: &Path) -> Result<(BundledWheel, Record)> {
-    let bytes = fs_err::read(file).map_err(|e| Error::PipWheelFile { path: file.to_path_buf(), detail: e.to_string() })?;
+    let bytes =
+        fs_err::read(file).map_err(|e| Error::PipWheelFile { path: file.to_path_buf(), detail: e.to_string() })?;
     let wheel = pip_wheel_at(file.to_path_buf())?;
     let record = Record {
         source: Origin::File,
@@ -256,7 +260,8 @@ fn cached_wheel(interp: &Interpreter, cache: &Cache, warn: &mut dyn FnMut(String
         let path = dir.join(&name);
         match fs_err::read(&path) {
             Ok(bytes) if crate::site_packages::record::sha256_hex(&bytes) == cached.sha256 => {
-                let record = Record { source: Origin::Index, wheel: name, sha256: Some(cached.sha256), url: cached.url };
+                let record =
+                    Record { source: Origin::Index, wheel: name, sha256: Some(cached.sha256), url: cached.url };
                 return pip_wheel_at(path).ok().map(|wheel| (wheel, record));
             }
             Ok(_) => warn(format!(
@@ -299,7 +304,8 @@ fn index_files(page: &http::Fetched) -> std::result::Result<Vec<IndexFile>, Stri
             #[serde(default)]
             yanked: serde_json::Value,
         }
-        let parsed: Page = serde_json::from_slice(&page.body).map_err(|e| format!("its JSON page does not read ({e})"))?;
+        let parsed: Page =
+            serde_json::from_slice(&page.body).map_err(|e| format!("its JSON page does not read ({e})"))?;
         return Ok(parsed
             .files
             .into_iter()
@@ -389,17 +395,23 @@ fn attributes(tag: &str) -> Vec<(String, String)> {
 
 /// HTML's character references that index pages use (`&gt;=3.9`).
 fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&amp;", "&")
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The file to fetch: the newest release (no pre-release, not yanked) of a pip wheel any Python 3
 /// installs whose `Requires-Python` admits `interp`.
 fn choose<'a>(files: &'a [IndexFile], interp: &Interpreter) -> Option<(&'a IndexFile, &'a str)> {
-    let candidates = files.iter().filter(|f| !f.yanked && admits(f.requires_python.as_deref(), interp)).filter_map(|f| {
-        let (version, tags) = pip_wheel_name(&f.filename)?;
-        let parsed = pep440_rs::Version::from_str(version).ok()?;
-        (installable_anywhere(tags) && !parsed.any_prerelease()).then_some((parsed, (f, version)))
-    });
+    let candidates =
+        files.iter().filter(|f| !f.yanked && admits(f.requires_python.as_deref(), interp)).filter_map(|f| {
+            let (version, tags) = pip_wheel_name(&f.filename)?;
+            let parsed = pep440_rs::Version::from_str(version).ok()?;
+            (installable_anywhere(tags) && !parsed.any_prerelease()).then_some((parsed, (f, version)))
+        });
     candidates.max_by(|a, b| a.0.cmp(&b.0)).map(|(_, found)| found)
 }
 
@@ -412,15 +424,18 @@ fn from_index(interp: &Interpreter, cache: &Cache, opts: &Options, report: &mut 
         detail: no_ensurepip(interp),
         problem,
     };
-    let unreachable = |why: String| failed(format!("the package index {} could not be reached ({why})", opts.index_url));
+    let unreachable =
+        |why: String| failed(format!("the package index {} could not be reached ({why})", opts.index_url));
     if !(index.starts_with("https://") || index.starts_with("http://")) {
         return Err(unreachable("rvenv reads only http:// and https:// indexes".into()));
     }
     let client = http::Client::new();
     let page_url = format!("{index}/pip/");
     let accept = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
-    let page = client.get(&page_url, accept, &mut |_, _| {}).map_err(|why| unreachable(format!("{page_url}: {why}")))?;
-    let files = index_files(&page).map_err(|why| failed(format!("the package index's page {page_url} does not read: {why}")))?;
+    let page =
+        client.get(&page_url, accept, &mut |_, _| {}).map_err(|why| unreachable(format!("{page_url}: {why}")))?;
+    let files = index_files(&page)
+        .map_err(|why| failed(format!("the package index's page {page_url} does not read: {why}")))?;
     let (version, py) = ((interp.version.0, interp.version.1), interp.version_string());
     let Some((file, pip_version)) = choose(&files, interp) else {
         return Err(failed(format!(
@@ -437,7 +452,8 @@ fn from_index(interp: &Interpreter, cache: &Cache, opts: &Options, report: &mut 
             detail: "the index gives no sha256 for it, so it cannot be checked".into(),
         });
     };
-    let fetched = client.get(&file.url, "*/*", report.progress).map_err(|why| unreachable(format!("{}: {why}", file.url)))?;
+    let fetched =
+        client.get(&file.url, "*/*", report.progress).map_err(|why| unreachable(format!("{}: {why}", file.url)))?;
     let got = crate::site_packages::record::sha256_hex(&fetched.body);
     if got != want {
         return Err(Error::PipHashMismatch {
@@ -445,8 +461,12 @@ fn from_index(interp: &Interpreter, cache: &Cache, opts: &Options, report: &mut 
             detail: format!("its sha256 is {got}, where the index says {want}"),
         });
     }
-    let record =
-        Record { source: Origin::Index, wheel: file.filename.clone(), sha256: Some(got.clone()), url: file.url.clone() };
+    let record = Record {
+        source: Origin::Index,
+        wheel: file.filename.clone(),
+        sha256: Some(got.clone()),
+        url: file.url.clone(),
+    };
     let cached = Cached {
         version: pip_version.to_owned(),
         sha256: got,
@@ -457,7 +477,9 @@ fn from_index(interp: &Interpreter, cache: &Cache, opts: &Options, report: &mut 
         Ok(path) => (path, None),
         Err(e) => {
             if cache.root().is_some() {
-                (report.warn)(format!("cannot keep the fetched pip wheel in rvenv's cache ({e}); this run works without it"));
+                (report.warn)(format!(
+                    "cannot keep the fetched pip wheel in rvenv's cache ({e}); this run works without it"
+                ));
             }
             let base = std::env::temp_dir().join("rvenv-pip");
             crate::fs::remove_dead_siblings(&base, "wheel");

@@ -293,7 +293,8 @@ fn from_pypi_an_env_whose_pip_runs_and_installs_a_local_wheel() {
     // Its pip installs a local wheel, offline.
     let wheel = local_wheel(&root, &dir);
     let pip = env.join("bin/pip");
-    let out = run(&root, false, &dir.cache(), pip.to_str().unwrap(), &["install", "--no-index", wheel.to_str().unwrap()]);
+    let out =
+        run(&root, false, &dir.cache(), pip.to_str().unwrap(), &["install", "--no-index", wheel.to_str().unwrap()]);
     ok(&out, "pip install of a local wheel");
     let python = env.join("bin/python");
     let out = run(&root, false, &dir.cache(), python.to_str().unwrap(), &["-c", "import tiny; print(tiny.ANSWER)"]);
