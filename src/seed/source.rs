@@ -524,7 +524,7 @@ pub(crate) fn origin_in(site: Option<&Path>, pip_version: Option<&str>, tool: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::tests::cpython;
+    use crate::interpreter::layout::tests::cpython;
 
     fn file(name: &str, requires: Option<&str>, yanked: bool) -> IndexFile {
         IndexFile {
