@@ -101,5 +101,7 @@ mod tests {
         assert_ne!(key(&micro, &[(&w, stat(10, 5))], Origin::Ensurepip).1, base, "version");
         let copied = BundledWheel { copy_to: Some("share/python-wheels".into()), ..w.clone() };
         assert_ne!(key(&interp, &[(&copied, stat(10, 5))], Origin::Ensurepip).1, base, "copy");
+        // The same wheel file named with --pip-wheel gets an image of its own (its pip records that).
+        assert_ne!(key(&interp, &[(&w, stat(10, 5))], Origin::File).1, base, "source");
     }
 }
