@@ -127,7 +127,8 @@ pub struct CreateArgs {
     /// Where pip comes from when the interpreter has no ensurepip (Debian's `python3` without
     /// `python3-venv`) and this machine no pip wheel: the package index (simple API) to fetch the
     /// newest pip for the interpreter from. Default: `https://pypi.org/simple/`.
-    #[arg(long = "index-url", value_name = "URL", env = "PIP_INDEX_URL", conflicts_with = "without_pip")]
+    // No conflict with --without-pip: `PIP_INDEX_URL` is often set for pip itself.
+    #[arg(long = "index-url", value_name = "URL", env = "PIP_INDEX_URL")]
     pub index_url: Option<String>,
 
     /// Seed pip from this wheel file (`pip-VERSION-py3-none-any.whl`) instead of the

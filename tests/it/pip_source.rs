@@ -426,3 +426,21 @@ fn a_wheel_whose_hash_differs_from_the_index_is_refused_and_not_kept() {
     let kept = std::fs::read_dir(dir.host.join("cache/wheels")).map(|d| d.flatten().count()).unwrap_or(0);
     assert_eq!(kept, 0, "nothing cached");
 }
+
+/// pip's own `PIP_INDEX_URL`, set for pip as it often is, changes nothing where the interpreter
+/// has ensurepip (nothing is fetched) and goes with --without-pip.
+#[test]
+fn pip_index_url_in_the_environment_is_harmless() {
+    let python = common::any_python().path;
+    let tmp = tempfile::tempdir().unwrap();
+    let env = tmp.path().join("e");
+    let out = common::rvenv()
+        .env("PIP_INDEX_URL", "http://127.0.0.1:1/simple/")
+        .args(["create", "-q", "--without-pip", "--python"])
+        .arg(&python)
+        .arg(&env)
+        .output()
+        .unwrap();
+    ok(&out, "--without-pip with PIP_INDEX_URL set");
+    assert!(env.join("pyvenv.cfg").exists());
+}
