@@ -31,8 +31,9 @@ const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 const OURS: &str = "created by rvenv.";
 
 /// rvenv's own entries in its root besides the tag: the buckets its writers fill (the
-/// interpreter probe's answers, pip's images). A bucket not listed here is not one `clean` knows.
-const BUCKETS: [&str; 2] = ["interpreters", "pip"];
+/// interpreter probe's answers, pip's images, pip wheels fetched from the index). A bucket not
+/// listed here is not one `clean` knows.
+const BUCKETS: [&str; 3] = ["interpreters", "pip", "wheels"];
 
 /// Where cached things live; `None` inside when the cache is bypassed (`--no-cache`, or a root
 /// that is not the user's own, or not rvenv's).

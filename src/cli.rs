@@ -265,6 +265,18 @@ pub struct CreateArgs {
     #[arg(long = "without-pip")]
     pub without_pip: bool,
 
+    /// Where pip comes from when the interpreter has no ensurepip (Debian's `python3` without
+    /// `python3-venv`) and this machine no pip wheel: the package index (simple API) to fetch the
+    /// newest pip for the interpreter from. Default: `https://pypi.org/simple/`.
+    // No conflict with --without-pip: `PIP_INDEX_URL` is often set for pip itself.
+    #[arg(long = "index-url", value_name = "URL", env = "PIP_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// Seed pip from this wheel file (`pip-VERSION-py3-none-any.whl`) instead of the
+    /// interpreter's ensurepip, the distribution's wheels or the index: nothing is fetched.
+    #[arg(long = "pip-wheel", value_name = "FILE", conflicts_with = "without_pip")]
+    pub pip_wheel: Option<PathBuf>,
+
     /// An alternative prompt prefix for this environment (`.` means the current directory's name).
     #[arg(long, value_name = "PROMPT", allow_hyphen_values = true)]
     pub prompt: Option<OsString>,

@@ -82,6 +82,20 @@ pub enum Error {
     #[error("cannot install pip with `{}`: {detail}; pass --without-pip, or install the interpreter's ensurepip wheels (Debian: apt install python3-venv python3-pip-whl)", shown(.python))]
     NoPipWheels { python: PathBuf, detail: String },
 
+    /// No ensurepip, no local pip wheel, and the index did not give one: why, and the ways out.
+    #[error("cannot install pip with `{}`: {detail}, and {problem}; pass --without-pip, or --pip-wheel FILE (a pip wheel), or install its ensurepip (Debian: apt install python3-venv)", shown(.python))]
+    NoPipAnywhere { python: PathBuf, detail: String, problem: String },
+
+    /// A pip wheel from the index that is not what the index says it is: refused, nothing kept.
+    #[error(
+        "refusing the pip wheel from {url}: {detail}; nothing was kept or installed (check --index-url or PIP_INDEX_URL, or pass --pip-wheel FILE)"
+    )]
+    PipHashMismatch { url: String, detail: String },
+
+    /// `--pip-wheel FILE` that cannot be used.
+    #[error("cannot use `{}` as pip's wheel (--pip-wheel): {detail}", shown(.path))]
+    PipWheelFile { path: PathBuf, detail: String },
+
     #[error("`{}` is not a virtual environment (no pyvenv.cfg, and no bin/python with a site-packages)", shown(.path))]
     NotAnEnvironment { path: PathBuf },
 

@@ -18,6 +18,7 @@ mod cli;
 mod error;
 mod exit;
 mod fs;
+mod http;
 mod inspect;
 mod interpreter;
 mod interrupt;
@@ -54,6 +55,7 @@ pub use plan::{Entry, Plan};
 pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh as quote_xonsh};
 pub use request::{CacheLink, CreateRequest, normalize};
 pub use seed::Seeded;
+pub use seed::source::{DEFAULT_INDEX, Options as PipSourceOptions, Origin as PipOrigin};
 pub use text::inert;
 pub use using::activation::{Activation, choose_shell};
 pub use using::hook::{HookOutput, eval as hook_eval, script as hook_script};
@@ -97,6 +99,9 @@ pub enum Event<'a> {
     Planned { plan: &'a plan::Plan, pip_pending: Option<&'a str> },
     /// Something about the environment at `path` that works, but not everywhere: one line.
     Warning { path: &'a Path, message: String },
+    /// A pip wheel is being fetched from the index (the interpreter has no ensurepip): `done`
+    /// bytes of `total` (where the server said) of `name`; told again as more arrives.
+    Download { name: &'a str, done: u64, total: Option<u64> },
 }
 
 /// `rvenv python list`: every interpreter the places hold, newest first.
@@ -137,12 +142,30 @@ pub fn create(req: &CreateRequest, cwd: &Path, mut on_event: impl FnMut(Event)) 
     // pip's image is made (or found in the cache) before anything is written, so an interpreter
     // that cannot give pip fails with nothing half-made. A dry run only looks.
     let mut warnings = Vec::new();
-    let (image, pip_pending) = match (req.seed, req.dry_run) {
-        (Seed::Nothing, _) => (None, None),
-        (Seed::Pip, false) => (Some(seed::prepare(interp, &req.cache, &mut |w| warnings.push(w))?), None),
-        (Seed::Pip, true) => match seed::find(interp, &req.cache)? {
+    // Where pip comes from: ensurepip, else a wheel on this machine, else the index (not asked
+    // by a dry run). Kept until the environments are made: a fetched wheel may live only as long.
+    let source = match req.seed {
+        Seed::Nothing => None,
+        Seed::Pip => {
+            let mut progress = |done, total| on_event(Event::Download { name: "pip", done, total });
+            let mut report = seed::source::Report { warn: &mut |w| warnings.push(w), progress: &mut progress };
+            let resolved = seed::source::resolve(interp, &req.cache, &req.pip_source, req.dry_run, &mut report);
+            if resolved.is_err() {
+                // What was passed over on the way (a cached wheel that changed) explains the error.
+                for message in warnings.drain(..) {
+                    on_event(Event::Warning { path: &interp.executable, message });
+                }
+            }
+            resolved?
+        }
+    };
+    let (image, pip_pending) = match (&source, req.dry_run) {
+        (None, _) if req.seed == Seed::Nothing => (None, None),
+        (None, _) => (None, Some("from the index".to_owned())),
+        (Some(source), false) => (Some(seed::prepare(interp, source, &req.cache, &mut |w| warnings.push(w))?), None),
+        (Some(source), true) => match seed::find(interp, source, &req.cache)? {
             Some(image) => (Some(image), None),
-            None => (None, interp.ensurepip_version()),
+            None => (None, source.wheels.iter().find(|w| w.install && w.name == "pip").map(|w| w.version.clone())),
         },
     };
     if let Some(image) = &image {

@@ -254,6 +254,8 @@ pub struct InfoReport<'a> {
     pub system_site_packages: bool,
     pub relocatable: bool,
     pub pip: Option<&'a str>,
+    /// Where the seeded pip came from: `ensurepip`, `distribution`, `index` or `file`.
+    pub pip_source: Option<&'a str>,
     pub disk_bytes: u64,
     /// What the environment's own `bin/python` said of itself.
     pub python: PythonReport<'a>,
@@ -284,6 +286,7 @@ impl<'a> InfoReport<'a> {
             system_site_packages: info.system_site_packages,
             relocatable: info.relocatable,
             pip: info.pip.as_deref(),
+            pip_source: info.pip_source.map(crate::seed::source::Origin::as_str),
             disk_bytes: info.disk_bytes,
             python: match &info.runs {
                 Ok(running) => PythonReport::Runs { runs: true, version: &running.version, prefix: &running.prefix },
@@ -415,6 +418,7 @@ mod tests {
             system_site_packages: false,
             relocatable: false,
             pip: Some("24.2".into()),
+            pip_source: None,
             disk_bytes: 4096,
             runs: Ok(crate::inspect::Running { version: "3.12.1".into(), prefix: "/e".into() }),
             cfg: None,

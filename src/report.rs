@@ -79,12 +79,14 @@ pub(crate) struct Human<'a> {
     /// The targets as typed, shown instead of their absolute forms.
     typed: &'a [PathBuf],
     created: usize,
+    progress: Progress,
     pub(crate) out: Sink,
 }
 
 impl<'a> Human<'a> {
     pub(crate) fn new(quiet: bool, shell: String, typed: &'a [PathBuf]) -> Self {
-        Human { quiet, shell, typed, created: 0, out: Sink::default() }
+        let progress = Progress { terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()), shown: None };
+        Human { quiet, shell, typed, created: 0, progress, out: Sink::default() }
     }
 
     pub(crate) fn event(&mut self, event: Event) {
@@ -98,6 +100,10 @@ impl<'a> Human<'a> {
         let out = &mut self.out;
         match event {
             Event::Planned { .. } => {}
+            Event::Download { name, done, total } => {
+                let result = self.progress.show(name, done, total);
+                self.out.keep(result);
+            }
             Event::Warning { message, .. } => out.line(Stream::Stderr, &format!("warning: {message}")),
             Event::Interpreter { interpreter, skipped, reason, .. } => {
                 for note in skipped {
@@ -125,6 +131,34 @@ impl<'a> Human<'a> {
                 out.line(Stream::Stderr, &format!("Activate with: {command}"));
             }
         }
+    }
+}
+
+/// A download's one line on a terminal's stderr, rewritten in place as it goes and ended when
+/// it is done; nothing at all where stderr is not a terminal (a pipe, a log file).
+struct Progress {
+    terminal: bool,
+    /// The last tenth of a megabyte shown (a line is written only when that changes).
+    shown: Option<u64>,
+}
+
+impl Progress {
+    fn show(&mut self, name: &str, done: u64, total: Option<u64>) -> rvenv::Result<()> {
+        if !self.terminal {
+            return Ok(());
+        }
+        let step = done / 100_000;
+        let finished = total.is_some_and(|t| done >= t);
+        if self.shown == Some(step) && !finished {
+            return Ok(());
+        }
+        self.shown = Some(step);
+        #[expect(clippy::cast_precision_loss, reason = "megabytes to one decimal")]
+        let mb = |bytes: u64| bytes as f64 / 1e6;
+        let of = total.map(|t| format!(" of {:.1} MB", mb(t))).unwrap_or_default();
+        let text = rvenv::inert(&format!("Downloading {name}: {:.1} MB{of}", mb(done))).into_owned();
+        let end = if finished { "\n" } else { "" };
+        raw(Stream::Stderr, format!("\r\x1b[2K{text}{end}").as_bytes())
     }
 }
 
@@ -161,6 +195,7 @@ impl Json {
                 self.interpreter_elapsed = elapsed;
                 return;
             }
+            Event::Download { .. } => return,
             Event::Created { path, interpreter, seeded, elapsed, .. } => {
                 let pip = seeded.iter().find(|s| s.name == "pip").map(|s| s.version.as_str());
                 json_line(&CreateReport::new(path, interpreter, pip, self.interpreter_elapsed, elapsed))
@@ -244,7 +279,14 @@ pub(crate) fn info(info: &EnvInfo, json_out: bool) -> rvenv::Result<()> {
     ))?;
     out(format!("Prompt:        {}", or(&info.prompt, "(the directory's name)")))?;
     out(format!("System site-packages: {}", if info.system_site_packages { "yes" } else { "no" }))?;
-    out(format!("pip:           {}", or(&info.pip, "not installed")))?;
+    let from = match info.pip_source.filter(|_| info.pip.is_some()) {
+        Some(rvenv::PipOrigin::Ensurepip) => " (from the interpreter's ensurepip)",
+        Some(rvenv::PipOrigin::Distribution) => " (from the distribution's wheel)",
+        Some(rvenv::PipOrigin::Index) => " (from the package index)",
+        Some(rvenv::PipOrigin::File) => " (from a wheel file, --pip-wheel)",
+        None => "",
+    };
+    out(format!("pip:           {}{from}", or(&info.pip, "not installed")))?;
     out(format!("Relocatable:   {}", if info.relocatable { "yes" } else { "no" }))?;
     out(format!("Size on disk:  {:.1} MiB", info.disk_bytes as f64 / (1024.0 * 1024.0)))
 }

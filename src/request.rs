@@ -34,6 +34,24 @@ impl CacheLink {
     }
 }
 
+/// The index asked when neither `--index-url` nor `PIP_INDEX_URL` names one.
+pub const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
+
+/// What `create` was told about where pip may come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PipSource {
+    /// `--index-url` / `PIP_INDEX_URL`, else [`DEFAULT_INDEX`].
+    pub index_url: String,
+    /// `--pip-wheel FILE`, absolute.
+    pub pip_wheel: Option<PathBuf>,
+}
+
+impl Default for PipSource {
+    fn default() -> Self {
+        PipSource { index_url: DEFAULT_INDEX.to_owned(), pip_wheel: None }
+    }
+}
+
 /// What to do with a target that already exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnExisting {
@@ -114,6 +132,8 @@ pub struct CreateRequest {
     pub umask: u32,
     /// The process environment discovery reads (PATH, pyenv's settings).
     pub ambient: Ambient,
+    /// Where pip may come from where the interpreter's ensurepip gives none.
+    pub pip_source: PipSource,
 }
 
 impl CreateRequest {
@@ -154,6 +174,14 @@ impl CreateRequest {
             ),
             umask: crate::fs::umask(),
             ambient: ambient.clone(),
+            pip_source: PipSource {
+                index_url: args
+                    .index_url
+                    .clone()
+                    .filter(|url| !url.trim().is_empty())
+                    .unwrap_or_else(|| DEFAULT_INDEX.to_owned()),
+                pip_wheel: args.pip_wheel.as_ref().map(|file| normalize(&cwd.join(file))),
+            },
         })
     }
 }

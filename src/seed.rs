@@ -8,6 +8,7 @@ pub(crate) mod image;
 pub(crate) mod key;
 pub(crate) mod scripts;
 mod seeded;
+pub(crate) mod source;
 pub(crate) mod wheel;
 
 use std::collections::HashSet;

@@ -50,6 +50,8 @@ pub struct EnvInfo {
     pub relocatable: bool,
     /// The pip version installed in it, if any.
     pub pip: Option<String>,
+    /// Where that pip came from (`ensurepip`, `distribution`, `index`, `file`), where known.
+    pub pip_source: Option<crate::seed::source::Origin>,
     /// Bytes on disk, as `du` counts them (a file hard-linked from rvenv's cache counts once).
     pub disk_bytes: u64,
     /// What the environment's own python said, or why it could not say.

@@ -72,6 +72,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     });
     let site = site_packages(path);
     let pip = site.as_deref().and_then(pip_version_in);
+    let pip_source = crate::seed::source::origin_in(site.as_deref(), pip.as_deref(), tool);
     let owner = fs_err::symlink_metadata(path).map(|m| m.uid()).unwrap_or(0);
     let dists = site.as_deref().map(|site| dists(path, site, owner)).unwrap_or_default();
     let (disk_bytes, mut leftovers, shared) = walk(path, owner);
@@ -94,6 +95,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
         system_site_packages: get("include-system-site-packages").is_some_and(|v| v.eq_ignore_ascii_case("true")),
         relocatable: get("relocatable").is_some_and(|v| v.eq_ignore_ascii_case("true")),
         pip,
+        pip_source,
         disk_bytes,
         runs,
         cfg,

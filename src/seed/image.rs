@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::key::{self, WheelStat};
 use super::scripts::{self, Script, Style};
+use super::source::{Origin, PipSource, Record};
 use super::wheel;
 use crate::cache::Cache;
 use crate::error::{Error, Result, shown};
@@ -119,11 +120,11 @@ impl Image {
     }
 }
 
-/// The image for `interp` if the cache already holds a good one (one that [`verify`] passes);
-/// nothing is made or written.
-pub(crate) fn find(interp: &Interpreter, cache: &Cache) -> Result<Option<Image>> {
-    let wheels = wheels(interp)?;
-    let (key_text, name) = key::key(interp, &wheels);
+/// The image for `interp` from `source` if the cache already holds a good one (one that
+/// [`verify`] passes); nothing is made or written.
+pub(crate) fn find(interp: &Interpreter, source: &PipSource, cache: &Cache) -> Result<Option<Image>> {
+    let wheels = wheels(interp, source)?;
+    let (key_text, name) = key::key(interp, &wheels, source.origin);
     let Some(dest) = cache.path("pip", &name) else { return Ok(None) };
     Ok(match load(&dest, &key_text) {
         Loaded::Good(manifest) => Some(Image { dir: dest, manifest, hold: Hold::Cached { _lock: None } }),
@@ -131,25 +132,17 @@ pub(crate) fn find(interp: &Interpreter, cache: &Cache) -> Result<Option<Image>>
     })
 }
 
-/// The wheels ensurepip would use for `interp`, or the error that says why there are none.
-fn wheels(interp: &Interpreter) -> Result<Vec<(&BundledWheel, WheelStat)>> {
-    let listed = interp.ensurepip.as_deref().unwrap_or_default();
-    if !listed.iter().any(|w| w.install) {
-        return Err(Error::NoPipWheels {
-            python: interp.executable.clone(),
-            detail: if interp.ensurepip.is_none() {
-                "it has no ensurepip module".into()
-            } else {
-                "its ensurepip has no wheels to install".into()
-            },
-        });
-    }
-    listed
+/// The wheels of `source`, each looked at once (its stamp goes into the key), or the error that
+/// says why one cannot be read.
+fn wheels<'a>(interp: &Interpreter, source: &'a PipSource) -> Result<Vec<(&'a BundledWheel, WheelStat)>> {
+    let whose = if source.origin == Origin::Ensurepip { "its ensurepip wheel" } else { "the pip wheel" };
+    source
+        .wheels
         .iter()
         .map(|w| {
             WheelStat::of(&w.path).map(|stat| (w, stat)).map_err(|e| Error::NoPipWheels {
                 python: interp.executable.clone(),
-                detail: format!("its ensurepip wheel `{}` cannot be read ({e})", shown(&w.path)),
+                detail: format!("{whose} `{}` cannot be read ({e})", shown(&w.path)),
             })
         })
         .collect()
@@ -160,15 +153,21 @@ fn wheels(interp: &Interpreter) -> Result<Vec<(&BundledWheel, WheelStat)>> {
 /// made in a temporary directory for this run only; so it is, with a warning, when the cache
 /// cannot be written (full, out of inodes, read-only, a path that is a file): a cache only costs
 /// speed.
-pub(crate) fn prepare(interp: &Interpreter, cache: &Cache, warn: &mut dyn FnMut(String)) -> Result<Image> {
-    let wheels = wheels(interp)?;
-    let (key_text, name) = key::key(interp, &wheels);
-    let Some(dest) = cache.path("pip", &name) else { return temporary(interp, &wheels, &key_text) };
-    match cache.ensure_root().and_then(|()| cached(&dest, interp, &wheels, &key_text, warn)) {
+pub(crate) fn prepare(
+    interp: &Interpreter,
+    source: &PipSource,
+    cache: &Cache,
+    warn: &mut dyn FnMut(String),
+) -> Result<Image> {
+    let wheels = wheels(interp, source)?;
+    let (key_text, name) = key::key(interp, &wheels, source.origin);
+    let fill = Fill { interp, wheels: &wheels, key_text: &key_text, record: source.record.as_ref() };
+    let Some(dest) = cache.path("pip", &name) else { return temporary(&fill) };
+    match cache.ensure_root().and_then(|()| cached(&dest, &fill, warn)) {
         Err(Error::Fs(e) | Error::Io { source: e, .. }) => {
             let root = dest.parent().and_then(Path::parent).unwrap_or(&dest);
             warn(format!("cannot write rvenv's cache at `{}` ({e}); this run works without it", shown(root)));
-            temporary(interp, &wheels, &key_text)
+            temporary(&fill)
         }
         other => other,
     }
@@ -177,13 +176,8 @@ pub(crate) fn prepare(interp: &Interpreter, cache: &Cache, warn: &mut dyn FnMut(
 /// The cached image at `dest`, made first if it is missing or damaged. Runs that want one image
 /// take its lock file: shared to use it, exclusive to make it, so that of many runs at once with
 /// a cold cache one compiles and the others wait for it and then use what it made.
-fn cached(
-    dest: &Path,
-    interp: &Interpreter,
-    wheels: &[(&BundledWheel, WheelStat)],
-    key_text: &str,
-    warn: &mut dyn FnMut(String),
-) -> Result<Image> {
+fn cached(dest: &Path, fill: &Fill, warn: &mut dyn FnMut(String)) -> Result<Image> {
+    let key_text = fill.key_text;
     let lock_path = dest.with_file_name(format!("{}.lock", dest.file_name().unwrap_or_default().to_string_lossy()));
     let image = |manifest, lock| Image { dir: dest.to_path_buf(), manifest, hold: Hold::Cached { _lock: Some(lock) } };
     loop {
@@ -202,7 +196,7 @@ fn cached(
                 set_aside(dest);
             }
         }
-        fill_cache(dest, interp, wheels, key_text)?;
+        fill_cache(dest, fill)?;
         // Between giving up the exclusive lock and taking the shared one another run may have
         // come: use the image only if it is still whole.
         let shared = exclusive.share()?;
@@ -247,9 +241,9 @@ fn set_aside(dest: &Path) {
 
 /// Make the image in the cache at `dest` (nothing is there), checked whole before it is moved
 /// into place: a fill whose directory was removed or changed under it is never used.
-fn fill_cache(dest: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<()> {
+fn fill_cache(dest: &Path, what: &Fill) -> Result<()> {
     crate::fs::fill_dir_atomic(dest, |tmp| {
-        let manifest = fill(tmp, interp, wheels, key_text)?;
+        let manifest = fill(tmp, what)?;
         let owner = rustix::process::geteuid().as_raw();
         verify(tmp, owner, &manifest).map_err(|why| {
             Error::io(
@@ -262,13 +256,13 @@ fn fill_cache(dest: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, Wheel
 
 /// Make the image in a temporary directory of this run's own, removed when the [`Image`] is
 /// dropped (and by a later run, if this one is killed).
-fn temporary(interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Image> {
+fn temporary(what: &Fill) -> Result<Image> {
     let base = std::env::temp_dir().join("rvenv-pip");
     crate::fs::remove_dead_siblings(&base, "nocache");
     let dir = HeldDir::create(&base, "nocache").map_err(|e| {
         Error::io(format!("cannot make a temporary directory in `{}`", shown(&std::env::temp_dir())), e)
     })?;
-    match fill(&dir.path, interp, wheels, key_text) {
+    match fill(&dir.path, what) {
         Ok(manifest) => Ok(Image { dir: dir.path.clone(), manifest, hold: Hold::Temporary(dir) }),
         Err(e) => {
             crate::fs::remove_tree_quietly(&dir.path);
@@ -394,9 +388,19 @@ fn verify(dir: &Path, dir_owner: u32, manifest: &Manifest) -> std::result::Resul
     })
 }
 
+/// What an image is made of.
+struct Fill<'a> {
+    interp: &'a Interpreter,
+    wheels: &'a [(&'a BundledWheel, WheelStat)],
+    key_text: &'a str,
+    /// Where pip came from, written into its `.dist-info` (None for ensurepip's).
+    record: Option<&'a Record>,
+}
+
 /// Make an image in `dir` (empty): unpack, add the installer's marker files, compile, and write
 /// the manifest last. Returns the manifest.
-fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)], key_text: &str) -> Result<Manifest> {
+fn fill(dir: &Path, what: &Fill) -> Result<Manifest> {
+    let Fill { interp, wheels, key_text, record } = *what;
     let site = dir.join("site");
     fs::create_dir(&site)?;
     let failed = |path: &Path, detail: String| Error::PipImage { wheel: path.to_path_buf(), detail };
@@ -434,11 +438,17 @@ fn fill(dir: &Path, interp: &Interpreter, wheels: &[(&BundledWheel, WheelStat)],
     let mut dirs = std::collections::BTreeSet::new();
     let mut files = Vec::new();
     for (wheel, mut out) in unpacked {
-        let mut markers: Vec<(&str, &[u8])> = vec![("INSTALLER", b"pip\n")];
+        let mut markers: Vec<(&str, Vec<u8>)> = vec![("INSTALLER", b"pip\n".to_vec())];
         if requested {
-            markers.push(("REQUESTED", b""));
+            markers.push(("REQUESTED", Vec::new()));
+        }
+        if let Some(record) = record.filter(|_| wheel.name == "pip") {
+            let json =
+                serde_json::to_vec(record).map_err(|e| Error::io("cannot write pip's source record", e.into()))?;
+            markers.push((super::source::RECORD_FILE, json));
         }
         for (name, contents) in markers {
+            let contents = contents.as_slice();
             let rel = format!("{}/{name}", out.dist_info);
             fs::write(site.join(&rel), contents)?;
             out.rows.push(Row::of(rel, contents));

@@ -20,6 +20,7 @@ mod interpreter;
 mod messages;
 mod output;
 mod packaging;
+mod pip_source;
 mod project;
 mod rerun;
 mod safety;

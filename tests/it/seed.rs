@@ -288,8 +288,9 @@ fn no_cache_leaves_nothing_behind() {
     ok(&in_env(&tmp.path().join("env/bin/pip")).arg("--version").output().unwrap(), "pip --version");
 }
 
-/// A Python without ensurepip (as some distributions ship it): one clear error, nothing made;
-/// `--without-pip` still works with it.
+/// A Python without ensurepip (as some distributions ship it), and no index to be had (a port
+/// nothing listens on; tests/it/pip_source.rs has the index, the cache and Debian's wheels): one
+/// clear error, nothing made; `--without-pip` still works with it.
 #[test]
 fn python_without_ensurepip_is_refused_clearly() {
     let Some(real) = common::pyenv_python(12) else { return common::missing("pyenv CPython 3.12") };
@@ -318,12 +319,17 @@ fn python_without_ensurepip_is_refused_clearly() {
     assert!(!check.status.success(), "the stripped interpreter still has ensurepip");
 
     let env = tmp.path().join("env");
-    let out = create(&tmp.path().join("cache"), &python, &env, &[]);
+    let nowhere = ["--index-url", "http://127.0.0.1:1/simple/"];
+    let out = create(&tmp.path().join("cache"), &python, &env, &nowhere);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(
-        err.contains("ensurepip") && err.contains("--without-pip") && err.contains(python.to_str().unwrap()),
+        err.contains("no ensurepip")
+            && err.contains("http://127.0.0.1:1/simple/ could not be reached")
+            && err.contains("--without-pip")
+            && err.contains("--pip-wheel FILE")
+            && err.contains(python.to_str().unwrap()),
         "{err}"
     );
     assert!(!env.exists(), "something was made");

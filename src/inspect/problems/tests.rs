@@ -20,6 +20,7 @@ fn healthy(path: &str) -> EnvInfo {
         system_site_packages: false,
         relocatable: false,
         pip: Some("24.2".into()),
+        pip_source: None,
         disk_bytes: 0,
         runs: Ok(Running { version: "3.12.1".into(), prefix: path.into() }),
         cfg: Some(BTreeMap::from([("home".to_owned(), "/usr/bin".to_owned())])),
