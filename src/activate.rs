@@ -95,6 +95,7 @@ impl PromptVar {
 
 /// Every activation script as (file name inside `bin_name`, contents).
 pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
+    const UNSET: &str = "VIRTUAL_ENV_PROMPT is not set by venv for this Python";
     let with = |template: &str, quote: fn(&str) -> String, located: Option<String>, extra: Vec<(&str, String)>| {
         let env_dir = match (ctx.relocatable, located) {
             (true, Some(expression)) => expression,
@@ -105,7 +106,6 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
         fill(template, &values)
     };
     let var = PromptVar::for_python(ctx.python, ctx.prompt, false);
-    const UNSET: &str = "VIRTUAL_ENV_PROMPT is not set by venv for this Python";
     let posix_extra = {
         let ps1 = |dialect| quote::posix(&quote::ps1_text(ctx.prompt, dialect));
         let mut extra = vec![
@@ -165,6 +165,7 @@ pub fn render(ctx: &ActivationContext) -> Vec<(&'static str, String)> {
 /// The command that activates the environment whose scripts are in `bin`, for `shell` (the value
 /// of `$SHELL`: a path or a bare name), with the script's path quoted for that shell. A shell
 /// without a script of its own (bash, zsh, dash, ksh, or none known) gets `source activate`.
+#[must_use]
 pub fn command(shell: &str, bin: &Path) -> String {
     let script = |name: &str| bin.join(name).display().to_string();
     match shell.rsplit('/').next().unwrap_or("") {
@@ -206,16 +207,13 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
             .iter()
             .filter_map(|(key, value)| rest.find(key).map(|at| (at, *key, value)))
             .min_by_key(|(at, _, _)| *at);
-        match next {
-            Some((at, key, value)) => {
-                out.push_str(&rest[..at]);
-                out.push_str(value);
-                rest = &rest[at + key.len()..];
-            }
-            None => {
-                out.push_str(rest);
-                return out;
-            }
+        if let Some((at, key, value)) = next {
+            out.push_str(&rest[..at]);
+            out.push_str(value);
+            rest = &rest[at + key.len()..];
+        } else {
+            out.push_str(rest);
+            return out;
         }
     }
 }

@@ -41,6 +41,7 @@ pub struct Ambient {
 
 impl Ambient {
     /// This process's environment.
+    #[must_use]
     pub fn from_process() -> Ambient {
         let os = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         let path = |name: &str| os(name).map(PathBuf::from);

@@ -52,10 +52,11 @@ impl Cache {
     /// The cache root from the environment, or a bypassed cache when `no_cache`. A root that
     /// someone else could have filled (owned or writable by another user, or no home to put it
     /// in) is not used: interpreter facts and pip's files from it would go into environments.
-    /// Nor is a root given with --cache-dir (RVENV_CACHE_DIR) that holds something but no mark
+    /// Nor is a root given with --cache-dir (`RVENV_CACHE_DIR`) that holds something but no mark
     /// of rvenv's (`~/.cache` itself, a project directory): rvenv's entries do not belong among
     /// other things, where `cache clean` could not tell them apart. Such a run works as with
     /// `--no-cache`, and [`Cache::distrusted`] says why.
+    #[must_use]
     pub fn new(dir: Option<&Path>, ambient: &Ambient, no_cache: bool) -> Cache {
         if no_cache {
             return Cache::disabled();
@@ -86,22 +87,26 @@ impl Cache {
         Cache { root: Some(root.into()), writable: true, default: false, distrusted: None }
     }
 
+    #[must_use]
     pub fn disabled() -> Cache {
         Cache { root: None, writable: false, default: false, distrusted: None }
     }
 
     /// Why the cache the environment names is not used, if it is not.
+    #[must_use]
     pub fn distrusted(&self) -> Option<&str> {
         self.distrusted.as_deref()
     }
 
     /// The same cache, read but never written.
+    #[must_use]
     pub fn read_only(self) -> Cache {
         Cache { writable: false, ..self }
     }
 
     /// `bucket/key` below the root, or None when bypassed. A writer calls [`Cache::ensure_root`]
     /// before it writes there (its directories are made by the write).
+    #[must_use]
     pub fn path(&self, bucket: &str, key: &str) -> Option<PathBuf> {
         debug_assert!(BUCKETS.contains(&bucket), "bucket `{bucket}` is not in cache::BUCKETS, which `clean` removes");
         self.root.as_ref().map(|root| root.join(bucket).join(key))
@@ -183,6 +188,7 @@ fn claim(root: &Path, default: bool) -> Claim {
 
 /// The cache root: `dir` (`--cache-dir`, `RVENV_CACHE_DIR`), else `$XDG_CACHE_HOME/rvenv`, else
 /// `~/.cache/rvenv`; None without a home to put it in.
+#[must_use]
 pub fn root(dir: Option<&Path>, ambient: &Ambient) -> Option<PathBuf> {
     locate(dir, ambient).map(|(root, _)| root)
 }

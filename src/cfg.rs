@@ -38,7 +38,7 @@ impl Config<'_> {
                 // venv writes the prompt, as a Python literal, only when one is given.
                 "prompt" => {
                     if let Some(prompt) = self.prompt {
-                        key(k, &python_repr(prompt))
+                        key(k, &python_repr(prompt));
                     }
                 }
                 // venv's own command line, in its place: ours.
@@ -176,8 +176,8 @@ fn is_printable(c: char) -> bool {
         0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x890..=0x891 | 0x8E2 | 0x180E
         | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
         | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
-        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
-        | 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD);
+        | 0x1_BCA0..=0x1_BCA3 | 0x1_D173..=0x1_D17A | 0xE_0001 | 0xE_0020..=0xE_007F
+        | 0xE000..=0xF8FF | 0xF_0000..=0xF_FFFD | 0x10_0000..=0x10_FFFD);
     !format_or_private
 }
 
@@ -231,8 +231,8 @@ mod tests {
             seed
         };
         for _ in 0..5000 {
-            let len = (next() % 12) as usize;
-            let s: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let len = usize::try_from(next() % 12).unwrap();
+            let s: String = (0..len).map(|_| alphabet[usize::try_from(next()).unwrap() % alphabet.len()]).collect();
             assert_eq!(unrepr(&python_repr(&s)), s, "{:?} written as {}", s, python_repr(&s));
         }
         // What is not such a literal is kept as written (uv, virtualenv, venv before 3.8).

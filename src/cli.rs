@@ -34,7 +34,7 @@ pub enum Command {
         json: bool,
     },
     /// Verify an environment and name each problem with its fix. Exit 0 when healthy, 1 when
-    /// problems were found, 2 when ENV_DIR is not an environment.
+    /// problems were found, 2 when `ENV_DIR` is not an environment.
     Check {
         /// The environment directory (default: as --env's).
         #[arg(value_name = "ENV_DIR", conflicts_with = "env")]
@@ -158,6 +158,7 @@ pub enum Shell {
 
 impl Shell {
     /// The shell's command name.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Shell::Bash => "bash",
@@ -321,6 +322,7 @@ pub struct CreateArgs {
 }
 
 impl Cli {
+    #[must_use]
     pub fn parse_from_env() -> Self {
         Cli::parse()
     }

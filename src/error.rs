@@ -132,6 +132,7 @@ impl Error {
     }
 
     /// How the process ends for this error: usage for requests that can never work, failure otherwise.
+    #[must_use]
     pub fn exit(&self) -> Exit {
         match self {
             Error::Usage(_)

@@ -21,6 +21,7 @@ pub enum Exit {
 
 impl Exit {
     /// The code the process exits with.
+    #[must_use]
     pub fn code(self) -> u8 {
         match self {
             Exit::Success => 0,

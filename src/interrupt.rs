@@ -23,7 +23,7 @@ pub fn install() {
     for signal in [SIGINT, SIGTERM] {
         // Failing only for a signal that cannot be caught, which these two are not. Registered
         // before the wake-up below, so the flag is set by the time a waiter wakes.
-        let _ = signal_hook::flag::register_usize(signal, &SIGNAL, signal as usize);
+        let _ = signal_hook::flag::register_usize(signal, &SIGNAL, signal.unsigned_abs() as usize);
     }
     // Without the pair (no file descriptors left), a waiting run notices a signal only when the
     // child ends: the flag still stops rvenv between steps.
@@ -40,7 +40,7 @@ pub fn install() {
 pub(crate) fn arrived() -> Option<i32> {
     match SIGNAL.load(Ordering::SeqCst) {
         0 => None,
-        signal => Some(signal as i32),
+        signal => i32::try_from(signal).ok(),
     }
 }
 

@@ -105,6 +105,7 @@ pub enum Event<'a> {
 }
 
 /// `rvenv python list`: every interpreter the places hold, newest first.
+#[must_use]
 pub fn python_list(cwd: &Path, ambient: &Ambient, cache: &Cache) -> Vec<Listed> {
     interpreter::list(&interpreter::Places::new(ambient, cwd), cache)
 }

@@ -70,7 +70,7 @@ pub(crate) fn inspect(target: &Path) -> Result<TargetState> {
 pub(crate) fn decide(target: &Path, state: &TargetState, on_existing: OnExisting) -> Result<Placement> {
     match (state, on_existing) {
         (TargetState::Absent, _) => Ok(Placement::Stage),
-        (TargetState::Other, _) | (TargetState::Symlink { to_dir: false, .. }, _) => {
+        (TargetState::Other | TargetState::Symlink { to_dir: false, .. }, _) => {
             Err(Error::NotADirectory { path: target.to_path_buf() })
         }
         (TargetState::Symlink { to, .. }, OnExisting::Clear { .. }) => {
@@ -310,7 +310,7 @@ fn write_entry(root: &Path, written: usize, entry: &Entry, in_place: bool) -> Re
     match entry {
         Entry::Dir { .. } if !in_place => fs::create_dir(&path)?,
         Entry::Dir { .. } => {
-            if path.symlink_metadata().map(|m| !m.is_dir()).unwrap_or(false) {
+            if path.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
                 return Err(Error::NotADirectory { path });
             }
             fs::create_dir_all(&path)?;

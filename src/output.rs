@@ -28,7 +28,7 @@ pub struct CreateReport<'a> {
 /// The base interpreter an environment was made with.
 #[derive(Debug, Serialize)]
 pub struct InterpreterReport<'a> {
-    /// `CPython`, `PyPy`, or the implementation's own name.
+    /// CPython, PyPy, or the implementation's own name.
     pub implementation: &'a str,
     /// `X.Y.Z`.
     pub version: String,
@@ -47,7 +47,7 @@ pub struct PythonListReport<'a> {
 /// One interpreter found.
 #[derive(Debug, Serialize)]
 pub struct ListedReport<'a> {
-    /// `CPython`, `PyPy`, …
+    /// CPython, PyPy, …
     pub implementation: &'a str,
     /// PEP 440: `3.12.1`, `3.14.0rc1`.
     pub version: String,
@@ -62,6 +62,7 @@ pub struct ListedReport<'a> {
 }
 
 impl<'a> PythonListReport<'a> {
+    #[must_use]
     pub fn new(listed: &'a [crate::interpreter::Listed]) -> Self {
         PythonListReport {
             interpreters: listed
@@ -120,6 +121,7 @@ pub struct Timings {
 }
 
 impl<'a> CreateReport<'a> {
+    #[must_use]
     pub fn new(
         path: &'a Path,
         interpreter: &'a Interpreter,
@@ -158,6 +160,7 @@ pub struct PlanReport<'a> {
 }
 
 impl<'a> PlanReport<'a> {
+    #[must_use]
     pub fn new(plan: &'a Plan, pip_pending: Option<&'a str>) -> Self {
         let entries = plan.entries.iter().map(|e| PlanEntry::new(&plan.env_dir, e)).collect();
         PlanReport { path: &plan.env_dir, dry_run: true, pip_image_missing: pip_pending, entries }
@@ -307,6 +310,7 @@ pub struct CheckReport<'a> {
 }
 
 impl<'a> CheckReport<'a> {
+    #[must_use]
     pub fn new(info: &'a EnvInfo, problems: &'a [Problem]) -> Self {
         CheckReport { path: &info.path, healthy: problems.is_empty(), problems }
     }
@@ -321,8 +325,8 @@ pub fn to_line(value: &impl Serialize) -> Result<String> {
     String::from_utf8(line).map_err(|e| failed(std::io::Error::other(e)))
 }
 
-/// serde_json's compact form, with DEL and the C1 controls (U+0080–U+009F) escaped as well
-/// (`\u007f`, `\u009b`). serde_json escapes C0 itself; JSON allows the others raw, but a terminal
+/// `serde_json`'s compact form, with DEL and the C1 controls (U+0080–U+009F) escaped as well
+/// (`\u007f`, `\u009b`). `serde_json` escapes C0 itself; JSON allows the others raw, but a terminal
 /// showing the line (`rvenv info --json` typed by hand) would obey them. The value read back is
 /// the same.
 struct InertJson;
@@ -346,6 +350,7 @@ impl serde_json::ser::Formatter for InertJson {
 /// The fields the README's "JSON output" section (`readme`) lists under the heading that names
 /// `rvenv COMMAND` (e.g. `info --json`), as dotted paths: `interpreter.version`, `entries[].kind`.
 /// For the tests that hold the README and the output to each other.
+#[must_use]
 pub fn documented_fields(readme: &str, command: &str) -> BTreeSet<String> {
     let section = readme.split("\n## JSON output\n").nth(1).expect("README has a JSON output section");
     let section = section.split("\n## ").next().unwrap_or_default();
@@ -361,6 +366,7 @@ pub fn documented_fields(readme: &str, command: &str) -> BTreeSet<String> {
 }
 
 /// Every field of `value` as a dotted path; the fields of objects inside arrays as `name[].field`.
+#[must_use]
 pub fn json_fields(value: &serde_json::Value) -> BTreeSet<String> {
     fn walk(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
         match value {

@@ -51,6 +51,7 @@ impl Removal {
 }
 
 impl Entry {
+    #[must_use]
     pub fn path(&self) -> &Path {
         match self {
             Entry::Dir { path }
@@ -125,10 +126,10 @@ pub(crate) fn plan(env_dir: &Path, interp: &Interpreter, layout: &Layout, opts: 
         match node {
             Node::Dir { path } => push_dir(&mut entries, Path::new(path)),
             Node::Symlink { path, target } => {
-                entries.push(Entry::Symlink { path: path.into(), target: placed(target) })
+                entries.push(Entry::Symlink { path: path.into(), target: placed(target) });
             }
             Node::Copy { path, from, mode } => {
-                entries.push(Entry::Copy { path: path.into(), from: from.into(), mode: *mode })
+                entries.push(Entry::Copy { path: path.into(), from: from.into(), mode: *mode });
             }
             Node::File { path, hex, mode } => entries.push(Entry::File {
                 path: path.into(),
@@ -248,7 +249,7 @@ mod tests {
         let p = plan(Path::new("/e/.venv"), &interp, &layout, &opts);
         let skeleton: Vec<String> =
             paths(&p).into_iter().filter(|n| !n.contains("ctivate") && *n != "pyvenv.cfg").collect();
-        let recorded: Vec<&str> = layout.entries.iter().map(|n| n.path()).collect();
+        let recorded: Vec<&str> = layout.entries.iter().map(super::super::interpreter::layout::Node::path).collect();
         assert_eq!(skeleton, recorded);
         assert!(p.entries.contains(&Entry::Symlink { path: "bin/python".into(), target: "python3.15".into() }));
         let Some(Entry::File { contents, .. }) = p.entries.last() else { panic!("no pyvenv.cfg") };

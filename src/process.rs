@@ -171,7 +171,8 @@ pub(crate) fn run(
         }
     }
     let take = |kept: Option<Arc<Mutex<Vec<u8>>>>| {
-        kept.map(|kept| std::mem::take(&mut *kept.lock().unwrap_or_else(|p| p.into_inner()))).unwrap_or_default()
+        kept.map(|kept| std::mem::take(&mut *kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner)))
+            .unwrap_or_default()
     };
     let (stdout, stderr) = (take(stdout), take(stderr));
     if !status.success() {
@@ -213,7 +214,7 @@ fn drain(pipe: Option<impl Read + Send + 'static>, done: mpsc::Sender<()>, keep:
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
             };
-            let mut bytes = into.lock().unwrap_or_else(|p| p.into_inner());
+            let mut bytes = into.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             match keep {
                 Keep::Head(max) => {
                     let room = max.saturating_sub(bytes.len());

@@ -18,6 +18,7 @@
 /// Inside `'…'` nothing is special to a POSIX shell. Empty runs are never emitted, so the
 /// output never contains `''`, which zsh's `RC_QUOTES` option would read as a literal quote.
 /// Newlines inside single quotes are literal, so the result is exact for them too.
+#[must_use]
 pub fn posix(s: &str) -> String {
     if s.is_empty() {
         return "''".to_owned();
@@ -45,6 +46,7 @@ pub fn posix(s: &str) -> String {
 /// fish: one single-quoted word, where fish treats only `\\` and `\'` as escapes.
 ///
 /// Newlines inside fish single quotes are literal.
+#[must_use]
 pub fn fish(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
@@ -109,6 +111,7 @@ pub(crate) fn csh(s: &str) -> String {
 /// `'` inside `s`, so the closing delimiter cannot occur early.
 ///
 /// Both forms may span lines, so newlines are exact.
+#[must_use]
 pub fn nu(s: &str) -> String {
     if !s.contains('\'') {
         return format!("'{s}'");
@@ -130,6 +133,7 @@ pub fn nu(s: &str) -> String {
 /// Only printable ASCII is written as is; `\` and `"` are backslash-escaped and everything else
 /// (control characters, newlines, all non-ASCII) is written as a `\x`, `\u` or `\U` escape,
 /// which makes the literal independent of the file's encoding and of line-ending handling.
+#[must_use]
 pub fn xonsh(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -291,7 +295,7 @@ mod tests {
     ];
 
     fn ci() -> bool {
-        std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+        std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
     }
 
     /// The shell binary: `RVENV_TEST_<NAME>`, then a known install location, then PATH.
@@ -310,9 +314,7 @@ mod tests {
         }
         let found = candidates.into_iter().find(|p| crate::fs::is_executable(p));
         if found.is_none() {
-            if ci() {
-                panic!("shell `{name}` (or ${var}) is missing, and CI=true requires it");
-            }
+            assert!(!ci(), "shell `{name}` (or ${var}) is missing, and CI=true requires it");
             eprintln!("SKIP: shell `{name}` not found on this machine");
         }
         found
@@ -347,7 +349,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{tag}: cannot run {}: {e}", shell.display()));
         let left: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
-            .filter_map(|e| e.ok())
+            .filter_map(std::result::Result::ok)
             .map(|e| e.file_name())
             .filter(|n| !n.to_string_lossy().starts_with('.'))
             .collect();
@@ -541,8 +543,7 @@ mod tests {
                     .stderr(std::process::Stdio::piped())
                     .spawn()
                     .unwrap();
-                use std::io::Write;
-                child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+                std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
                 let out = child.wait_with_output().unwrap();
                 let text = String::from_utf8_lossy(&out.stdout);
                 assert!(

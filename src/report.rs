@@ -121,7 +121,7 @@ impl<'a> Human<'a> {
                 );
             }
             Event::Created { path, bin_name, seeded, .. } => {
-                let shown = self.typed.get(self.created).map(PathBuf::as_path).unwrap_or(path);
+                let shown = self.typed.get(self.created).map_or(path, PathBuf::as_path);
                 self.created += 1;
                 out.line(
                     Stream::Stderr,
@@ -262,7 +262,7 @@ pub(crate) fn info(info: &EnvInfo, json_out: bool) -> rvenv::Result<()> {
     match info.layout.as_deref() {
         Some("venv") => out("Layout:        learned from the base interpreter's own venv".into())?,
         Some("fallback") => {
-            out("Layout:        rvenv's fallback (the base interpreter's own venv cannot make one)".into())?
+            out("Layout:        rvenv's fallback (the base interpreter's own venv cannot make one)".into())?;
         }
         Some(other) => out(format!("Layout:        {other}"))?,
         None => {}
@@ -270,7 +270,7 @@ pub(crate) fn info(info: &EnvInfo, json_out: bool) -> rvenv::Result<()> {
     if let Some(command) = &info.command {
         out(format!("Command:       {command}"))?;
     }
-    let base = info.base_executable.as_ref().map(|b| b.display().to_string()).unwrap_or_else(|| "unknown".into());
+    let base = info.base_executable.as_ref().map_or_else(|| "unknown".into(), |b| b.display().to_string());
     out(format!(
         "Interpreter:   {} {} at {base}{}",
         or(&info.implementation, "Python"),
@@ -288,7 +288,10 @@ pub(crate) fn info(info: &EnvInfo, json_out: bool) -> rvenv::Result<()> {
     };
     out(format!("pip:           {}{from}", or(&info.pip, "not installed")))?;
     out(format!("Relocatable:   {}", if info.relocatable { "yes" } else { "no" }))?;
-    out(format!("Size on disk:  {:.1} MiB", info.disk_bytes as f64 / (1024.0 * 1024.0)))
+    out(format!(
+        "Size on disk:  {:.1} MiB",
+        f64::from(u32::try_from(info.disk_bytes / 1024).unwrap_or(u32::MAX)) / 1024.0
+    ))
 }
 
 /// `rvenv check`.

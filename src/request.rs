@@ -23,6 +23,7 @@ impl CacheLink {
     /// are often handed to other users (`chown -R`, which would re-own every environment's and
     /// the cache's shared files), and hard links for everyone else where the platform links by
     /// default (Linux); files of their own for everyone where it clones (macOS).
+    #[must_use]
     pub fn from_arg(arg: Option<LinkModeArg>, euid: u32, hard_links_by_default: bool) -> CacheLink {
         match arg {
             Some(LinkModeArg::Hardlink) => CacheLink::Hardlink,
@@ -220,6 +221,7 @@ fn unusable_in_scripts(text: &str) -> Option<&'static str> {
 
 /// Lexical normalisation as Python's `os.path.normpath` does it on POSIX: drops `.` and empty
 /// components, and resolves `..` against the components before it (never past the root).
+#[must_use]
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::from("/");
     for component in path.components() {

@@ -63,7 +63,7 @@ pub(crate) fn installed(env: &Path, purelib: &str, image: &Image) -> Vec<Install
     let names: Vec<&str> =
         image.manifest.dists.iter().filter_map(|d| dist_info_name(&d.dist_info)).map(|(n, _)| n).collect();
     let Ok(entries) = fs_err::read_dir(&site) else { return vec![] };
-    let owner = fs_err::symlink_metadata(env).map(|m| m.uid()).unwrap_or(0);
+    let owner = fs_err::symlink_metadata(env).map_or(0, |m| m.uid());
     let image_site = image.site();
     let sealed: std::collections::HashMap<&str, &image::ImageFile> =
         image.manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
@@ -345,7 +345,7 @@ mod tests {
     fn dist(dist_info: &str, record: Option<&[&str]>) -> Installed {
         Installed {
             dist_info: dist_info.into(),
-            record: record.map(|r| r.iter().map(|p| p.to_string()).collect()),
+            record: record.map(|r| r.iter().map(std::string::ToString::to_string).collect()),
             sound: record.is_some(),
             leaving: Vec::new(),
         }

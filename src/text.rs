@@ -50,7 +50,7 @@ mod tests {
 
     #[test]
     fn nothing_a_terminal_obeys_is_left() {
-        let every: String = (0..=0x10ffff).filter_map(char::from_u32).collect();
+        let every: String = (0..=0x10_ffff).filter_map(char::from_u32).collect();
         let shown = inert(&every);
         assert!(!shown.chars().any(char::is_control));
         assert!(!shown.bytes().any(|b| b < 0x20 || b == 0x7f));

@@ -284,7 +284,7 @@ pub(crate) enum Leaves {
 /// How many threads share work that the kernel does while they wait (links, copies, stats): one
 /// per core, at most 8.
 pub(crate) fn workers() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8)
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, 8)
 }
 
 pub(crate) use crate::platform::umask;
@@ -350,7 +350,7 @@ pub(crate) fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
 
 /// Whether `path` is a file (after symbolic links) that someone may execute.
 pub(crate) fn is_executable(path: &Path) -> bool {
-    path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// A file's modification time in nanoseconds since the epoch, as the pip image's manifest records it.

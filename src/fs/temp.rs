@@ -21,7 +21,7 @@ pub(crate) fn temp_sibling(path: &Path, purpose: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let unique = fnv1a(format!("{}-{n}-{nanos}", std::process::id()).as_bytes());
     let name = path.file_name().unwrap_or_default();
     path.with_file_name(format!("{}{unique:08x}", sibling_prefix(name, purpose)))
@@ -125,7 +125,8 @@ impl HeldDir {
             let dir = temp_sibling(path, purpose);
             match rename_noreplace(&new, &dir) {
                 Ok(()) => return Ok(HeldDir { path: dir, _lock: lock }),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                // Taken away before the rename (see above): start again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     let _ = std::fs::remove_dir(&new);
                     return Err(e);

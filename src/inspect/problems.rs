@@ -14,6 +14,7 @@ use crate::site_packages::normalize_name;
 
 /// What is wrong with the environment, each with its fix, in the order they are told; empty when
 /// it is healthy.
+#[must_use]
 pub fn problems(info: &EnvInfo) -> Vec<Problem> {
     let judge = Judge::new(info);
     let mut out: Vec<Problem> = Vec::new();
@@ -149,12 +150,8 @@ impl<'a> Judge<'a> {
         if self.info.base_exists {
             return None;
         }
-        let base = self
-            .info
-            .base_executable
-            .as_ref()
-            .map(|b| value(&b.to_string_lossy()))
-            .unwrap_or_else(|| "(unknown)".into());
+        let base =
+            self.info.base_executable.as_ref().map_or_else(|| "(unknown)".into(), |b| value(&b.to_string_lossy()));
         Some(Problem {
             code: "base-missing",
             message: format!("the base interpreter {base} is gone (Python upgraded or uninstalled?)"),

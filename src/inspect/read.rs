@@ -28,6 +28,7 @@ fn site_packages(env: &Path) -> Option<PathBuf> {
 /// Where rvenv takes the layout for `info`'s base interpreter and link mode from (`venv` or
 /// `fallback`), as the interpreter answers now, from `cache` where it can (nothing is written).
 /// `pyvenv.cfg` does not say: it holds venv's keys and our `rvenv = VERSION`, nothing more.
+#[must_use]
 pub fn layout_source(info: &EnvInfo, cache: &crate::cache::Cache) -> Option<String> {
     let base = info.base_executable.as_deref().filter(|_| info.base_exists)?;
     let interp = crate::interpreter::probe_cached(base, &cache.clone().read_only()).ok()?;
@@ -63,8 +64,8 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     };
     let home = get("home").map(PathBuf::from);
     let version = get("version").or_else(|| get("version_info"));
-    let base_executable = base_executable(path, &cfg, home.as_deref(), version.as_deref());
-    let base_exists = base_executable.as_deref().is_some_and(|p| p.is_file());
+    let base_executable = base_executable(path, cfg.as_ref(), home.as_deref(), version.as_deref());
+    let base_exists = base_executable.as_deref().is_some_and(std::path::Path::is_file);
     let implementation = get("implementation").or_else(|| {
         base_executable
             .as_ref()
@@ -73,7 +74,7 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
     let site = site_packages(path);
     let pip = site.as_deref().and_then(pip_version_in);
     let pip_source = crate::seed::source::origin_in(site.as_deref(), pip.as_deref(), tool);
-    let owner = fs_err::symlink_metadata(path).map(|m| m.uid()).unwrap_or(0);
+    let owner = fs_err::symlink_metadata(path).map_or(0, |m| m.uid());
     let dists = site.as_deref().map(|site| dists(path, site, owner)).unwrap_or_default();
     let (disk_bytes, mut leftovers, shared) = walk(path, owner);
     leftovers.extend(staging_dirs(path));
@@ -112,11 +113,11 @@ pub fn read(path: &Path, run_pip: bool) -> Result<EnvInfo> {
 /// one, else where `bin/python`'s links end, else `home/pythonX.Y`.
 fn base_executable(
     env: &Path,
-    cfg: &Option<BTreeMap<String, String>>,
+    cfg: Option<&BTreeMap<String, String>>,
     home: Option<&Path>,
     version: Option<&str>,
 ) -> Option<PathBuf> {
-    let get = |key: &str| cfg.as_ref().and_then(|c| c.get(key)).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let get = |key: &str| cfg.and_then(|c| c.get(key)).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(exe) = get("executable").or_else(|| get("base-executable")) {
         return Some(exe);
     }

@@ -218,19 +218,16 @@ fn by_rules(interp: &Interpreter, mode: LinkMode) -> Result<Layout> {
         detail: format!("its sysconfig gives no usable {what} path for a virtual environment"),
     };
     let (major, minor, micro) = interp.version;
-    let (bin, include, purelib) = match (&interp.venv_scheme, (major, minor) >= (3, 11)) {
-        (Some(venv), true) => {
-            let rel = |key: &str| relative(venv.get(key), &interp.placeholder).ok_or_else(|| unusable(key));
-            (rel("scripts")?, rel("include")?, rel("purelib")?)
-        }
-        _ => {
-            let purelib = interp
-                .posix_prefix_scheme
-                .as_ref()
-                .and_then(|s| relative(s.get("purelib"), &interp.placeholder))
-                .ok_or_else(|| unusable("purelib"))?;
-            ("bin".to_owned(), "include".to_owned(), purelib)
-        }
+    let (bin, include, purelib) = if let (Some(venv), true) = (&interp.venv_scheme, (major, minor) >= (3, 11)) {
+        let rel = |key: &str| relative(venv.get(key), &interp.placeholder).ok_or_else(|| unusable(key));
+        (rel("scripts")?, rel("include")?, rel("purelib")?)
+    } else {
+        let purelib = interp
+            .posix_prefix_scheme
+            .as_ref()
+            .and_then(|s| relative(s.get("purelib"), &interp.placeholder))
+            .ok_or_else(|| unusable("purelib"))?;
+        ("bin".to_owned(), "include".to_owned(), purelib)
     };
     let executable = interp
         .base_executable
@@ -307,6 +304,7 @@ pub(crate) mod tests {
 
     const P: &str = "/@@rvenv-env@@";
 
+    #[allow(clippy::unnecessary_wraps, reason = "the shape of the probe's field, which callers assign")]
     fn scheme(pairs: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
         Some(pairs.iter().map(|(k, v)| (k.to_string(), format!("{P}/{v}"))).collect())
     }

@@ -90,22 +90,26 @@ fn installed_by_default() -> bool {
 }
 
 impl Interpreter {
+    #[must_use]
     pub fn is_pypy(&self) -> bool {
         self.implementation == "pypy"
     }
 
     /// The pip version this interpreter's ensurepip installs, if it has one.
+    #[must_use]
     pub fn ensurepip_version(&self) -> Option<String> {
         self.ensurepip.as_ref()?.iter().find(|w| w.install && w.name == "pip").map(|w| w.version.clone())
     }
 
     /// `3.12.1`.
+    #[must_use]
     pub fn version_string(&self) -> String {
         let (major, minor, micro) = self.version;
         format!("{major}.{minor}.{micro}")
     }
 
-    /// `CPython`, `PyPy`, or the implementation's own name.
+    /// CPython, PyPy, or the implementation's own name.
+    #[must_use]
     pub fn implementation_name(&self) -> &str {
         match self.implementation.as_str() {
             "cpython" => "CPython",

@@ -33,6 +33,7 @@ impl Place {
     pub(crate) const ALL: [Place; 6] = [Place::Path, Place::Pyenv, Place::Uv, Place::Mise, Place::Asdf, Place::System];
 
     /// How the place is named in output and JSON: `PATH`, `pyenv`, `uv`, `mise`, `asdf`, `system`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Place::Path => "PATH",

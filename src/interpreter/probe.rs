@@ -82,7 +82,8 @@ impl CacheKey {
     fn file_name(&self) -> String {
         let text = serde_json::to_string(self).expect("a key serialises");
         // FNV-1a, 64-bit: stable across builds, and collisions are caught by the stored key.
-        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+        let hash =
+            text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
         format!("{hash:016x}.json")
     }
 }

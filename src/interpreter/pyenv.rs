@@ -75,7 +75,7 @@ impl Fallback {
 impl Pyenv {
     /// The lookup as `ambient` sets it up, from `cwd`.
     pub(crate) fn new(ambient: &Ambient, cwd: &Path) -> Pyenv {
-        let dir = ambient.pyenv_dir.as_ref().map(|d| cwd.join(d)).unwrap_or_else(|| cwd.to_path_buf());
+        let dir = ambient.pyenv_dir.as_ref().map_or_else(|| cwd.to_path_buf(), |d| cwd.join(d));
         Pyenv { root: root_of(ambient), version: ambient.pyenv_version.clone(), dir, path: ambient.path.clone() }
     }
 
@@ -285,6 +285,7 @@ mod tests {
             self.tmp.path().join("pyenv")
         }
 
+        #[allow(clippy::unused_self, reason = "a fixture's method, called as the others are")]
         fn executable(&self, path: &Path) {
             use std::os::unix::fs::PermissionsExt;
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

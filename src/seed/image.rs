@@ -70,6 +70,7 @@ pub(crate) struct ImageFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Dist {
     /// `pip-23.2.1.dist-info`.
+    #[allow(clippy::struct_field_names, reason = "the manifest's key: renaming it changes the format")]
     pub dist_info: String,
     /// RECORD rows of every file in `site/` that belongs to it (console scripts and RECORD itself
     /// are added per environment).
@@ -282,10 +283,7 @@ enum Loaded {
 }
 
 fn load(dir: &Path, key_text: &str) -> Loaded {
-    let meta = match fs::symlink_metadata(dir) {
-        Ok(meta) => meta,
-        Err(_) => return Loaded::Absent,
-    };
+    let Ok(meta) = fs::symlink_metadata(dir) else { return Loaded::Absent };
     if !meta.is_dir() {
         return Loaded::Damaged(if meta.file_type().is_symlink() {
             "it is a symbolic link".into()
@@ -355,12 +353,12 @@ fn verify(dir: &Path, dir_owner: u32, manifest: &Manifest) -> std::result::Resul
             let (_, dir_fd) = parent.as_ref().expect("opened above");
             let st = rustix::fs::statat(dir_fd, name, AtFlags::SYMLINK_NOFOLLOW)
                 .map_err(|e| format!("`{}`: {e}", file.path))?;
-            let mtime_ns = st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64;
+            let mtime_ns = st.st_mtime * 1_000_000_000 + i64::try_from(st.st_mtime_nsec).unwrap_or(0);
             let what = if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
                 "not a file"
             } else if st.st_uid != manifest.owner {
                 "owner"
-            } else if st.st_size as u64 != file.size {
+            } else if u64::try_from(st.st_size).ok() != Some(file.size) {
                 "size"
             } else if crate::platform::mode_bits(&st) & 0o7777 != file.mode {
                 "mode"

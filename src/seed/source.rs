@@ -47,6 +47,7 @@ pub enum Origin {
 }
 
 impl Origin {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Ensurepip => "ensurepip",
@@ -160,7 +161,7 @@ fn pip_wheel_name(name: &str) -> Option<(&str, &str)> {
     (project == "pip" && !version.is_empty()).then_some((version, rest))
 }
 
-/// A wheel any `CPython` or `PyPy` 3 can install: `py3` (or `py2.py3`), no ABI, any platform.
+/// A wheel any CPython or PyPy 3 can install: `py3` (or `py2.py3`), no ABI, any platform.
 fn installable_anywhere(tags: &str) -> bool {
     // A build tag may come first: `1-py3-none-any`.
     let tags = tags.rsplitn(4, '-').collect::<Vec<_>>();

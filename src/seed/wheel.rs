@@ -88,7 +88,7 @@ pub(crate) fn unpack(wheel: &BundledWheel, site: &Path) -> Result<Unpacked, Unpa
                 _ => return Err(bad(format!("`{name}` installs outside site-packages, which rvenv does not seed"))),
             },
         };
-        let mut contents = Vec::with_capacity(file.size() as usize);
+        let mut contents = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
         file.read_to_end(&mut contents).map_err(|e| bad(format!("`{name}`: {e}")))?;
         let executable = file.unix_mode().is_some_and(|m| m & 0o111 != 0);
         write_file(site, &rel, &contents, executable).map_err(UnpackError::Write)?;

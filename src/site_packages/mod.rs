@@ -100,14 +100,13 @@ pub(crate) fn normalize_name(name: &str) -> String {
 /// `NAME-VERSION[-pyX.Y].egg-info`. Names in these file names have no `-` (it is written `_`),
 /// and versions neither. None for anything else (pip's `~ip-…` leftovers of an uninstall too).
 pub(crate) fn dist_name(file_name: &str) -> Option<(&str, &str)> {
-    let stem = match file_name.strip_suffix(".dist-info") {
-        Some(stem) => stem,
-        None => {
-            let stem = file_name.strip_suffix(".egg-info")?;
-            match stem.rsplit_once("-py") {
-                Some((rest, tag)) if tag.chars().all(|c| c.is_ascii_digit() || c == '.') => rest,
-                _ => stem,
-            }
+    let stem = if let Some(stem) = file_name.strip_suffix(".dist-info") {
+        stem
+    } else {
+        let stem = file_name.strip_suffix(".egg-info")?;
+        match stem.rsplit_once("-py") {
+            Some((rest, tag)) if tag.chars().all(|c| c.is_ascii_digit() || c == '.') => rest,
+            _ => stem,
         }
     };
     let (name, version) = stem.split_once('-')?;
@@ -147,11 +146,11 @@ pub(crate) fn pip_runs(env: &Path) -> Result<std::result::Result<String, String>
     Ok(crate::process::answer(&mut cmd)?.map(|out| out.lines().next().unwrap_or("").trim().to_owned()))
 }
 
-/// Whether the installed version `have` is `want` or newer, as PEP 440 orders them (pep440_rs,
+/// Whether the installed version `have` is `want` or newer, as PEP 440 orders them (`pep440_rs`,
 /// which `requires-python` is read with too); None when either is not a PEP 440 version. Local
 /// labels (`+…`) are ignored, so a distribution's rebuild (`24.0+debian1`) counts as its release.
 pub(crate) fn at_least(have: &str, want: &str) -> Option<bool> {
-    let read = |text: &str| pep440_rs::Version::from_str(text.trim()).ok().map(|v| v.without_local());
+    let read = |text: &str| pep440_rs::Version::from_str(text.trim()).ok().map(pep440_rs::Version::without_local);
     Some(read(have)? >= read(want)?)
 }
 

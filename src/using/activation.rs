@@ -41,18 +41,20 @@ impl Activation {
             Some(p) => crate::cfg::unrepr(p),
             None => env_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         };
-        let version = get("version").or_else(|| get("version_info")).map(String::as_str).unwrap_or("");
+        let version = get("version").or_else(|| get("version_info")).map_or("", String::as_str);
         let mut parts = version.split('.').map(|p| p.trim().parse::<u32>().unwrap_or(0));
         let python = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
         Ok(Activation { env_dir: env_dir.to_path_buf(), prompt, python })
     }
 
     /// The directory put first on `PATH`.
+    #[must_use]
     pub fn bin(&self) -> PathBuf {
         self.env_dir.join(BIN)
     }
 
     /// `VIRTUAL_ENV_PROMPT` as the environment's activate sets it with the prompt shown.
+    #[must_use]
     pub fn prompt_var(&self) -> Option<String> {
         match PromptVar::for_python(self.python, &self.prompt, false) {
             PromptVar::Unset => None,
@@ -112,7 +114,7 @@ impl Activation {
 /// activate.csh does, because a one-line `if` expands its whole line.
 fn csh_line(ctx: &ActivationContext) -> String {
     let rendered = activate::render(ctx);
-    let script = rendered.iter().find(|(n, _)| *n == "activate.csh").map(|(_, s)| s.as_str()).unwrap_or("");
+    let script = rendered.iter().find(|(n, _)| *n == "activate.csh").map_or("", |(_, s)| s.as_str());
     let alias = script.lines().find(|l| l.starts_with("alias deactivate ")).unwrap_or("");
     let q = quote::csh;
     let (always, if_shown) = match PromptVar::for_python(ctx.python, ctx.prompt, false) {

@@ -24,6 +24,7 @@ fn resolve(command: &OsString, path: Option<&OsString>) -> Option<std::path::Pat
 }
 
 /// Replace this process with `argv` run in the environment. Returns only on failure.
+#[must_use]
 pub fn exec(activation: &Activation, argv: &[OsString], ambient: &Ambient) -> Error {
     let Some((command, args)) = argv.split_first() else {
         return Error::Usage("rvenv run: name the command to run (e.g. `rvenv run python -m pytest`)".into());

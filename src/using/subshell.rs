@@ -91,6 +91,7 @@ pub fn run(activation: &Activation, shell: Shell, program: &Path, ambient: &Ambi
 }
 
 /// The shell program for `shell`: `$SHELL` when it is that shell, else its usual name on PATH.
+#[must_use]
 pub fn program(shell: Shell, ambient: &Ambient) -> OsString {
     match &ambient.shell {
         Some(path) if super::activation::shell_named(path) == Some(shell) => path.into(),

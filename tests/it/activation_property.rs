@@ -65,7 +65,7 @@ const HIDDEN: &[&str] = &[
 
 pub(crate) fn hostile(rng: &mut Rng, max_len: usize) -> String {
     let mut out = String::new();
-    for _ in 0..1 + rng.below(max_len) {
+    for _ in 0..=rng.below(max_len) {
         if rng.below(4) == 0 {
             out.push_str(rng.pick(HIDDEN));
         } else {
@@ -257,7 +257,7 @@ fn property_xonsh() {
     let driver = tmp.path().join("driver.xsh");
     std::fs::write(
         &driver,
-        r#"import sys
+        r"import sys
 for env in $ARGS[1:]:
     before = list($PATH)
     source @(env + '/bin/activate.xsh')
@@ -265,7 +265,7 @@ for env in $ARGS[1:]:
     print('VP=' + $VIRTUAL_ENV_PROMPT)
     deactivate
     print('PATH=' + ('restored' if list($PATH) == before and 'VIRTUAL_ENV' not in ${...} else 'changed'))
-"#,
+",
     )
     .unwrap();
     check_shell("xonsh", &cases, |_| {

@@ -1,5 +1,5 @@
 //! `-p` as people spell it, and Pythons where people's tools put them: every spelling of the
-//! request grammar resolved against the real interpreters (pyenv's, Debian's python3.11 and PyPy,
+//! request grammar resolved against the real interpreters (pyenv's, Debian's python3.11 and `PyPy`,
 //! and uv-, mise- and asdf-style installs made here by hard-link copies of pyenv versions), in
 //! three settings (plain PATH with pyenv's shims, a project `.python-version`, `PYENV_VERSION`),
 //! or failing with its one clear line.
@@ -50,13 +50,12 @@ impl World {
     /// `rvenv python find SPEC --json`, parsed; or the error line.
     fn find(&self, spec: &str, cwd: &Path, pyenv_version: Option<&str>) -> Result<serde_json::Value, String> {
         let out = self.cmd(cwd, pyenv_version).args(["python", "find", "--json", spec]).output().unwrap();
-        match out.status.success() {
-            true => Ok(serde_json::from_slice(&out.stdout).unwrap()),
-            false => {
-                let err = String::from_utf8_lossy(&out.stderr).into_owned();
-                assert_eq!(err.trim_end().lines().count(), 1, "one line for `{spec}`: {err}");
-                Err(err)
-            }
+        if out.status.success() {
+            Ok(serde_json::from_slice(&out.stdout).unwrap())
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert_eq!(err.trim_end().lines().count(), 1, "one line for `{spec}`: {err}");
+            Err(err)
         }
     }
 
@@ -65,7 +64,7 @@ impl World {
     }
 }
 
-/// A hard-link copy of a pyenv version at `to` (a copied CPython runs from its new place: it finds
+/// A hard-link copy of a pyenv version at `to` (a copied `CPython` runs from its new place: it finds
 /// libpython through an rpath).
 fn install_copy(version: &str, to: &Path) -> bool {
     let from = pyenv_root().join("versions").join(version);

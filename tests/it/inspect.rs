@@ -33,7 +33,7 @@ fn check(env: &Path) -> (i32, Vec<String>) {
     let problems: Vec<String> =
         value["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_owned()).collect();
     assert_eq!(value["healthy"].as_bool().unwrap(), problems.is_empty());
-    assert_eq!(code, if problems.is_empty() { 0 } else { 1 }, "{}", text(&out));
+    assert_eq!(code, i32::from(!problems.is_empty()), "{}", text(&out));
     (code, problems)
 }
 
@@ -90,7 +90,7 @@ fn info_json_describes_an_rvenv_environment() {
     }
 }
 
-/// PyPy's own venv cannot make a `--copies` environment: rvenv makes one from its fallback, and
+/// `PyPy`'s own venv cannot make a `--copies` environment: rvenv makes one from its fallback, and
 /// `rvenv info` says so.
 #[test]
 fn info_says_where_the_layout_came_from() {
@@ -111,7 +111,7 @@ fn info_says_where_the_layout_came_from() {
     }
 }
 
-/// Healthy environments from every tool pass; virtualenv and uv come from PyPI, installed into
+/// Healthy environments from every tool pass; virtualenv and uv come from `PyPI`, installed into
 /// the test's own environment.
 #[test]
 #[allow(clippy::disallowed_macros, reason = "a skipped test says so on the test's own stderr")]
@@ -453,7 +453,7 @@ fn check_names_what_is_wrong_with_pip() {
         let site = env.join("lib/python3.12/site-packages");
         (env, site)
     };
-    let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let codes = |list: &[&str]| list.iter().map(std::string::ToString::to_string).collect::<Vec<_>>();
 
     // Two pip dist-infos side by side: the newer one copied under the older one's name.
     let (env, site) = fresh("duplicate");

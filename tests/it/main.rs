@@ -5,6 +5,16 @@
     clippy::disallowed_methods,
     reason = "a test's unwrap names its line; errors that name their path are for users"
 )]
+#![allow(
+    clippy::items_after_statements,
+    clippy::unused_self,
+    clippy::needless_pass_by_value,
+    clippy::unnecessary_debug_formatting,
+    clippy::assigning_clones,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    reason = "test code: helpers declared where used, fixtures as methods, paths shown as Debug in               assertions, small numbers of this machine's own"
+)]
 
 mod common;
 

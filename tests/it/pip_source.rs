@@ -1,7 +1,7 @@
 //! pip where the interpreter has no ensurepip (issue 20): Debian stable's plain `python3`, in a
 //! minbase root holding that and nothing else (made once by `scripts/stable-root.sh`, which
 //! `.ci/run` calls), entered with `chroot`; the network cut with `unshare -n`. pip comes from the
-//! index (PyPI itself once, a tiny index on 127.0.0.1 otherwise), then from rvenv's cache; from
+//! index (`PyPI` itself once, a tiny index on 127.0.0.1 otherwise), then from rvenv's cache; from
 //! Debian's `python3-pip-whl` (a second root, with that package); from `--pip-wheel`; or not at all,
 //! with one clear line. Outside CI a missing root skips these tests; under `CI=true` it fails them.
 
@@ -24,8 +24,7 @@ fn roots() -> Option<(PathBuf, PathBuf)> {
     ROOTS
         .get_or_init(|| {
             let root = std::env::var_os("RVENV_STABLE_ROOT")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| common::home().join(".cache/rvenv-stable"));
+                .map_or_else(|| common::home().join(".cache/rvenv-stable"), PathBuf::from);
             let whl = PathBuf::from(format!("{}-whl", root.display()));
             for dir in [&root, &whl] {
                 if !dir.join("usr/bin/python3").exists() || !dir.join("proc/self").exists() {
@@ -122,7 +121,7 @@ fn pip_runs(root: &Path, dir: &Dir, env: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A pip wheel to serve or name: the newest bundled with pyenv's CPython 3.13 (pip 24.2 runs on
+/// A pip wheel to serve or name: the newest bundled with pyenv's `CPython` 3.13 (pip 24.2 runs on
 /// Debian stable's Python 3.13; Debian bookworm's own 23.0.1 does not). None after `missing`.
 fn pip_wheel() -> Option<PathBuf> {
     let bundled = common::pyenv_python(13)
@@ -423,7 +422,7 @@ fn a_wheel_whose_hash_differs_from_the_index_is_refused_and_not_kept() {
     assert!(stderr.contains("refusing the pip wheel") && stderr.contains(&"0".repeat(64)), "{stderr}");
     assert_eq!(index.requests(), 2, "the page and the wheel");
     assert!(!dir.host.join(".venv").exists(), "nothing written");
-    let kept = std::fs::read_dir(dir.host.join("cache/wheels")).map(|d| d.flatten().count()).unwrap_or(0);
+    let kept = std::fs::read_dir(dir.host.join("cache/wheels")).map_or(0, |d| d.flatten().count());
     assert_eq!(kept, 0, "nothing cached");
 }
 

@@ -75,7 +75,7 @@ fn dist_infos(env: &Path, name: &str) -> Vec<String> {
     found
 }
 
-/// The interpreters the re-run matrix covers: pyenv 3.11 and 3.12, Debian's 3.11, PyPy.
+/// The interpreters the re-run matrix covers: pyenv 3.11 and 3.12, Debian's 3.11, `PyPy`.
 fn matrix_interpreters() -> Vec<Interp> {
     let want = ["pyenv-3.11", "pyenv-3.12", "debian-3.11", "pypy3"];
     interpreters().into_iter().filter(|i| want.contains(&i.label.as_str())).collect()

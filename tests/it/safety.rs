@@ -148,8 +148,7 @@ impl Mount {
             .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(path)
             .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
+            .is_ok_and(|s| s.success());
         if !ok {
             missing("permission to mount a tmpfs (run as root)");
             return None;

@@ -289,7 +289,7 @@ fn no_cache_leaves_nothing_behind() {
 }
 
 /// A Python without ensurepip (as some distributions ship it), and no index to be had (a port
-/// nothing listens on; tests/it/pip_source.rs has the index, the cache and Debian's wheels): one
+/// nothing listens on; `tests/it/pip_source.rs` has the index, the cache and Debian's wheels): one
 /// clear error, nothing made; `--without-pip` still works with it.
 #[test]
 fn python_without_ensurepip_is_refused_clearly() {

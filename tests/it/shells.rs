@@ -110,7 +110,7 @@ fn create(root: &Path, name: &str, prompt: Option<&str>) -> Env {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let prompt = prompt.map(str::to_owned).unwrap_or_else(|| name.to_owned());
+    let prompt = prompt.map_or_else(|| name.to_owned(), str::to_owned);
     Env { dir, prompt }
 }
 
@@ -214,14 +214,14 @@ struct Invocation<'a> {
 impl<'a> Invocation<'a> {
     /// `program args… script`, the script given as the last argument.
     fn new(label: &'a str, program: &'a Path, args: &[&str], script: &'a str) -> Self {
-        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let mut all: Vec<String> = args.iter().map(std::string::ToString::to_string).collect();
         all.push(script.to_owned());
         Invocation { label, program, args: all, stdin: None, script, pythonhome_in_env: true }
     }
 
     /// `program args…` reading `input` on stdin.
     fn stdin(label: &'a str, program: &'a Path, args: &[&str], input: &'a str) -> Self {
-        let all = args.iter().map(|a| a.to_string()).collect();
+        let all = args.iter().map(std::string::ToString::to_string).collect();
         Invocation { label, program, args: all, stdin: Some(input), script: input, pythonhome_in_env: true }
     }
 
@@ -291,18 +291,22 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
     let mut errors = Vec::new();
     let left: Vec<String> = std::fs::read_dir(&cwd)
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     if !left.is_empty() {
         errors.push(format!("files appeared in the working directory: {left:?}"));
     }
-    if walkdir::WalkDir::new(fx.root.path()).into_iter().filter_map(|e| e.ok()).any(|e| e.file_name() == "pwned") {
+    if walkdir::WalkDir::new(fx.root.path())
+        .into_iter()
+        .filter_map(std::result::Result::ok)
+        .any(|e| e.file_name() == "pwned")
+    {
         errors.push("a `pwned` sentinel file was created".into());
     }
     let dumps = std::fs::read_dir(&dump)
         .unwrap()
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect();
     Run { label: format!("{label} ({case:?} case)"), script: inv.script.to_owned(), output, dumps, errors }
@@ -337,11 +341,11 @@ fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
     let bin = env.dir.join("bin");
     let expect_var = |run: &mut Run, vars: &HashMap<Vec<u8>, Vec<u8>>, when: &str, key: &str, want: Option<&[u8]>| {
         let got = vars.get(key.as_bytes());
-        if got.map(|v| v.as_slice()) != want {
+        if got.map(std::vec::Vec::as_slice) != want {
             run.errors.push(format!(
                 "{when}: {key} is {}, expected {}",
                 show(got),
-                show(want.map(|w| w.to_vec()).as_ref())
+                show(want.map(<[u8]>::to_vec).as_ref())
             ));
         }
     };
@@ -385,7 +389,7 @@ fn decorated(env: &Env, base: &str) -> String {
 }
 
 /// The same, in a shell that shows the backslash escaping each `` ` `` (bash without
-/// promptvars, zsh without PROMPT_SUBST): the price of an exported PS1 that is inert in shells
+/// promptvars, zsh without `PROMPT_SUBST)`: the price of an exported PS1 that is inert in shells
 /// that do expand it.
 fn decorated_escaped(env: &Env, base: &str) -> String {
     format!("({}) {base}", env.prompt.replace('`', "\\`"))
@@ -512,8 +516,8 @@ fn dash_activation() {
 }
 
 /// Activation exports PS1 (as venv does), and a child shell re-reads it by its own rules: for
-/// each parent (bash, zsh with and without PROMPT_SUBST, dash), start bash, zsh (with and without
-/// PROMPT_SUBST) and dash as interactive children and take the prompt each shows. Nothing may
+/// each parent (bash, zsh with and without `PROMPT_SUBST`, dash), start bash, zsh (with and without
+/// `PROMPT_SUBST`) and dash as interactive children and take the prompt each shows. Nothing may
 /// run in any of them; a plain name, and one of quotes and unicode that no prompt language
 /// reads, must show as `(name) base> ` in every child; a hostile name shows exactly in a child
 /// that reads PS1 as its parent does.
@@ -547,7 +551,7 @@ fn child_shells_show_the_exported_prompt_and_run_nothing() {
             let mut cmd_env = Invocation::new(parent, program, args, &script);
             cmd_env.pythonhome_in_env = false;
             // ACT_DIR2 is the case's second env: point it at the env under test.
-            let case = if std::ptr::eq(env, &fx.hostile) { Case::Hostile } else { Case::Plain };
+            let case = if std::ptr::eq(env, &raw const fx.hostile) { Case::Hostile } else { Case::Plain };
             let mut run = run_shell_with(
                 &fx,
                 cmd_env,
@@ -569,7 +573,7 @@ fn child_shells_show_the_exported_prompt_and_run_nothing() {
                 let same = parent == child;
                 let want =
                     if same && parent == "zsh" { decorated_escaped(env, "base> ") } else { decorated(env, "base> ") };
-                let exact = !std::ptr::eq(env, &fx.hostile) || same;
+                let exact = !std::ptr::eq(env, &raw const fx.hostile) || same;
                 if exact && !shown.ends_with(&want) {
                     run.errors.push(format!("{parent} -> {child}: shows {shown:?}, expected {want:?}"));
                 } else if !(exact || shown.starts_with('(') && shown.ends_with(") base> ")) {
@@ -589,7 +593,7 @@ fn fish_activation() {
     let Some(fish) = common::shell("fish") else { return };
     let fx = fixture();
     // The base prompt shows the status it was called with, to check that the wrapper keeps it.
-    let script = r#"function fish_prompt; printf 'base%s> ' $status; end
+    let script = r"function fish_prompt; printf 'base%s> ' $status; end
 source $ACT_DIR1/activate.fish
 source $ACT_DIR2/activate.fish
 env -0 > $DUMP/active.env
@@ -606,7 +610,7 @@ source $ACT_DIR2/activate.fish
 fish_prompt > $DUMP/prompt_disabled
 deactivate
 echo done > $DUMP/done
-"#;
+";
     for case in [Case::Plain, Case::Hostile] {
         let env = case.second(&fx);
         let mut run = run_shell(&fx, Invocation::new("fish", &fish, &["--no-config", "-c"], script), case);
@@ -722,7 +726,7 @@ fn xonsh_activation() {
     // PYTHONHOME would break xonsh itself, so the script sets it (from $RVENV_TEST_PH) after
     // starting. The prompt is rendered the way xonsh's shells do: the prompt formatter, then
     // the color tokenizer.
-    let script = r#"import os
+    let script = r"import os
 from xonsh.prompt.base import PromptFormatter
 from xonsh.style_tools import partial_color_tokenize
 
@@ -757,7 +761,7 @@ source @(os.path.join($ACT_DIR2, 'activate.xsh'))
 _save('prompt_callable', _shown())
 deactivate
 _save('done', 'done\n')
-"#;
+";
     for case in [Case::Plain, Case::Hostile] {
         let env = case.second(&fx);
         let mut inv = Invocation::file(&fx, "xonsh", &xonsh, &["--no-rc"], script, "xsh");
@@ -855,12 +859,12 @@ fn xonsh_dollar_in_path_is_warned_about() {
     assert!(warnings.len() == 1 && warnings[0].contains("xonsh"), "{stderr}");
 
     // The path reaches xonsh through a variable, since xonsh would expand it in a literal too.
-    let script = r#"import os
+    let script = r"import os
 $EXPAND_ENV_VARS = $RVENV_EXPAND == '1'
 source @(os.path.join($RVENV_ENV, 'bin', 'activate.xsh'))
 which python
 python -c 'import sys; print(sys.prefix)'
-"#;
+";
     let file = tmp.path().join("check.xsh");
     std::fs::write(&file, script).unwrap();
     let run = |expand: &str| {

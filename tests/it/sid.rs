@@ -21,9 +21,8 @@ fn sid() -> Option<Place> {
         if common::linux_only("a Debian sid root entered with chroot") {
             return None;
         }
-        let root = std::env::var_os("RVENV_SID_ROOT")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| common::home().join(".cache/rvenv-sid"));
+        let root =
+            std::env::var_os("RVENV_SID_ROOT").map_or_else(|| common::home().join(".cache/rvenv-sid"), PathBuf::from);
         if !root.join("usr/bin/python3.15").exists() {
             missing(&format!(
                 "a Debian sid root with Python 3.14 and 3.15 at {} (make it: scripts/sid-root.sh)",

@@ -44,12 +44,11 @@ fn shown(ran: &Ran) -> String {
 }
 
 fn python312() -> std::path::PathBuf {
-    match pyenv_python(12) {
-        Some(python) => python,
-        None => {
-            crate::common::missing("pyenv CPython 3.12");
-            panic!("the snapshots are of runs with pyenv's CPython 3.12");
-        }
+    if let Some(python) = pyenv_python(12) {
+        python
+    } else {
+        crate::common::missing("pyenv CPython 3.12");
+        panic!("the snapshots are of runs with pyenv's CPython 3.12");
     }
 }
 
@@ -207,7 +206,7 @@ fn check_for_each_problem() {
         (
             "pip-not-runnable",
             Box::new(|env| {
-                fs_err::write(env.join(site).join("pip/__init__.py"), "raise SystemExit('pip is broken')\n").unwrap()
+                fs_err::write(env.join(site).join("pip/__init__.py"), "raise SystemExit('pip is broken')\n").unwrap();
             }),
         ),
     ];

@@ -161,7 +161,7 @@ fn root_gets_files_of_its_own_so_a_chown_of_one_env_reaches_no_other() {
     // B's new owner puts code into B's pip; A's pip, run by root, does not run it.
     let sentinel = s.path("PWNED");
     let mut append = std::fs::OpenOptions::new().append(true).open(&init).unwrap();
-    std::io::Write::write_all(&mut append, format!("\nopen({:?}, 'w').write('x')\n", sentinel).as_bytes()).unwrap();
+    std::io::Write::write_all(&mut append, format!("\nopen({sentinel:?}, 'w').write('x')\n").as_bytes()).unwrap();
     ok(&pip(&a, &["--version"]), "A's pip");
     assert!(!sentinel.exists(), "B's owner ran code in A's pip as root");
     assert_eq!(check(&s, &a), (0, vec![]));

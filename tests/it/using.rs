@@ -1,7 +1,7 @@
 //! Using an environment without typing its path: `rvenv run`, `activate`, `shell`, `hook`,
 //! `allow`, and the rule that finds the environment (`--env`, `$VIRTUAL_ENV`, the nearest `.venv`
 //! upward) for them and for `info`/`check`. Real shells; interactive ones through tmux, polled
-//! with a deadline. Every test has a HOME and XDG_STATE_HOME of its own, so trust records never
+//! with a deadline. Every test has a HOME and `XDG_STATE_HOME` of its own, so trust records never
 //! touch the real ones.
 
 use crate::activation_property::{Rng, hostile};
@@ -375,7 +375,7 @@ fn activate_in_xonsh() {
     let Some(xonsh) = common::shell("xonsh") else { return };
     let ctx = Ctx::new();
     let cases = hostile_cases(&ctx, 8);
-    let script = r#"
+    let script = r"
 from xonsh.prompt.base import PromptFormatter
 from xonsh.style_tools import partial_color_tokenize
 rvenv = $ARGS[1]
@@ -392,7 +392,7 @@ for env in $ARGS[2:]:
     deactivate
     print('PATH=' + ('restored' if list($PATH) == before and 'VIRTUAL_ENV' not in ${...} else 'changed'))
     print('PS=' + ('restored' if $PROMPT == '$ ' else 'changed'))
-"#;
+";
     activate_in("xonsh", &ctx, &cases, &xonsh, &["--no-rc"], script, "xsh");
 }
 

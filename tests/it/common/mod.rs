@@ -11,15 +11,13 @@ use std::sync::OnceLock;
 
 /// `true` when running under CI, where every interpreter and shell must be present.
 pub(crate) fn ci() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 /// Outside CI, say why a test is skipped and return; under CI, fail.
 #[allow(clippy::disallowed_macros, reason = "a skipped test says so on the test's own stderr")]
 pub(crate) fn missing(what: &str) {
-    if ci() {
-        panic!("{what} is missing, and CI=true requires it (see .ci/run for how it is installed)");
-    }
+    assert!(!ci(), "{what} is missing, and CI=true requires it (see .ci/run for how it is installed)");
     eprintln!("SKIP: {what} not found on this machine");
 }
 
@@ -107,19 +105,19 @@ pub(crate) struct Interp {
 }
 
 pub(crate) fn pyenv_root() -> PathBuf {
-    std::env::var_os("PYENV_ROOT").map(PathBuf::from).unwrap_or_else(|| home().join(".pyenv"))
+    std::env::var_os("PYENV_ROOT").map_or_else(|| home().join(".pyenv"), PathBuf::from)
 }
 
 pub(crate) fn home() -> PathBuf {
     PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
 }
 
-/// The pyenv CPython for `3.minor`, if installed.
+/// The pyenv `CPython` for `3.minor`, if installed.
 pub(crate) fn pyenv_python(minor: u32) -> Option<PathBuf> {
     let versions = pyenv_root().join("versions");
     let mut found: Vec<PathBuf> = std::fs::read_dir(&versions)
         .ok()?
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
@@ -134,7 +132,7 @@ pub(crate) fn pyenv_python(minor: u32) -> Option<PathBuf> {
 }
 
 /// Every base interpreter the differential tests run over. Under CI each expected one must be
-/// present: pyenv's CPython 3.6–3.13, Debian's `/usr/bin/python3.11`, and Debian's `pypy3`.
+/// present: pyenv's `CPython` 3.6–3.13, Debian's `/usr/bin/python3.11`, and Debian's `pypy3`.
 pub(crate) fn interpreters() -> Vec<Interp> {
     // Looked for once per run (asking PyPy its version takes a good part of a second).
     static FOUND: OnceLock<Vec<Interp>> = OnceLock::new();
@@ -188,7 +186,7 @@ pub(crate) fn which(name: &str) -> Option<PathBuf> {
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// A shell binary: looked up from an override variable (`RVENV_TEST_<NAME>`, e.g.

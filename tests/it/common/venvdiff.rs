@@ -197,7 +197,7 @@ pub(crate) fn pip_files(root: &Path, inside: &Path, purelib: &str) -> BTreeMap<S
                 } else {
                     text
                 };
-                format!("file {mode:o} {}", text)
+                format!("file {mode:o} {text}")
             };
             out.insert(rel, what);
         }
@@ -328,7 +328,7 @@ pub(crate) fn compare(
         (true, Some(_)) => say(".gitignore written despite --without-scm-ignore-files".into()),
         (false, None) => say(".gitignore is missing".into()),
         (false, Some(text)) if !text.lines().any(|l| l == "*") => {
-            say(format!(".gitignore does not ignore everything: {text:?}"))
+            say(format!(".gitignore does not ignore everything: {text:?}"));
         }
         _ => {}
     }
