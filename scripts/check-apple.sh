@@ -45,6 +45,25 @@ fi
 mkdir -p "$CACHE/cargo-home" "$CACHE/target"
 # cargo in the root fetches the crates for the Apple targets; it trusts the host's CAs.
 cp /etc/ssl/certs/ca-certificates.crt "$CACHE/ca-certificates.crt"
+# Crates with C in them (ring, under rustls) run a C compiler for the target in their build
+# scripts, and this machine has none for Apple's. A type-check links nothing, so a stand-in that
+# writes empty objects and archives is all those build scripts need.
+cat >"$CACHE/stand-in-cc" <<'STANDIN'
+#!/bin/sh
+# Writes an empty file wherever -o names one (objects), or the archive an `ar` call names.
+out=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -o) out=$2; shift ;;
+        -o*) out=${1#-o} ;;
+        *.a) [ -z "$out" ] && out=$1 ;;
+    esac
+    shift
+done
+[ -n "$out" ] && : >"$out"
+exit 0
+STANDIN
+chmod 755 "$CACHE/stand-in-cc"
 for dir in srv mnt; do
     [ -d "$ROOT/$dir" ] || { echo "check-apple: $ROOT/$dir is missing" >&2; exit 1; }
 done
@@ -62,6 +81,8 @@ $SUDO unshare --mount --propagation private sh -euc '
     for target in "$@"; do
         chroot "$root" env -i PATH=/usr/bin:/bin HOME=/mnt RUSTC_BOOTSTRAP=1 \
             CARGO_HOME=/mnt/cargo-home CARGO_TARGET_DIR=/mnt/target CARGO_HTTP_CAINFO=/mnt/ca-certificates.crt \
+            CC_x86_64_apple_darwin=/mnt/stand-in-cc AR_x86_64_apple_darwin=/mnt/stand-in-cc \
+            CC_aarch64_apple_darwin=/mnt/stand-in-cc AR_aarch64_apple_darwin=/mnt/stand-in-cc \
             CARGO_TERM_COLOR=never sh -c "cd /srv && cargo check --locked --all-targets \
                 -Zbuild-std=std,panic_abort --target $target"
     done
