@@ -15,67 +15,19 @@ set -euo pipefail
 ROOT="${RVENV_STABLE_ROOT:-$HOME/.cache/rvenv-stable}"
 WHL="$ROOT-whl"
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-
-log() { printf '== %s\n' "$*" >&2; }
-
-# Unmount everything below $1 (deepest first), then remove it without crossing into a mount.
-remove_root() {
-    local dir="$1" mounts
-    mounts=$(awk -v d="$dir" '$2 == d || index($2, d "/") == 1 {print $2}' /proc/self/mounts | sort -r)
-    for m in $mounts; do
-        $SUDO umount -l "$m"
-    done
-    $SUDO rm -rf --one-file-system "$dir"
-}
-
-unmount_below() {
-    local m
-    for m in $(awk -v d="$1" 'index($2, d "/") == 1 {print $2}' /proc/self/mounts | sort -r); do
-        $SUDO umount -l "$m"
-    done
-}
-
-mirror() {
-    local m=""
-    if [ -r /etc/apt/sources.list.d/debian.sources ]; then
-        m=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-    fi
-    if [ -z "$m" ] && [ -r /etc/apt/sources.list ]; then
-        m=$(awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
-    fi
-    [ -n "$m" ] || { echo "stable-root: no Debian mirror found in this machine's apt sources" >&2; exit 1; }
-    printf '%s\n' "$m"
-}
-
-remove_stale() {
-    local stale pid
-    for stale in "$1".tmp-*; do
-        [ -e "$stale" ] || continue
-        pid="${stale##*.tmp-}"
-        pid="${pid%.log}"
-        if ! kill -0 "$pid" 2>/dev/null; then
-            log "removing $stale, left by a run that was stopped"
-            remove_root "$stale"
-        fi
-    done
-}
+NAME=stable-root
+# shellcheck source=scripts/debian-root.sh
+. "$(dirname "$0")/debian-root.sh"
 
 if [ ! -d "$ROOT" ] || [ ! -d "$WHL" ]; then
     mkdir -p "$(dirname "$ROOT")"
     remove_stale "$ROOT"
     remove_stale "$WHL"
-    if ! command -v debootstrap >/dev/null 2>&1; then
-        log "installing debootstrap"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq debootstrap >/dev/null
-    fi
+    need_debootstrap
 fi
 
 if [ ! -d "$ROOT" ]; then
-    tmp="$ROOT.tmp-$$"
-    trap 'remove_root "$tmp"' EXIT
+    begin_root "$ROOT"
     log "making a Debian stable root with python3 only in $ROOT (about a minute and 200 MB, once)"
     $SUDO debootstrap --variant=minbase --include=python3 stable "$tmp" "$(mirror)" >"$tmp.log" 2>&1 || {
         tail -n 20 "$tmp.log" >&2
@@ -91,14 +43,11 @@ if [ ! -d "$ROOT" ]; then
         echo "stable-root: the new root has ensurepip or pip wheels, which it must not" >&2
         exit 1
     fi
-    unmount_below "$tmp"
-    $SUDO mv -T "$tmp" "$ROOT"
-    trap - EXIT
+    finish_root "$ROOT"
 fi
 
 if [ ! -d "$WHL" ]; then
-    tmp="$WHL.tmp-$$"
-    trap 'remove_root "$tmp"' EXIT
+    begin_root "$WHL"
     log "making $WHL: the stable root plus python3-pip-whl (once)"
     unmount_below "$ROOT"
     $SUDO cp -a --reflink=auto "$ROOT" "$tmp"
@@ -118,15 +67,9 @@ if [ ! -d "$WHL" ]; then
         echo "stable-root: python3-pip-whl put no pip wheel in /usr/share/python-wheels" >&2
         exit 1
     }
-    unmount_below "$tmp"
-    $SUDO mv -T "$tmp" "$WHL"
-    trap - EXIT
+    finish_root "$WHL"
 fi
 
-# /proc, once: a second run, or a run after a reboot, finds it mounted or mounts it.
-for root in "$ROOT" "$WHL"; do
-    if ! awk -v p="$root/proc" '$2 == p {found = 1} END {exit !found}' /proc/self/mounts; then
-        $SUDO mount --bind /proc "$root/proc"
-    fi
-done
+mount_proc "$ROOT"
+mount_proc "$WHL"
 printf '%s\n' "$ROOT"
