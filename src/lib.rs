@@ -55,7 +55,7 @@ pub use plan::{Entry, Plan};
 pub use quote::{fish as quote_fish, nu as quote_nu, posix as quote_posix, xonsh as quote_xonsh};
 pub use request::{CacheLink, CreateRequest, normalize};
 pub use seed::Seeded;
-pub use seed::source::{DEFAULT_INDEX, Options as PipSourceOptions, Origin as PipOrigin};
+pub use seed::source::Origin as PipOrigin;
 pub use text::inert;
 pub use using::activation::{Activation, choose_shell};
 pub use using::hook::{HookOutput, eval as hook_eval, script as hook_script};

@@ -36,20 +36,20 @@ impl CacheLink {
 }
 
 /// The index asked when neither `--index-url` nor `PIP_INDEX_URL` names one.
-pub const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
+pub(crate) const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
 
 /// What `create` was told about where pip may come from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PipSource {
+pub struct PipOptions {
     /// `--index-url` / `PIP_INDEX_URL`, else [`DEFAULT_INDEX`].
     pub index_url: String,
     /// `--pip-wheel FILE`, absolute.
     pub pip_wheel: Option<PathBuf>,
 }
 
-impl Default for PipSource {
+impl Default for PipOptions {
     fn default() -> Self {
-        PipSource { index_url: DEFAULT_INDEX.to_owned(), pip_wheel: None }
+        PipOptions { index_url: DEFAULT_INDEX.to_owned(), pip_wheel: None }
     }
 }
 
@@ -134,7 +134,7 @@ pub struct CreateRequest {
     /// The process environment discovery reads (PATH, pyenv's settings).
     pub ambient: Ambient,
     /// Where pip may come from where the interpreter's ensurepip gives none.
-    pub pip_source: PipSource,
+    pub pip_source: PipOptions,
 }
 
 impl CreateRequest {
@@ -175,7 +175,7 @@ impl CreateRequest {
             ),
             umask: crate::fs::umask(),
             ambient: ambient.clone(),
-            pip_source: PipSource {
+            pip_source: PipOptions {
                 index_url: args
                     .index_url
                     .clone()

@@ -21,7 +21,7 @@ use crate::error::{Error, Result, shown};
 use crate::http;
 use crate::interpreter::{BundledWheel, Interpreter};
 
-pub use crate::request::{DEFAULT_INDEX, PipSource as Options};
+use crate::request::PipOptions;
 
 /// The distribution's directory of wheels (Debian's and Ubuntu's `python3-pip-whl`).
 const DISTRIBUTION_WHEELS: &str = "/usr/share/python-wheels";
@@ -109,7 +109,7 @@ pub(crate) struct Report<'a> {
 pub(crate) fn resolve(
     interp: &Interpreter,
     cache: &Cache,
-    opts: &Options,
+    opts: &PipOptions,
     offline: bool,
     report: &mut Report,
 ) -> Result<Option<PipSource>> {
@@ -402,7 +402,7 @@ fn choose<'a>(files: &'a [IndexFile], interp: &Interpreter) -> Option<(&'a Index
 
 /// Fetch pip from the index, check it, keep it in the cache (or, without one, in a directory for
 /// this run).
-fn from_index(interp: &Interpreter, cache: &Cache, opts: &Options, report: &mut Report) -> Result<PipSource> {
+fn from_index(interp: &Interpreter, cache: &Cache, opts: &PipOptions, report: &mut Report) -> Result<PipSource> {
     let index = opts.index_url.trim_end_matches('/');
     let failed = |problem: String| Error::NoPipAnywhere {
         python: interp.executable.clone(),
