@@ -6,28 +6,11 @@ use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Output;
 
-use common::{any_python, ok, rvenv, text};
+use common::any_python;
+use common::context::{Ran, TestContext};
 
 const SIGNATURE: &str = "Signature: 8a477f597d28d172789f06886806bc55";
-
-/// `rvenv cache clean` with `RVENV_CACHE_DIR` at `dir`.
-fn clean(dir: &Path) -> Output {
-    rvenv().env("RVENV_CACHE_DIR", dir).args(["cache", "clean"]).output().unwrap()
-}
-
-/// `rvenv create` of `env` with `cache` as the cache; `extra` flags before the target.
-fn create(cache: &Path, env: &Path, extra: &[&str]) -> Output {
-    rvenv()
-        .env("RVENV_CACHE_DIR", cache)
-        .args(["create", "-p"])
-        .arg(any_python().path)
-        .args(extra)
-        .arg(env)
-        .output()
-        .unwrap()
-}
 
 /// Every path below `dir`, relative to it, with the bytes of each file (`None` for directories).
 fn tree(dir: &Path) -> BTreeSet<(String, Option<Vec<u8>>)> {
@@ -48,24 +31,22 @@ fn names(dir: &Path) -> BTreeSet<String> {
 }
 
 /// Exit 2 and one line on stderr, which it returns.
-fn refused(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(2), "{}", text(out));
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    err
+fn refused(ran: Ran) -> String {
+    ran.fails(2).stderr_line()
 }
 
 #[test]
 fn clean_leaves_a_project_directory_alone() {
-    let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("project");
+    let ctx = TestContext::new();
+    let project = ctx.path("project");
     std::fs::create_dir_all(project.join("src")).unwrap();
     std::fs::write(project.join("pyproject.toml"), "[project]\nname = \"p\"\n").unwrap();
     std::fs::write(project.join("src/main.py"), "print(1)\n").unwrap();
     // Even a directory of rvenv's bucket names is not rvenv's without its mark.
     std::fs::create_dir(project.join("pip")).unwrap();
     let before = tree(&project);
-    let err = refused(&clean(&project));
+    let ctx = ctx.with_cache_at(&project);
+    let err = refused(ctx.run(["cache", "clean"]));
     assert!(
         err.contains(project.to_str().unwrap()) && err.contains("no CACHEDIR.TAG naming rvenv"),
         "names the path and why: {err}"
@@ -76,8 +57,8 @@ fn clean_leaves_a_project_directory_alone() {
 
 #[test]
 fn clean_leaves_a_dot_cache_with_pips_and_others_alone() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dot_cache = tmp.path().join(".cache");
+    let ctx = TestContext::new();
+    let dot_cache = ctx.path(".cache");
     for dir in ["pip/http-v2/a", "pip/wheels", "fontconfig", "mesa_shader_cache"] {
         std::fs::create_dir_all(dot_cache.join(dir)).unwrap();
     }
@@ -90,47 +71,45 @@ fn clean_leaves_a_dot_cache_with_pips_and_others_alone() {
     )
     .unwrap();
     let before = tree(&dot_cache);
-    let err = refused(&clean(&dot_cache));
+    let ctx = ctx.with_cache_at(&dot_cache);
+    let err = refused(ctx.run(["cache", "clean"]));
     assert!(err.contains(dot_cache.to_str().unwrap()) && err.contains("not marked as rvenv's"), "{err}");
     assert_eq!(tree(&dot_cache), before, "something in ~/.cache was touched");
 }
 
 #[test]
 fn clean_removes_rvenvs_own_cache_after_a_create() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let env = tmp.path().join("env");
-    ok(&create(&cache, &env, &["-q"]), "create");
+    let ctx = TestContext::with_own_cache();
+    let cache = ctx.cache();
+    ctx.create(&any_python().path, "env", &["-q"]).ok();
     let tag = std::fs::read_to_string(cache.join("CACHEDIR.TAG")).unwrap();
     let mut lines = tag.lines();
     assert_eq!(lines.next(), Some(SIGNATURE), "{tag}");
     assert!(lines.next().unwrap().starts_with("# ") && tag.contains("created by rvenv"), "{tag}");
-    assert_eq!(names(&cache), BTreeSet::from(["CACHEDIR.TAG".into(), "interpreters".into(), "pip".into()]));
+    assert_eq!(names(cache), BTreeSet::from(["CACHEDIR.TAG".into(), "interpreters".into(), "pip".into()]));
 
-    let out = clean(&cache);
-    ok(&out, "cache clean");
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), format!("Removed {}", cache.display()));
+    let out = ctx.run(["cache", "clean"]).ok();
+    assert_eq!(out.stderr().trim(), format!("Removed {}", cache.display()));
     // The tag stays: the directory is still a cache (backup tools skip it), and still rvenv's.
-    assert_eq!(names(&cache), BTreeSet::from(["CACHEDIR.TAG".into()]));
-    assert!(names(tmp.path()).iter().all(|n| !n.contains("clean")), "an aside name was left: {:?}", names(tmp.path()));
-    let again = clean(&cache);
-    ok(&again, "cache clean again");
-    assert_eq!(String::from_utf8_lossy(&again.stderr).trim(), "Nothing to remove");
+    assert_eq!(names(cache), BTreeSet::from(["CACHEDIR.TAG".into()]));
+    assert!(names(ctx.root()).iter().all(|n| !n.contains("clean")), "an aside name was left: {:?}", names(ctx.root()));
+    let again = ctx.run(["cache", "clean"]).ok();
+    assert_eq!(again.stderr().trim(), "Nothing to remove");
     // And it is used again as before.
-    ok(&create(&cache, &tmp.path().join("env2"), &["-q", "--without-pip"]), "create after clean");
+    ctx.create(&any_python().path, "env2", &["-q", "--without-pip"]).ok();
     assert!(cache.join("interpreters").is_dir());
 }
 
 #[test]
 fn clean_keeps_what_is_not_rvenvs_in_its_cache() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    ok(&create(&cache, &tmp.path().join("env"), &["-q", "--without-pip"]), "create");
+    let ctx = TestContext::with_own_cache();
+    let cache = ctx.cache();
+    ctx.create(&any_python().path, "env", &["-q", "--without-pip"]).ok();
     assert!(cache.join("interpreters").is_dir());
     std::fs::write(cache.join("notes.txt"), "mine").unwrap();
-    let err = refused(&clean(&cache));
+    let err = refused(ctx.run(["cache", "clean"]));
     assert!(err.contains("removed rvenv's entries") && err.contains("`notes.txt`"), "{err}");
-    assert_eq!(names(&cache), BTreeSet::from(["CACHEDIR.TAG".into(), "notes.txt".into()]));
+    assert_eq!(names(cache), BTreeSet::from(["CACHEDIR.TAG".into(), "notes.txt".into()]));
     assert_eq!(std::fs::read_to_string(cache.join("notes.txt")).unwrap(), "mine");
 }
 
@@ -138,24 +117,18 @@ fn clean_keeps_what_is_not_rvenvs_in_its_cache() {
 /// used — the run works without a cache, says so in one line, and writes nothing there.
 #[test]
 fn create_does_not_write_into_an_unmarked_directory() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dot_cache = tmp.path().join(".cache");
+    let ctx = TestContext::new();
+    let dot_cache = ctx.path(".cache");
     std::fs::create_dir_all(dot_cache.join("pip/wheels")).unwrap();
     std::fs::write(dot_cache.join("pip/selfcheck.json"), "{}").unwrap();
-    let scratch = tmp.path().join("tmp");
+    let scratch = ctx.path("tmp");
     std::fs::create_dir(&scratch).unwrap();
     let before = tree(&dot_cache);
-    let env = tmp.path().join("env");
-    let out = rvenv()
-        .env("RVENV_CACHE_DIR", &dot_cache)
-        .env("TMPDIR", &scratch)
-        .args(["create", "-p"])
-        .arg(any_python().path)
-        .arg(&env)
-        .output()
-        .unwrap();
-    ok(&out, "create with an unmarked cache directory");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let env = ctx.path("env");
+    let ctx = ctx.with_cache_at(&dot_cache);
+    let out =
+        Ran::of_command(ctx.rvenv().env("TMPDIR", &scratch).args(["create", "-p"]).arg(any_python().path).arg(&env));
+    let err = out.ok().stderr();
     let warnings: Vec<_> = err.lines().filter(|l| l.starts_with("warning:")).collect();
     assert_eq!(warnings.len(), 1, "{err}");
     assert!(
@@ -165,7 +138,7 @@ fn create_does_not_write_into_an_unmarked_directory() {
         "{err}"
     );
     assert_eq!(tree(&dot_cache), before, "rvenv wrote into a directory that is not its cache");
-    assert!(env.join("pyvenv.cfg").is_file() && env.join("bin/pip").is_file(), "{}", text(&out));
+    assert!(env.join("pyvenv.cfg").is_file() && env.join("bin/pip").is_file(), "{err}");
     assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0, "the run's own pip image was left behind");
 }
 
@@ -173,21 +146,16 @@ fn create_does_not_write_into_an_unmarked_directory() {
 /// `$HOME/.cache/rvenv`, not a directory wherever rvenv happens to run.
 #[test]
 fn a_relative_xdg_cache_home_is_ignored() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (home, work) = (tmp.path().join("home"), tmp.path().join("work"));
+    let ctx = TestContext::new();
+    let (home, work) = (ctx.path("home"), ctx.path("work"));
     std::fs::create_dir(&home).unwrap();
     std::fs::create_dir(&work).unwrap();
-    let run = |args: &[&str]| {
-        let mut cmd = rvenv();
-        cmd.env_remove("RVENV_CACHE_DIR").env("HOME", &home).env("XDG_CACHE_HOME", "relcache").current_dir(&work);
-        cmd.args(args).output().unwrap()
-    };
-    let out = run(&["cache", "dir"]);
-    ok(&out, "cache dir");
+    let ctx = ctx.with_default_cache().with_var("HOME", &home).with_var("XDG_CACHE_HOME", "relcache");
+    let out = ctx.run_in(&work, ["cache", "dir"]).ok();
     let expected = home.join(".cache/rvenv");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), expected.to_str().unwrap());
+    assert_eq!(out.stdout().trim(), expected.to_str().unwrap());
     let python = any_python().path;
-    ok(&run(&["create", "-q", "--without-pip", "-p", python.to_str().unwrap(), "env"]), "create");
+    ctx.run_in(&work, ["create", "-q", "--without-pip", "-p", python.to_str().unwrap(), "env"]).ok();
     assert!(
         expected.join("interpreters").is_dir() && expected.join("CACHEDIR.TAG").is_file(),
         "the cache is elsewhere"

@@ -8,18 +8,18 @@ use crate::common;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ok, rvenv, text};
+use common::context::{Ran, TestContext};
+use common::text;
 
 /// The command lines of the live processes (not zombies) that contain `marker`, with their pids:
 /// asked of ps(1), whose options here Linux's and macOS's both take (`ww`: lines uncut).
 fn running(marker: &str) -> Vec<(u32, String)> {
-    let out = Command::new("ps").args(["-A", "-ww", "-o", "pid=,stat=,args="]).output().unwrap();
-    assert!(out.status.success(), "ps: {}", text(&out));
+    let out = Ran::of_command(Command::new("ps").args(["-A", "-ww", "-o", "pid=,stat=,args="])).ok().stdout();
     let mut found = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
+    for line in out.lines() {
         let mut fields = line.split_whitespace();
         let (Some(pid), Some(state)) = (fields.next().and_then(|p| p.parse::<u32>().ok()), fields.next()) else {
             continue;
@@ -96,8 +96,8 @@ fn silent_index() -> (Server, u16) {
 
 /// `rvenv create -q --upgrade-deps` of `env` with pip's settings all ours: the user's `PIP_*` and
 /// pip.conf left out, `index` as the index, and the given `PIP_*` settings.
-fn upgrade_deps(python: &Path, env: &Path, index: &str, settings: &[(&str, &str)]) -> Command {
-    let mut cmd = rvenv();
+fn upgrade_deps(ctx: &TestContext, python: &Path, env: &Path, index: &str, settings: &[(&str, &str)]) -> Command {
+    let mut cmd = ctx.rvenv_process();
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("PIP_") {
             cmd.env_remove(name);
@@ -114,10 +114,10 @@ fn upgrade_deps(python: &Path, env: &Path, index: &str, settings: &[(&str, &str)
     cmd
 }
 
-fn pip_version(env: &Path) -> Output {
+fn pip_version(env: &Path) -> Ran {
     let mut cmd = Command::new(env.join("bin/python"));
     common::scrub(&mut cmd);
-    cmd.args(["-m", "pip", "--version"]).env("PIP_CONFIG_FILE", "/dev/null").output().unwrap()
+    Ran::of_command(cmd.args(["-m", "pip", "--version"]).env("PIP_CONFIG_FILE", "/dev/null"))
 }
 
 /// The probe ends when the interpreter does, even when it leaves a child holding its stdout (the
@@ -126,25 +126,24 @@ fn pip_version(env: &Path) -> Output {
 #[test]
 fn the_probe_ends_with_the_interpreter_and_all_it_started() {
     let real = common::any_python().path;
-    let tmp = tempfile::tempdir().unwrap();
-    let marker = sleeper(tmp.path(), "sleeper-probe");
-    let failing = tmp.path().join("failing-python");
+    let ctx = TestContext::new();
+    let marker = sleeper(ctx.root(), "sleeper-probe");
+    let failing = ctx.path("failing-python");
     write_script(&failing, &format!("#!/bin/sh\n'{}' 30 &\necho 'not a python' >&2\nexit 1\n", marker.display()));
-    let answering = tmp.path().join("answering-python");
+    let answering = ctx.path("answering-python");
     write_script(&answering, &format!("#!/bin/sh\n'{}' 30 &\nexec '{}' \"$@\"\n", marker.display(), real.display()));
 
     for (python, works) in [(&failing, false), (&answering, true)] {
-        let env = tmp.path().join(format!("env-{works}"));
+        let env = ctx.path(format!("env-{works}"));
         let started = Instant::now();
-        let out = rvenv().args(["create", "--without-pip", "--python"]).arg(python).arg(&env).output().unwrap();
+        let out = ctx.create(python, &env, &["--without-pip"]);
         let took = started.elapsed();
         assert!(took < Duration::from_secs(5), "{}: took {took:?}", python.display());
         if works {
-            ok(&out, "create with an interpreter that leaves a child");
-            ok(&Command::new(env.join("bin/python")).arg("-c").arg("pass").output().unwrap(), "the env's python");
+            out.ok();
+            ctx.in_env(&env, "python", &["-c", "pass"]).ok();
         } else {
-            assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-            let err = String::from_utf8_lossy(&out.stderr);
+            let err = out.fails(1).stderr();
             assert!(err.contains("did not answer as a Python interpreter: exit 1: not a python"), "{err}");
         }
         assert_none_left(&marker.to_string_lossy(), &format!("the probe of {}", python.display()));
@@ -155,21 +154,20 @@ fn the_probe_ends_with_the_interpreter_and_all_it_started() {
 /// time limit with the whole group: nothing it started is left.
 #[test]
 fn checks_time_limit_ends_the_python_and_all_it_started() {
-    let tmp = tempfile::tempdir().unwrap();
-    let env = tmp.path().join("env");
+    let ctx = TestContext::new();
+    let env = ctx.path("env");
     let python = common::any_python().path;
-    ok(&rvenv().args(["create", "-q", "--without-pip", "--python"]).arg(&python).arg(&env).output().unwrap(), "create");
-    let marker = sleeper(tmp.path(), "sleeper-check");
+    ctx.create(&python, &env, &["-q", "--without-pip"]).ok();
+    let marker = sleeper(ctx.root(), "sleeper-check");
     std::fs::remove_file(env.join("bin/python")).unwrap();
     write_script(
         &env.join("bin/python"),
         &format!("#!/bin/sh\n'{m}' 30 &\n'{m}' 31 >/dev/null 2>&1 &\nexec '{m}' 32\n", m = marker.display()),
     );
     let started = Instant::now();
-    let out = rvenv().env("RVENV_CHECK_TIMEOUT", "1").arg("check").arg(&env).output().unwrap();
+    let out = Ran::of_command(ctx.rvenv().env("RVENV_CHECK_TIMEOUT", "1").arg("check").arg(&env));
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = out.fails(1).stdout();
     assert!(report.contains("[python-not-runnable]") && report.contains("no answer within 1 s (killed)"), "{report}");
     assert_none_left(&marker.to_string_lossy(), "check's python");
 }
@@ -205,25 +203,13 @@ fn signal_when_running(
 fn a_signal_during_upgrade_deps_ends_pip_at_once() {
     let python = common::any_python().path;
     let (_index, port) = silent_index();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let ctx = TestContext::with_own_cache();
     // pip's image is made first, so the signal finds pip running, not the compile.
-    let warm = tmp.path().join("warm");
-    ok(
-        &rvenv()
-            .env("RVENV_CACHE_DIR", &cache)
-            .args(["create", "-q", "--python"])
-            .arg(&python)
-            .arg(&warm)
-            .output()
-            .unwrap(),
-        "warm",
-    );
+    ctx.create(&python, "warm", &["-q"]).ok();
     for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
-        let env = tmp.path().join(format!("env-{signal}"));
+        let env = ctx.path(format!("env-{signal}"));
         let index = format!("http://127.0.0.1:{port}/simple");
-        let child = upgrade_deps(&python, &env, &index, &[("PIP_DEFAULT_TIMEOUT", "6"), ("PIP_RETRIES", "1")])
-            .env("RVENV_CACHE_DIR", &cache)
+        let child = upgrade_deps(&ctx, &python, &env, &index, &[("PIP_DEFAULT_TIMEOUT", "6"), ("PIP_RETRIES", "1")])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -237,7 +223,7 @@ fn a_signal_during_upgrade_deps_ends_pip_at_once() {
         assert!(err.contains(&format!("interrupted by signal {signal} while pip upgraded")), "{err}");
         assert_none_left(&pip, "pip after the signal");
         // Killed while it waited for the index, pip had changed nothing.
-        ok(&pip_version(&env), "the env's pip after the signal");
+        pip_version(&env).ok();
     }
 }
 
@@ -245,16 +231,17 @@ fn a_signal_during_upgrade_deps_ends_pip_at_once() {
 /// itself at once (before, it waited out the 20 s limit), and leaves nothing running.
 #[test]
 fn a_signal_during_the_probe_or_check_ends_the_interpreter_at_once() {
-    let tmp = tempfile::tempdir().unwrap();
-    let marker = sleeper(tmp.path(), "sleeper-hang");
-    let hanging = tmp.path().join("hanging-python");
+    let ctx = TestContext::new();
+    let marker = sleeper(ctx.root(), "sleeper-hang");
+    let hanging = ctx.path("hanging-python");
     write_script(&hanging, &format!("#!/bin/sh\n'{m}' 30 &\nexec '{m}' 31\n", m = marker.display()));
     let marker = marker.to_string_lossy().into_owned();
 
-    let probe = rvenv()
+    let probe = ctx
+        .rvenv_process()
         .args(["create", "--without-pip", "--python"])
         .arg(&hanging)
-        .arg(tmp.path().join("never"))
+        .arg(ctx.path("never"))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -263,14 +250,15 @@ fn a_signal_during_the_probe_or_check_ends_the_interpreter_at_once() {
     assert!(took < Duration::from_secs(1), "ended {took:?} after the signal");
     assert_eq!(err.trim(), "error: interrupted by signal 2; nothing half-made was left behind");
     assert_none_left(&marker, "the probe after SIGINT");
-    assert!(!tmp.path().join("never").exists());
+    assert!(!ctx.path("never").exists());
 
-    let env = tmp.path().join("env");
+    let env = ctx.path("env");
     let python = common::any_python().path;
-    ok(&rvenv().args(["create", "-q", "--without-pip", "--python"]).arg(&python).arg(&env).output().unwrap(), "create");
+    ctx.create(&python, &env, &["-q", "--without-pip"]).ok();
     std::fs::remove_file(env.join("bin/python")).unwrap();
     std::fs::copy(&hanging, env.join("bin/python")).unwrap();
-    let check = rvenv().arg("check").arg(&env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let check =
+        ctx.rvenv_process().arg("check").arg(&env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let (exit, took, err) = signal_when_running(check, &marker, Duration::from_millis(200), libc::SIGTERM);
     assert_eq!(exit, Some(143), "{err}");
     assert!(took < Duration::from_secs(1), "ended {took:?} after the signal");
@@ -297,11 +285,12 @@ fn simple_index(root: &Path) -> (Server, u16) {
 
 /// The pip wheel the interpreter's ensurepip bundles.
 fn bundled_pip_wheel(python: &Path) -> PathBuf {
-    let out = Command::new(python)
-        .args(["-c", "import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'))"])
-        .output()
-        .unwrap();
-    let dir = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    let out =
+        Ran::of_command(Command::new(python).args([
+            "-c",
+            "import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'))",
+        ]));
+    let dir = PathBuf::from(out.ok().stdout().trim());
     std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -319,22 +308,19 @@ fn upgrade_deps_says_when_it_did_not_upgrade() {
     let bundled = bundled_pip_wheel(&python);
     let bundled_version = bundled.file_name().unwrap().to_string_lossy().split('-').nth(1).unwrap().to_owned();
     let (_index, silent) = silent_index();
-    let tmp = tempfile::tempdir().unwrap();
+    let ctx = TestContext::new();
     let cases = [
         ("silent", silent, vec![("PIP_DEFAULT_TIMEOUT", "2"), ("PIP_RETRIES", "0")]),
         ("refused", refused_port(), vec![("PIP_RETRIES", "0")]),
     ];
     for (name, port, settings) in cases {
-        let env = tmp.path().join(name);
-        let out = upgrade_deps(&python, &env, &format!("http://127.0.0.1:{port}/simple"), &settings).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out));
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+        let env = ctx.path(name);
+        let index = format!("http://127.0.0.1:{port}/simple");
+        let err = Ran::of_command(&mut upgrade_deps(&ctx, &python, &env, &index, &settings)).fails(1).stderr_line();
         assert!(err.contains(&format!("--upgrade-deps did not upgrade pip in `{}`", env.display())), "{name}: {err}");
         assert!(err.contains(&format!("usable, with its pip {bundled_version} as before")), "{name}: {err}");
-        let version = pip_version(&env);
-        ok(&version, &format!("{name}: the env's pip after a failed upgrade"));
-        assert!(String::from_utf8_lossy(&version.stdout).starts_with(&format!("pip {bundled_version} ")));
+        let version = pip_version(&env).ok();
+        assert!(version.stdout().starts_with(&format!("pip {bundled_version} ")), "{name}: {}", version.text());
     }
 }
 
@@ -346,8 +332,8 @@ fn upgrade_deps_with_the_newest_pip_already_there_succeeds() {
     let wheel = bundled_pip_wheel(&python);
     let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
     let version = name.split('-').nth(1).unwrap().to_owned();
-    let tmp = tempfile::tempdir().unwrap();
-    let pip_dir = tmp.path().join("root/simple/pip");
+    let ctx = TestContext::new();
+    let pip_dir = ctx.path("root/simple/pip");
     std::fs::create_dir_all(&pip_dir).unwrap();
     std::fs::copy(&wheel, pip_dir.join(&name)).unwrap();
     std::fs::write(
@@ -355,14 +341,11 @@ fn upgrade_deps_with_the_newest_pip_already_there_succeeds() {
         format!("<!DOCTYPE html>\n<html><body><a href=\"{name}\">{name}</a></body></html>\n"),
     )
     .unwrap();
-    let (_index, port) = simple_index(&tmp.path().join("root"));
-    let env = tmp.path().join("env");
-    let out = upgrade_deps(&python, &env, &format!("http://127.0.0.1:{port}/simple"), &[("PIP_RETRIES", "0")])
-        .output()
-        .unwrap();
-    ok(&out, "--upgrade-deps against an index holding the bundled pip");
-    assert_eq!(text(&out), text(&Output { stdout: vec![], stderr: vec![], ..out.clone() }), "-q: nothing said");
-    let pip = pip_version(&env);
-    ok(&pip, "the env's pip");
-    assert!(String::from_utf8_lossy(&pip.stdout).starts_with(&format!("pip {version} ")));
+    let (_index, port) = simple_index(&ctx.path("root"));
+    let env = ctx.path("env");
+    let index = format!("http://127.0.0.1:{port}/simple");
+    let out = Ran::of_command(&mut upgrade_deps(&ctx, &python, &env, &index, &[("PIP_RETRIES", "0")])).ok();
+    assert!(out.output.stdout.is_empty() && out.output.stderr.is_empty(), "-q: nothing said: {}", out.text());
+    let pip = pip_version(&env).ok();
+    assert!(pip.stdout().starts_with(&format!("pip {version} ")), "{}", pip.text());
 }
