@@ -7,61 +7,36 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{missing, ok, pyenv_root, rvenv};
+use common::context::{Ran, TestContext};
+use common::{missing, pyenv_root};
 
-/// A user's world: a temporary HOME, PATH as given, pyenv's root as given, and a cache of its own.
-struct World {
-    tmp: tempfile::TempDir,
-    path: String,
-    pyenv_root: PathBuf,
+/// A user's world: a temporary HOME (`home`), PATH as given, pyenv's root as given, and a cache of
+/// its own.
+fn world(path: &str, pyenv_root: &Path) -> TestContext {
+    let ctx = TestContext::with_own_cache();
+    let home = ctx.path("home");
+    std::fs::create_dir_all(&home).unwrap();
+    ctx.with_var("HOME", home)
+        .with_var("PATH", path)
+        .with_var("PYENV_ROOT", pyenv_root)
+        .without_var("XDG_DATA_HOME")
+        .without_var("UV_PYTHON_INSTALL_DIR")
+        .without_var("MISE_DATA_DIR")
+        .without_var("ASDF_DATA_DIR")
+        .without_var("PYENV_DIR")
 }
 
-impl World {
-    fn new(path: &str, pyenv_root: &Path) -> World {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(tmp.path().join("home")).unwrap();
-        World { tmp, path: path.to_owned(), pyenv_root: pyenv_root.to_path_buf() }
+/// `rvenv python find SPEC --json` from `cwd`, parsed; or the error line.
+fn find(world: &TestContext, spec: &str, cwd: &Path, pyenv_version: Option<&str>) -> Result<serde_json::Value, String> {
+    let mut cmd = world.rvenv();
+    cmd.current_dir(cwd).args(["python", "find", "--json", spec]);
+    if let Some(v) = pyenv_version {
+        cmd.env("PYENV_VERSION", v);
     }
-
-    fn home(&self) -> PathBuf {
-        self.tmp.path().join("home")
-    }
-
-    fn cmd(&self, cwd: &Path, pyenv_version: Option<&str>) -> Command {
-        let mut cmd = rvenv();
-        cmd.env("HOME", self.home())
-            .env("PATH", &self.path)
-            .env("PYENV_ROOT", &self.pyenv_root)
-            .env("RVENV_CACHE_DIR", self.tmp.path().join("cache"))
-            .env_remove("XDG_DATA_HOME")
-            .env_remove("UV_PYTHON_INSTALL_DIR")
-            .env_remove("MISE_DATA_DIR")
-            .env_remove("ASDF_DATA_DIR")
-            .env_remove("PYENV_DIR")
-            .current_dir(cwd);
-        if let Some(v) = pyenv_version {
-            cmd.env("PYENV_VERSION", v);
-        }
-        cmd
-    }
-
-    /// `rvenv python find SPEC --json`, parsed; or the error line.
-    fn find(&self, spec: &str, cwd: &Path, pyenv_version: Option<&str>) -> Result<serde_json::Value, String> {
-        let out = self.cmd(cwd, pyenv_version).args(["python", "find", "--json", spec]).output().unwrap();
-        if out.status.success() {
-            Ok(serde_json::from_slice(&out.stdout).unwrap())
-        } else {
-            let err = String::from_utf8_lossy(&out.stderr).into_owned();
-            assert_eq!(err.trim_end().lines().count(), 1, "one line for `{spec}`: {err}");
-            Err(err)
-        }
-    }
-
-    fn create(&self, args: &[&str], cwd: &Path) -> Output {
-        self.cmd(cwd, None).args(["create", "--without-pip"]).args(args).output().unwrap()
-    }
+    let ran = Ran::of_command(&mut cmd);
+    if ran.succeeded() { Ok(ran.stdout_json()) } else { Err(ran.stderr_line()) }
 }
 
 /// A hard-link copy of a pyenv version at `to` (a copied `CPython` runs from its new place: it finds
@@ -72,8 +47,7 @@ fn install_copy(version: &str, to: &Path) -> bool {
         return false;
     }
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-    let status = Command::new("cp").arg("-al").arg(&from).arg(to).status().unwrap();
-    assert!(status.success());
+    Ran::of_command(Command::new("cp").arg("-al").arg(&from).arg(to)).ok();
     true
 }
 
@@ -144,16 +118,16 @@ fn every_spelling_finds_its_interpreter_in_three_settings() {
         return missing("/usr/bin/pypy3");
     }
     let shims = pyenv_root().join("shims");
-    let world = World::new(&format!("{}:/usr/local/bin:/usr/bin:/bin", shims.display()), &pyenv_root());
-    let plain = world.tmp.path().join("plain");
-    let project = world.tmp.path().join("project");
+    let world = world(&format!("{}:/usr/local/bin:/usr/bin:/bin", shims.display()), &pyenv_root());
+    let plain = world.path("plain");
+    let project = world.path("project");
     std::fs::create_dir_all(&plain).unwrap();
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(project.join(".python-version"), "3.11.7\n").unwrap();
     for (cwd, pyenv_version) in [(&plain, None), (&project, None), (&plain, Some("3.10.13"))] {
         let setting = format!("from {} with PYENV_VERSION={pyenv_version:?}", cwd.display());
         for (spec, want) in SPELLINGS {
-            let found = world.find(spec, cwd, pyenv_version);
+            let found = find(&world, spec, cwd, pyenv_version);
             match (want, found) {
                 (Gives(implementation, version), Ok(v)) => {
                     assert_eq!(v["implementation"], *implementation, "`{spec}` {setting}: {v}");
@@ -168,14 +142,14 @@ fn every_spelling_finds_its_interpreter_in_three_settings() {
         }
     }
     // What was found is named in the error: the versions and where.
-    let err = world.find("3.99", &plain, None).unwrap_err();
+    let err = find(&world, "3.99", &plain, None).unwrap_err();
     assert!(
         err.contains("found: ") && err.contains("pyenv 3.13.0, 3.12.1") && err.contains("pyenv install 3.99"),
         "{err}"
     );
     // Through create, a spelling makes the environment with it.
-    let env = world.tmp.path().join("env");
-    ok(&world.create(&["-p", "cpython@3.12", env.to_str().unwrap()], &plain), "create -p cpython@3.12");
+    let env = world.path("env");
+    world.run_in(&plain, ["create", "--without-pip", "-p", "cpython@3.12", env.to_str().unwrap()]).ok();
     let link = std::fs::read_link(env.join("bin/python3.12")).unwrap();
     assert_eq!(link, pyenv_root().join("versions/3.12.1/bin/python3.12"));
 }
@@ -186,15 +160,15 @@ fn uv_mise_and_asdf_installs_are_found() {
         return;
     }
     // No pyenv at all: only the tools' own directories (and the system's).
-    let world = World::new("/usr/bin:/bin", Path::new("/nonexistent-pyenv"));
-    let home = world.home();
+    let world = world("/usr/bin:/bin", Path::new("/nonexistent-pyenv"));
+    let home = world.path("home");
     let uv = home.join(".local/share/uv/python/cpython-3.12.1-linux-x86_64-gnu");
     let mise = home.join(".local/share/mise/installs/python/3.10.13");
     let asdf = home.join(".asdf/installs/python/3.9.18");
     assert!(install_copy("3.12.1", &uv) && install_copy("3.10.13", &mise) && install_copy("3.9.18", &asdf));
-    let cwd = world.tmp.path();
+    let cwd = world.root();
     let base = |spec: &str| -> PathBuf {
-        let v = world.find(spec, cwd, None).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let v = find(&world, spec, cwd, None).unwrap_or_else(|e| panic!("{spec}: {e}"));
         PathBuf::from(v["base_executable"].as_str().unwrap())
     };
     for spec in ["3.12", "cpython-3.12.1-linux-x86_64-gnu", "cpython@3.12", "py312", ">=3.12"] {
@@ -203,9 +177,7 @@ fn uv_mise_and_asdf_installs_are_found() {
     assert_eq!(base("3.10"), mise.join("bin/python3.10"));
     assert_eq!(base("cpython~=3.9.0"), asdf.join("bin/python3.9"));
     // The list names each, with where it was found.
-    let out = world.cmd(cwd, None).args(["python", "list", "--json"]).output().unwrap();
-    ok(&out, "python list");
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = world.run(["python", "list", "--json"]).ok().stdout_json();
     common::assert_documented(&list, "python list --json");
     let places: Vec<(String, String)> = list["interpreters"]
         .as_array()
@@ -220,46 +192,34 @@ fn uv_mise_and_asdf_installs_are_found() {
     let versions: Vec<pep440_rs::Version> = places.iter().map(|(_, v)| v.parse().unwrap()).collect();
     assert!(versions.windows(2).all(|w| w[0] >= w[1]), "{versions:?}");
     // Their variables move them.
-    let moved = world.tmp.path().join("uv-pythons");
+    let moved = world.path("uv-pythons");
     std::fs::rename(uv.parent().unwrap(), &moved).unwrap();
-    let out = world
-        .cmd(cwd, None)
-        .env("UV_PYTHON_INSTALL_DIR", &moved)
-        .args(["python", "find", "--json", "3.12"])
-        .output()
-        .unwrap();
-    ok(&out, "UV_PYTHON_INSTALL_DIR");
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&moved.display().to_string()));
+    let out =
+        Ran::of_command(world.rvenv().env("UV_PYTHON_INSTALL_DIR", &moved).args(["python", "find", "--json", "3.12"]));
+    assert!(out.ok().stdout().contains(&moved.display().to_string()));
     // An environment made from a uv install links to it, and runs.
     std::fs::rename(&moved, uv.parent().unwrap()).unwrap();
-    let env = world.tmp.path().join("env");
-    ok(&world.create(&["-p", "3.12", env.to_str().unwrap()], cwd), "create from uv");
+    let env = world.path("env");
+    world.run_in(cwd, ["create", "--without-pip", "-p", "3.12", env.to_str().unwrap()]).ok();
     assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), uv.join("bin/python3.12"));
-    ok(&Command::new(env.join("bin/python")).args(["-c", "import sys"]).output().unwrap(), "its python");
+    world.in_env(&env, "python", &["-c", "import sys"]).ok();
     // The project's files go through the same places: a .python-version, then requires-python.
-    let project = world.tmp.path().join("project");
+    let project = world.path("project");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(project.join(".python-version"), "3.10\n").unwrap();
-    let out = world.create(&[], &project);
-    ok(&out, "create with .python-version 3.10");
+    world.run_in(&project, ["create", "--without-pip"]).ok();
     assert_eq!(std::fs::read_link(project.join(".venv/bin/python3.10")).unwrap(), mise.join("bin/python3.10"));
     std::fs::remove_file(project.join(".python-version")).unwrap();
     std::fs::write(project.join("pyproject.toml"), "[project]\nrequires-python = \">=3.12\"\n").unwrap();
-    let out = world.create(&["--clear"], &project);
-    ok(&out, "create with requires-python");
+    world.run_in(&project, ["create", "--without-pip", "--clear"]).ok();
     assert_eq!(std::fs::read_link(project.join(".venv/bin/python3.12")).unwrap(), uv.join("bin/python3.12"));
     // `-p ""` and `RVENV_PYTHON=""` are not given: the project still chooses.
-    let out = world.create(&["--clear", "-p", ""], &project);
-    ok(&out, "-p ''");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("requires-python >=3.12"), "{}", common::text(&out));
-    let out = world
-        .cmd(&project, None)
-        .env("RVENV_PYTHON", "")
-        .args(["create", "--without-pip", "--clear"])
-        .output()
-        .unwrap();
-    ok(&out, "RVENV_PYTHON=''");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("requires-python >=3.12"), "{}", common::text(&out));
+    let out = world.run_in(&project, ["create", "--without-pip", "--clear", "-p", ""]).ok();
+    assert!(out.stderr().contains("requires-python >=3.12"), "{}", out.text());
+    let mut cmd = world.rvenv();
+    cmd.current_dir(&project).env("RVENV_PYTHON", "").args(["create", "--without-pip", "--clear"]);
+    let out = Ran::of_command(&mut cmd).ok();
+    assert!(out.stderr().contains("requires-python >=3.12"), "{}", out.text());
 }
 
 #[test]
@@ -267,17 +227,16 @@ fn paths_are_used_as_venv_would_use_them() {
     if !need(&["3.10.13", "3.12.1"]) {
         return;
     }
-    let world = World::new("/usr/bin:/bin", &pyenv_root());
-    let dir = world.tmp.path().join("work");
+    let world = world("/usr/bin:/bin", &pyenv_root());
+    let dir = world.path("work");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::os::unix::fs::symlink(pyenv_root().join("versions/3.12.1"), dir.join("rel")).unwrap();
     // `-p ./rel/bin/python3.12` and `python -m venv` run with that path: one link target, one interpreter.
     for typed in ["./rel/bin/python3.12", "rel/bin/python3.12", "sub/../rel/bin/python3.12"] {
         let ours = dir.join(format!("ours-{}", typed.len()));
         let theirs = dir.join(format!("theirs-{}", typed.len()));
-        ok(&world.create(&["-p", typed, ours.to_str().unwrap()], &dir), typed);
-        let venv = Command::new(typed).current_dir(&dir).args(["-m", "venv", "--without-pip"]).arg(&theirs).output();
-        ok(&venv.unwrap(), "python -m venv");
+        world.run_in(&dir, ["create", "--without-pip", "-p", typed, ours.to_str().unwrap()]).ok();
+        Ran::of_command(Command::new(typed).current_dir(&dir).args(["-m", "venv", "--without-pip"]).arg(&theirs)).ok();
         let link = |env: &Path| std::fs::read_link(env.join("bin/python3.12")).unwrap();
         assert_eq!(link(&ours), link(&theirs), "{typed}");
         let cfg = std::fs::read_to_string(ours.join("pyvenv.cfg")).unwrap();
@@ -285,7 +244,7 @@ fn paths_are_used_as_venv_would_use_them() {
         assert!(command.contains(&format!(" --python {} ", link(&theirs).display())), "{command}");
     }
     // A directory: its bin/python3.
-    let v = world.find(pyenv_root().join("versions/3.10.13").to_str().unwrap(), &dir, None).unwrap();
+    let v = find(&world, pyenv_root().join("versions/3.10.13").to_str().unwrap(), &dir, None).unwrap();
     assert_eq!(v["version"], "3.10.13");
     // Each wrong path its own line.
     std::fs::write(dir.join("notes.txt"), "x").unwrap();
@@ -299,9 +258,8 @@ fn paths_are_used_as_venv_would_use_them() {
         if !path.parent().unwrap().exists() && line.contains("2.7") {
             continue;
         }
-        let err = world.find(path.to_str().unwrap(), &dir, None).unwrap_err();
+        let err = find(&world, path.to_str().unwrap(), &dir, None).unwrap_err();
         assert!(err.contains(line) && err.contains(path.to_str().unwrap()), "{err}");
-        let out = world.create(&["-p", path.to_str().unwrap(), "env"], &dir);
-        assert_eq!(out.status.code(), Some(1), "{}", common::text(&out));
+        world.run_in(&dir, ["create", "--without-pip", "-p", path.to_str().unwrap(), "env"]).fails(1);
     }
 }

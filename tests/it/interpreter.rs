@@ -4,14 +4,16 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{missing, pyenv_python, pyenv_root, rvenv};
+use common::context::{Ran, TestContext};
+use common::{missing, pyenv_python, pyenv_root};
 
 /// A pyenv root of our own: the real versions linked in, a global `version` file, and shims that
-/// are pyenv's own but point at this root and leave a marker file when they run.
+/// are pyenv's own but point at this root and leave a marker file when they run. Its context runs
+/// rvenv as this pyenv user, from `work`, with a cache of its own.
 struct FakePyenv {
-    _tmp: tempfile::TempDir,
+    ctx: TestContext,
     root: PathBuf,
     marker: PathBuf,
     work: PathBuf,
@@ -21,9 +23,9 @@ impl FakePyenv {
     fn new(global: &str) -> Option<FakePyenv> {
         let real = pyenv_root();
         let shim = std::fs::read_to_string(real.join("shims/python3")).ok()?;
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("pyenv");
-        let marker = tmp.path().join("shim-ran");
+        let ctx = TestContext::with_own_cache();
+        let root = ctx.path("pyenv");
+        let marker = ctx.path("shim-ran");
         std::fs::create_dir_all(root.join("versions")).unwrap();
         std::fs::create_dir_all(root.join("shims")).unwrap();
         for entry in std::fs::read_dir(real.join("versions")).unwrap() {
@@ -43,39 +45,38 @@ impl FakePyenv {
             std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         }
         std::fs::write(root.join("version"), format!("{global}\n")).unwrap();
-        let work = tmp.path().join("work/deep/er");
+        let work = ctx.path("work/deep/er");
         std::fs::create_dir_all(&work).unwrap();
-        Some(FakePyenv { _tmp: tmp, root, marker, work })
+        let ctx = ctx.with_var("PYENV_ROOT", &root).with_var("PATH", Self::path_of(&root)).without_var("PYENV_DIR");
+        Some(FakePyenv { ctx, root, marker, work })
     }
 
-    /// `cmd` (rvenv, or any program) run as this pyenv user.
-    fn command(&self, mut cmd: Command, pyenv_version: Option<&str>) -> Command {
-        common::scrub(&mut cmd);
-        // A pyenv user's PATH: the shims, then the system's own directories.
-        let path = format!("{}:/usr/local/bin:/usr/bin:/bin", self.root.join("shims").display());
-        cmd.env("PYENV_ROOT", &self.root).env("PATH", path).current_dir(&self.work).env_remove("PYENV_DIR");
-        if let Some(v) = pyenv_version {
-            cmd.env("PYENV_VERSION", v);
-        }
-        cmd
+    /// A pyenv user's PATH: the shims, then the system's own directories.
+    fn path_of(root: &Path) -> String {
+        format!("{}:/usr/local/bin:/usr/bin:/bin", root.join("shims").display())
     }
 
     /// What `pyenv which COMMAND` says, or None if pyenv refuses.
     fn pyenv_which(&self, command: &str, pyenv_version: Option<&str>) -> Option<PathBuf> {
-        let pyenv = Command::new(pyenv_root().join("libexec/pyenv"));
-        let out = self.command(pyenv, pyenv_version).args(["which", command]).output().unwrap();
-        out.status.success().then(|| PathBuf::from(String::from_utf8(out.stdout).unwrap().trim()))
+        let mut pyenv = Command::new(pyenv_root().join("libexec/pyenv"));
+        common::scrub(&mut pyenv);
+        pyenv.env("PYENV_ROOT", &self.root).env("PATH", Self::path_of(&self.root)).env_remove("PYENV_DIR");
+        pyenv.current_dir(&self.work).args(["which", command]);
+        if let Some(v) = pyenv_version {
+            pyenv.env("PYENV_VERSION", v);
+        }
+        let out = Ran::of_command(&mut pyenv);
+        out.succeeded().then(|| PathBuf::from(out.stdout().trim()))
     }
 
-    /// `rvenv create` through the fake shim for `command`.
-    fn rvenv_create(&self, command: &str, pyenv_version: Option<&str>, env: &Path) -> Output {
-        let mut cmd = self.command(common::rvenv(), pyenv_version);
-        cmd.env("RVENV_CACHE_DIR", self.root.join("../cache"));
-        cmd.args(["create", "--without-pip", "-q", "-p"])
-            .arg(self.root.join("shims").join(command))
-            .arg(env)
-            .output()
-            .unwrap()
+    /// rvenv as this pyenv user, from `work`, with `PYENV_VERSION` as given.
+    fn rvenv(&self, pyenv_version: Option<&str>) -> assert_cmd::Command {
+        let mut cmd = self.ctx.rvenv();
+        cmd.current_dir(&self.work);
+        if let Some(v) = pyenv_version {
+            cmd.env("PYENV_VERSION", v);
+        }
+        cmd
     }
 }
 
@@ -84,9 +85,12 @@ fn check_agrees(fake: &FakePyenv, pyenv_version: Option<&str>, expected: &Path) 
     let which = fake.pyenv_which("python3", pyenv_version).expect("pyenv resolves it");
     assert!(which.starts_with(expected), "pyenv which: {}", which.display());
     let _ = std::fs::remove_file(&fake.marker);
-    let env = tempfile::tempdir_in(&fake.work).unwrap().keep().join("env");
-    let out = fake.rvenv_create("python3", pyenv_version, &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A directory of its own for each check.
+    let dir = fake.work.join(std::fs::read_dir(&fake.work).unwrap().count().to_string());
+    std::fs::create_dir(&dir).unwrap();
+    let env = dir.join("env");
+    let shim = fake.root.join("shims/python3");
+    Ran::of_command(fake.rvenv(pyenv_version).args(["create", "--without-pip", "-q", "-p"]).arg(shim).arg(&env)).ok();
     assert_eq!(std::fs::read_link(env.join("bin/python3")).unwrap(), which);
     assert!(!fake.marker.exists(), "rvenv ran the shim instead of resolving it");
 }
@@ -132,11 +136,11 @@ fn shim_for_a_version_not_installed_is_a_clear_error() {
         return missing("a system without python3.12 outside pyenv");
     }
     let env = fake.work.join("env");
-    let out = fake.rvenv_create("python3.12", Some("3.99.1"), &env);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let shim = fake.root.join("shims/python3.12");
+    let mut cmd = fake.rvenv(Some("3.99.1"));
+    cmd.args(["create", "--without-pip", "-q", "-p"]).arg(shim).arg(&env);
+    let err = Ran::of_command(&mut cmd).fails(1).stderr_line();
     assert!(err.contains("3.99.1") && err.contains("not installed") && err.contains("PYENV_VERSION"), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(!env.exists());
 }
 
@@ -150,21 +154,14 @@ fn probe_cache_notices_a_replaced_interpreter() {
     let (Some(py312), Some(py311)) = (pyenv_python(12), pyenv_python(11)) else {
         return missing("pyenv CPython 3.11 and 3.12");
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let bin = tmp.path().join("bin");
+    let ctx = TestContext::with_own_cache();
+    let cache = ctx.cache();
+    let bin = ctx.path("bin");
     std::fs::create_dir(&bin).unwrap();
     let python = bin.join("python3");
     let create = |env: &str| {
-        let out = rvenv()
-            .env("RVENV_CACHE_DIR", &cache)
-            .args(["create", "--without-pip", "-q", "-p"])
-            .arg(&python)
-            .arg(tmp.path().join(env))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        cfg_version(&tmp.path().join(env))
+        ctx.create(&python, ctx.path(env), &["--without-pip", "-q"]).ok();
+        cfg_version(&ctx.path(env))
     };
     std::fs::copy(&py312, &python).unwrap();
     assert!(create("a").starts_with("3.12."));
@@ -186,9 +183,9 @@ fn probe_cache_notices_an_interpreter_rewritten_in_place() {
     let (Some(py312), Some(py313)) = (pyenv_python(12), pyenv_python(13)) else {
         return missing("pyenv CPython 3.12 and 3.13");
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let bin = tmp.path().join("bin");
+    let ctx = TestContext::with_own_cache();
+    let cache = ctx.cache();
+    let bin = ctx.path("bin");
     std::fs::create_dir(&bin).unwrap();
     let python = bin.join("python3");
     // Both launchers padded to one length.
@@ -200,25 +197,15 @@ fn probe_cache_notices_an_interpreter_rewritten_in_place() {
     assert_eq!(old.len(), new.len());
     std::fs::write(&python, &old).unwrap();
     std::fs::set_permissions(&python, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let create = |env: &str| {
-        let out = rvenv()
-            .env("RVENV_CACHE_DIR", &cache)
-            .args(["create", "--without-pip", "-p"])
-            .arg(&python)
-            .arg(tmp.path().join(env))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let create = |env: &str| ctx.create(&python, ctx.path(env), &["--without-pip"]).ok().stderr();
     assert!(create("a").starts_with("Using CPython 3.12."));
     assert_eq!(std::fs::read_dir(cache.join("interpreters")).unwrap().count(), 1, "the answer was cached");
     assert!(create("b").starts_with("Using CPython 3.12."));
 
-    let reference = tmp.path().join("reference");
+    let reference = ctx.path("reference");
     std::fs::write(&reference, "").unwrap();
     let touch = |from: &Path, to: &Path| {
-        assert!(Command::new("touch").arg("-r").arg(from).arg(to).status().unwrap().success(), "touch -r");
+        Ran::of_command(Command::new("touch").arg("-r").arg(from).arg(to)).ok();
     };
     touch(&python, &reference);
     let before = std::fs::metadata(&python).unwrap();
@@ -236,23 +223,16 @@ fn probe_cache_notices_an_interpreter_rewritten_in_place() {
     assert_ne!((after.ctime(), after.ctime_nsec()), (before.ctime(), before.ctime_nsec()));
     let said = create("c");
     assert!(said.starts_with("Using CPython 3.13."), "a stale probe answer was used: {said}");
-    assert!(cfg_version(&tmp.path().join("c")).starts_with("3.13."));
+    assert!(cfg_version(&ctx.path("c")).starts_with("3.13."));
 }
 
 #[test]
 fn corrupted_cache_entries_are_ignored_and_rewritten() {
     let py = common::any_python();
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let ctx = TestContext::with_own_cache();
+    let cache = ctx.cache();
     let create = |env: &str| {
-        let out = rvenv()
-            .env("RVENV_CACHE_DIR", &cache)
-            .args(["create", "--without-pip", "-q", "-p"])
-            .arg(&py.path)
-            .arg(tmp.path().join(env))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        ctx.create(&py.path, ctx.path(env), &["--without-pip", "-q"]).ok();
     };
     create("a");
     let entry = std::fs::read_dir(cache.join("interpreters")).unwrap().next().unwrap().unwrap().path();
@@ -267,7 +247,8 @@ fn corrupted_cache_entries_are_ignored_and_rewritten() {
 /// The real pyenv as its user has it, with a `bash` first on PATH that leaves a sentinel file when it
 /// runs (pyenv's shims start with `#!/usr/bin/env bash`): rvenv must find interpreters without it.
 struct PyenvUser {
-    tmp: tempfile::TempDir,
+    /// Runs rvenv as this user, with a cache of its own.
+    ctx: TestContext,
     sentinel: PathBuf,
     path: String,
 }
@@ -286,31 +267,36 @@ impl PyenvUser {
         }
         // The 3.11 version's directory name (`3.11.7`), to select it.
         let selected = py311.parent()?.parent()?.file_name()?.to_str()?.to_owned();
-        let tmp = tempfile::tempdir().unwrap();
-        let bin = tmp.path().join("bin");
+        let ctx = TestContext::with_own_cache();
+        let bin = ctx.path("bin");
         std::fs::create_dir(&bin).unwrap();
-        let sentinel = tmp.path().join("bash-ran");
+        let sentinel = ctx.path("bash-ran");
         let bash = bin.join("bash");
         std::fs::write(&bash, format!("#!/bin/sh\ntouch '{}'\nexec /bin/bash \"$@\"\n", sentinel.display())).unwrap();
         std::fs::set_permissions(&bash, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
         let path = format!("{}:{}:/usr/local/bin:/usr/bin:/bin", bin.display(), shims.display());
-        Some((PyenvUser { tmp, sentinel, path }, selected, py312))
+        let ctx = ctx.with_var("PATH", &path).with_var("PYENV_ROOT", pyenv_root()).without_var("PYENV_DIR");
+        Some((PyenvUser { ctx, sentinel, path }, selected, py312))
     }
 
-    /// `program` run as this user, from `cwd`, with `PYENV_VERSION` as given.
+    /// `program` (not rvenv) run as this user, from `cwd`, with `PYENV_VERSION` as given.
     fn command(&self, mut cmd: Command, cwd: &Path, pyenv_version: Option<&str>) -> Command {
         common::scrub(&mut cmd);
         cmd.env("PATH", &self.path).env("PYENV_ROOT", pyenv_root()).env_remove("PYENV_DIR").current_dir(cwd);
-        cmd.env("RVENV_CACHE_DIR", self.tmp.path().join("cache"));
         if let Some(v) = pyenv_version {
             cmd.env("PYENV_VERSION", v);
         }
         cmd
     }
 
-    fn create(&self, spec: &str, cwd: &Path, pyenv_version: Option<&str>, env: &Path) -> Output {
-        let mut cmd = self.command(common::rvenv(), cwd, pyenv_version);
-        cmd.args(["create", "--without-pip", "-p", spec]).arg(env).output().unwrap()
+    /// rvenv as this user, from `cwd`, with `PYENV_VERSION` as given.
+    fn rvenv(&self, cwd: &Path, pyenv_version: Option<&str>) -> assert_cmd::Command {
+        let mut cmd = self.ctx.rvenv();
+        cmd.current_dir(cwd);
+        if let Some(v) = pyenv_version {
+            cmd.env("PYENV_VERSION", v);
+        }
+        cmd
     }
 }
 
@@ -319,38 +305,37 @@ fn pyenv_commands_the_selection_lacks_come_from_the_installed_versions_without_b
     let Some((user, selected, py312)) = PyenvUser::new() else { return };
     let version312 = py312.parent().unwrap().parent().unwrap().file_name().unwrap().to_str().unwrap().to_owned();
     // Two ways to select 3.11: the variable, and a `.python-version` in the current directory.
-    let pinned = user.tmp.path().join("project");
+    let pinned = user.ctx.path("project");
     std::fs::create_dir(&pinned).unwrap();
     std::fs::write(pinned.join(".python-version"), format!("{selected}\n")).unwrap();
-    let plain = user.tmp.path().join("plain");
+    let plain = user.ctx.path("plain");
     std::fs::create_dir(&plain).unwrap();
     for (cwd, pyenv_version) in [(&plain, Some(selected.as_str())), (&pinned, None)] {
         // What rvenv works around: the shim itself refuses (and the sentinel shows bash is seen).
         let mut shim = user.command(Command::new(pyenv_root().join("shims/python3.12")), cwd, pyenv_version);
-        let refused = shim.args(["-c", "pass"]).output().unwrap();
-        assert_eq!(refused.status.code(), Some(127), "the shim did not refuse: {}", common::text(&refused));
+        Ran::of_command(shim.args(["-c", "pass"])).fails(127);
         assert!(user.sentinel.exists(), "the bash sentinel does not work");
         std::fs::remove_file(&user.sentinel).unwrap();
         for spec in ["python3.12", "3.12"] {
-            let env = tempfile::tempdir_in(user.tmp.path()).unwrap().keep().join("env");
-            let out = user.create(spec, cwd, pyenv_version, &env);
-            common::ok(&out, &format!("-p {spec} with {selected} selected from {}", cwd.display()));
+            let env = user.ctx.path(format!("{}-{spec}/env", cwd.file_name().unwrap().to_str().unwrap()));
+            let mut cmd = user.rvenv(cwd, pyenv_version);
+            let out = Ran::of_command(cmd.args(["create", "--without-pip", "-p", spec]).arg(&env)).ok();
             assert!(!user.sentinel.exists(), "-p {spec} started bash");
             assert_eq!(cfg_version(&env), version312);
             assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), py312);
             // The user is told pyenv's selection was not used.
-            let err = String::from_utf8_lossy(&out.stderr);
+            let err = out.stderr();
             let note = err.lines().find(|l| l.starts_with("note:")).unwrap_or_else(|| panic!("no note: {err}"));
             assert!(note.contains(&selected) && note.contains(&format!("using {version312}")), "{note}");
         }
     }
     // A copy of the shim outside the root's shims/ (it names its root itself) is resolved the same way.
-    let copied = user.tmp.path().join("copied-shims/python3.12");
+    let copied = user.ctx.path("copied-shims/python3.12");
     std::fs::create_dir(copied.parent().unwrap()).unwrap();
     std::fs::copy(pyenv_root().join("shims/python3.12"), &copied).unwrap();
-    let env = user.tmp.path().join("from-copy");
-    let out = user.create(copied.to_str().unwrap(), &plain, Some(&selected), &env);
-    common::ok(&out, "-p with a copied shim");
+    let env = user.ctx.path("from-copy");
+    let mut cmd = user.rvenv(&plain, Some(&selected));
+    Ran::of_command(cmd.args(["create", "--without-pip", "-p"]).arg(&copied).arg(&env)).ok();
     assert!(!user.sentinel.exists(), "a copied shim was run");
     assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), py312);
 }
@@ -358,11 +343,10 @@ fn pyenv_commands_the_selection_lacks_come_from_the_installed_versions_without_b
 #[test]
 fn pyenv_command_no_version_has_is_one_clear_line() {
     let Some((user, selected, _)) = PyenvUser::new() else { return };
-    let env = user.tmp.path().join("env");
-    let out = user.create("python3.99", user.tmp.path(), Some(&selected), &env);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let env = user.ctx.path("env");
+    let mut cmd = user.rvenv(user.ctx.root(), Some(&selected));
+    let err =
+        Ran::of_command(cmd.args(["create", "--without-pip", "-p", "python3.99"]).arg(&env)).fails(1).stderr_line();
     assert!(err.contains("`python3.99`") && err.contains("no installed pyenv version"), "{err}");
     assert!(!user.sentinel.exists(), "bash was started");
     assert!(!env.exists());

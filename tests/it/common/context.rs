@@ -175,6 +175,11 @@ impl Ran {
         Ran::of(what, output)
     }
 
+    /// Whether it succeeded, for a test that takes either outcome.
+    pub(crate) fn succeeded(&self) -> bool {
+        self.output.status.success()
+    }
+
     /// Its stdout, parsed as JSON (else the assertion shows what it printed).
     #[track_caller]
     pub(crate) fn stdout_json(&self) -> serde_json::Value {
