@@ -7,13 +7,17 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use common::{missing, ok, pyenv_root, rvenv, text};
+use common::context::{Ran, TestContext};
+use common::{missing, pyenv_root};
 
-/// A project directory of its own, and the system's python3 to compare with.
+/// A project directory of its own, and the system's python3 to compare with. Its context runs
+/// rvenv with pyenv's real root, a PATH of the system's directories only (pyenv's shims left out),
+/// and the cache these tests share ([`common::cache_dir`], made empty for this run: a directory
+/// kept from an earlier run, and not marked as rvenv's by the rvenv that filled it, would not be
+/// used, with a warning).
 struct Project {
-    _tmp: tempfile::TempDir,
+    ctx: TestContext,
     dir: PathBuf,
 }
 
@@ -25,10 +29,13 @@ fn project() -> Option<Project> {
             return None;
         }
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("proj");
+    let ctx = TestContext::new()
+        .with_var("PATH", "/usr/bin:/bin")
+        .with_var("PYENV_ROOT", pyenv_root())
+        .without_var("PYENV_DIR");
+    let dir = ctx.path("proj");
     std::fs::create_dir_all(dir.join("src/pkg")).unwrap();
-    Some(Project { _tmp: tmp, dir })
+    Some(Project { ctx, dir })
 }
 
 impl Project {
@@ -36,22 +43,16 @@ impl Project {
         std::fs::write(self.dir.join(name), contents).unwrap();
     }
 
-    /// `rvenv ARGS` in `dir` (relative to the project), with pyenv's real root, a PATH of the
-    /// system's directories only (pyenv's shims left out), and the cache these tests share
-    /// ([`common::cache_dir`], made empty for this run: a directory kept from an earlier run, and
-    /// not marked as rvenv's by the rvenv that filled it, would not be used, with a warning).
-    fn rvenv(&self, dir: &str, args: &[&str]) -> Command {
-        let mut cmd = rvenv();
-        cmd.current_dir(self.dir.join(dir))
-            .env("PATH", "/usr/bin:/bin")
-            .env("PYENV_ROOT", pyenv_root())
-            .env_remove("PYENV_DIR")
-            .args(args);
+    /// rvenv in `dir` (relative to the project).
+    fn rvenv(&self, dir: &str) -> assert_cmd::Command {
+        let mut cmd = self.ctx.rvenv();
+        cmd.current_dir(self.dir.join(dir));
         cmd
     }
 
-    fn run(&self, dir: &str, args: &[&str]) -> Output {
-        self.rvenv(dir, args).output().unwrap()
+    /// `rvenv ARGS` in `dir` (relative to the project).
+    fn run(&self, dir: &str, args: &[&str]) -> Ran {
+        self.ctx.run_in(self.dir.join(dir), args)
     }
 
     /// `home` in the environment's pyvenv.cfg: the directory of the interpreter it was made from.
@@ -66,16 +67,11 @@ fn pyenv_bin(version: &str) -> PathBuf {
     pyenv_root().join("versions").join(version).join("bin")
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// The one error line of a failed run, after checking it failed with nothing made.
-fn error_line(p: &Project, out: &Output) -> String {
-    assert!(!out.status.success(), "{}", text(out));
+fn error_line(p: &Project, ran: &Ran) -> String {
+    assert!(!ran.succeeded(), "{}", ran.text());
     assert!(!p.dir.join("src/pkg/.venv").exists() && !p.dir.join(".venv").exists());
-    let err = stderr(out);
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    let err = ran.stderr_line();
     assert!(err.starts_with("error: "), "{err}");
     err
 }
@@ -84,34 +80,31 @@ fn error_line(p: &Project, out: &Output) -> String {
 fn a_python_version_file_names_the_version() {
     let Some(p) = project() else { return };
     p.write(".python-version", "# the project's Python\n3.11\n");
-    let out = p.run("", &["create", "--without-pip"]);
-    ok(&out, "create");
+    let out = p.run("", &["create", "--without-pip"]).ok();
     assert_eq!(p.home(".venv"), pyenv_bin("3.11.7"));
-    assert!(stderr(&out).contains("Using CPython 3.11.7 at "), "{}", stderr(&out));
-    assert!(stderr(&out).contains("(3.11 in .python-version)"), "{}", stderr(&out));
+    assert!(out.stderr().contains("Using CPython 3.11.7 at "), "{}", out.stderr());
+    assert!(out.stderr().contains("(3.11 in .python-version)"), "{}", out.stderr());
     // The first installed of several versions; pyenv's exact names too.
     p.write(".python-version", "3.99.1\n3.12.1\n3.11\n");
-    let out = p.run("", &["create", "--without-pip", "env2"]);
-    ok(&out, "create with several versions");
+    let out = p.run("", &["create", "--without-pip", "env2"]).ok();
     assert_eq!(p.home("env2"), pyenv_bin("3.12.1"));
-    assert!(stderr(&out).contains("(3.12.1 in .python-version)"), "{}", stderr(&out));
+    assert!(out.stderr().contains("(3.12.1 in .python-version)"), "{}", out.stderr());
 }
 
 #[test]
 fn requires_python_picks_the_newest_interpreter_that_satisfies_it() {
     let Some(p) = project() else { return };
     p.write("pyproject.toml", "[project]\nname = \"x\"\nrequires-python = \">=3.13\"\n");
-    let out = p.run("", &["create", "--without-pip"]);
-    ok(&out, "create");
+    let out = p.run("", &["create", "--without-pip"]).ok();
     assert_eq!(p.home(".venv"), pyenv_bin("3.13.0"));
-    let err = stderr(&out);
+    let err = out.stderr();
     assert!(
         err.contains("Using CPython 3.13.0 at ") && err.contains("(requires-python >=3.13 in pyproject.toml)"),
         "{err}"
     );
     // Upper bounds and exclusions: python3 on PATH (3.11) is too old and 3.13 excluded, so 3.12.1.
     p.write("pyproject.toml", "[project]\nrequires-python = \">=3.12,<3.14,!=3.13.*\"\n");
-    ok(&p.run("", &["create", "--without-pip", "--clear", ".venv"]), "create again");
+    p.run("", &["create", "--without-pip", "--clear", ".venv"]).ok();
     assert_eq!(p.home(".venv"), pyenv_bin("3.12.1"));
 }
 
@@ -123,7 +116,7 @@ fn python3_on_path_is_kept_when_it_satisfies_requires_python() {
         return missing("/usr/bin/python3");
     }
     p.write("pyproject.toml", "[project]\nrequires-python = \">=3.6\"\n");
-    ok(&p.run("", &["create", "--without-pip"]), "create");
+    p.run("", &["create", "--without-pip"]).ok();
     // Not the newest (pyenv's 3.13.0): the python3 that `python3 -m venv` would use.
     assert_eq!(p.home(".venv"), Path::new("/usr/bin"));
 }
@@ -134,10 +127,9 @@ fn a_parent_directorys_pyproject_is_found_from_a_subdirectory() {
     p.write("pyproject.toml", "[project]\nrequires-python = \"~=3.12.0\"\n");
     // A pyproject.toml without requires-python (a workspace member's tool settings) defers to it.
     std::fs::write(p.dir.join("src/pyproject.toml"), "[tool.ruff]\nline-length = 120\n").unwrap();
-    let out = p.run("src/pkg", &["create", "--without-pip"]);
-    ok(&out, "create");
+    let out = p.run("src/pkg", &["create", "--without-pip"]).ok();
     assert_eq!(p.home("src/pkg/.venv"), pyenv_bin("3.12.1"));
-    assert!(stderr(&out).contains("(requires-python ~=3.12.0 in ../../pyproject.toml)"), "{}", stderr(&out));
+    assert!(out.stderr().contains("(requires-python ~=3.12.0 in ../../pyproject.toml)"), "{}", out.stderr());
 }
 
 #[test]
@@ -166,7 +158,7 @@ fn malformed_project_files_are_clear_errors_naming_them() {
     let err = error_line(&p, &p.run("src/pkg", &["create", "--without-pip"]));
     assert!(err.contains(&file) && err.contains("`>=3.x`") && err.contains("PEP 440"), "{err}");
     // --python does not read the project's files at all.
-    ok(&p.run("", &["create", "--without-pip", "-p", "3.12"]), "create with -p");
+    p.run("", &["create", "--without-pip", "-p", "3.12"]).ok();
 }
 
 #[test]
@@ -174,12 +166,10 @@ fn python_flag_and_variable_override_the_project() {
     let Some(p) = project() else { return };
     p.write(".python-version", "3.11\n");
     p.write("pyproject.toml", "[project]\nrequires-python = \">=3.13\"\n");
-    let out = p.run("", &["create", "--without-pip", "-p", "3.12", "a"]);
-    ok(&out, "create -p");
+    let out = p.run("", &["create", "--without-pip", "-p", "3.12", "a"]).ok();
     assert_eq!(p.home("a"), pyenv_bin("3.12.1"));
-    assert!(!stderr(&out).contains(".python-version"), "{}", stderr(&out));
-    let out = p.rvenv("", &["create", "--without-pip", "b"]).env("RVENV_PYTHON", "3.13").output().unwrap();
-    ok(&out, "create with RVENV_PYTHON");
+    assert!(!out.stderr().contains(".python-version"), "{}", out.stderr());
+    Ran::of_command(p.rvenv("").args(["create", "--without-pip", "b"]).env("RVENV_PYTHON", "3.13")).ok();
     assert_eq!(p.home("b"), pyenv_bin("3.13.0"));
 }
 
@@ -187,54 +177,35 @@ fn python_flag_and_variable_override_the_project() {
 fn create_alone_makes_a_working_venv_and_names_its_pip() {
     let Some(p) = project() else { return };
     p.write(".python-version", "3.12\n");
-    let out = p.run("", &["create"]);
-    ok(&out, "create");
-    let python = p.dir.join(".venv/bin/python");
-    let run = Command::new(&python).args(["-c", "import sys; print(sys.prefix)"]).output().unwrap();
-    ok(&run, "the environment's python");
-    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), p.dir.join(".venv").display().to_string());
-    let pip = Command::new(&python).args(["-m", "pip", "--version"]).output().unwrap();
-    ok(&pip, "pip");
+    let out = p.run("", &["create"]).ok();
+    let env = p.dir.join(".venv");
+    let run = p.ctx.in_env(&env, "python", &["-c", "import sys; print(sys.prefix)"]).ok();
+    assert_eq!(run.stdout().trim(), env.display().to_string());
+    let pip = p.ctx.in_env(&env, "python", &["-m", "pip", "--version"]).ok();
     // `pip 23.2.1 from …`: the version the line names.
-    let version = String::from_utf8_lossy(&pip.stdout).split_whitespace().nth(1).unwrap().to_owned();
-    let err = stderr(&out);
+    let version = pip.stdout().split_whitespace().nth(1).unwrap().to_owned();
+    let err = out.stderr();
     assert!(err.contains(&format!("Created virtual environment at .venv (pip {version})\n")), "{err}");
     // Again: the pip there is kept, and the line says so.
-    let again = p.run("", &["create"]);
-    ok(&again, "create again");
-    assert!(stderr(&again).contains(&format!("at .venv (pip {version}, kept)\n")), "{}", stderr(&again));
+    let again = p.run("", &["create"]).ok();
+    assert!(again.stderr().contains(&format!("at .venv (pip {version}, kept)\n")), "{}", again.stderr());
     // Without pip, no versions.
     let bare = p.run("", &["create", "--without-pip", "bare"]);
-    assert!(stderr(&bare).contains("Created virtual environment at bare\n"), "{}", stderr(&bare));
+    assert!(bare.stderr().contains("Created virtual environment at bare\n"), "{}", bare.stderr());
 }
 
 #[test]
 fn info_and_check_alone_look_at_the_active_environment_else_the_nearest_venv() {
     let Some(p) = project() else { return };
     p.write(".python-version", "3.12\n");
-    ok(&p.run("", &["create", "--without-pip"]), "create .venv");
-    ok(&p.run("", &["create", "--without-pip", "other"]), "create other");
+    p.run("", &["create", "--without-pip"]).ok();
+    p.run("", &["create", "--without-pip", "other"]).ok();
     // From a subdirectory, the nearest `.venv` above it (issue 19).
-    let out = p.run("src", &["check"]);
-    ok(&out, "check from src");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains(&p.dir.join(".venv").display().to_string()),
-        "{}",
-        text(&out)
-    );
-    let out = p.run("", &["check"]);
-    ok(&out, "check");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains(&p.dir.join(".venv").display().to_string()),
-        "{}",
-        text(&out)
-    );
+    let out = p.run("src", &["check"]).ok();
+    assert!(out.stdout().contains(&p.dir.join(".venv").display().to_string()), "{}", out.text());
+    let out = p.run("", &["check"]).ok();
+    assert!(out.stdout().contains(&p.dir.join(".venv").display().to_string()), "{}", out.text());
     let active = p.dir.join("other");
-    let out = p.rvenv("src", &["info"]).env("VIRTUAL_ENV", &active).output().unwrap();
-    ok(&out, "info");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains(&format!("Environment:   {}", active.display())),
-        "{}",
-        text(&out)
-    );
+    let out = Ran::of_command(p.rvenv("src").arg("info").env("VIRTUAL_ENV", &active)).ok();
+    assert!(out.stdout().contains(&format!("Environment:   {}", active.display())), "{}", out.text());
 }

@@ -60,10 +60,7 @@ impl TestContext {
 
     /// `rvenv create --python PY FLAGS… TARGET` (TARGET relative to the context's directory).
     pub(crate) fn create(&self, python: &Path, target: impl AsRef<Path>, flags: &[&str]) -> Ran {
-        let mut args: Vec<&OsStr> = vec!["create".as_ref(), "--python".as_ref(), python.as_os_str()];
-        args.extend(flags.iter().map(OsStr::new));
-        args.push(target.as_ref().as_os_str());
-        self.run(args)
+        Ran::of_command(&mut self.create_command(python, target, flags))
     }
 
     /// `ENV/bin/PROGRAM ARGS…`, with a scrubbed environment and `VIRTUAL_ENV` set, as an
@@ -113,6 +110,18 @@ impl TestContext {
     /// is not it.
     pub(crate) fn with_default_cache(self) -> TestContext {
         self.without_var("RVENV_CACHE_DIR")
+    }
+
+    /// The command [`TestContext::create`] runs, for a test to give it variables of its own.
+    pub(crate) fn create_command(
+        &self,
+        python: &Path,
+        target: impl AsRef<Path>,
+        flags: &[&str],
+    ) -> assert_cmd::Command {
+        let mut cmd = self.rvenv();
+        cmd.args(["create", "--python"]).arg(python).args(flags).arg(target.as_ref());
+        cmd
     }
 
     /// `rvenv ARGS…` run in `cwd` (a path in the context's directory, or any directory).
