@@ -10,8 +10,10 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
+
+use common::context::{Ran, TestContext};
 
 /// xorshift64*: small, seeded, reproducible.
 pub(crate) struct Rng(pub(crate) u64);
@@ -84,8 +86,8 @@ fn seed() -> u64 {
     std::env::var("RVENV_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_2026_1125)
 }
 
-/// Environments made by the real binary, one per generated case (same seed, same cases).
-fn cases(root: &Path) -> Vec<Case> {
+/// Environments made by the real binary in `ctx`, one per generated case (same seed, same cases).
+fn cases(ctx: &TestContext) -> Vec<Case> {
     let count = std::env::var("RVENV_PROPERTY_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     let mut rng = Rng(seed() | 1);
     let python = common::any_python().path;
@@ -99,37 +101,26 @@ fn cases(root: &Path) -> Vec<Case> {
                 name
             };
             let prompt = hostile(&mut rng, 10);
-            let env = root.join(format!("{i:03}")).join(&name);
+            let env = ctx.path(format!("{i:03}")).join(&name);
             // Every fourth environment is relocatable: its scripts compute the path instead.
             let relocatable: &[&str] = if i % 4 == 3 { &["--relocatable"] } else { &[] };
-            let out = common::rvenv()
-                .args(["create", "--without-pip", "-q", "--python"])
-                .arg(&python)
-                .args(relocatable)
-                .arg("--prompt")
-                .arg(&prompt)
-                .arg(&env)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "seed {}: case {i} {env:?}: {}",
-                seed(),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let flags = [&["--without-pip", "-q"], relocatable, &["--prompt", &prompt]].concat();
+            let out = ctx.create(&python, &env, &flags);
+            assert!(out.succeeded(), "seed {}: case {i} {env:?}: {}", seed(), out.text());
             Case { env, prompt }
         })
         .collect()
 }
 
-/// Run one shell over every case; it prints, per case, three tab-free lines we compare.
-fn check_shell(name: &str, cases: &[Case], run: impl FnOnce(&Path) -> Command) {
-    let cwd = tempfile::tempdir().unwrap();
-    let mut cmd = run(cwd.path());
+/// Run one shell over every case, in an empty directory of `ctx` of its own; it prints, per
+/// case, three tab-free lines we compare.
+fn check_shell(ctx: &TestContext, name: &str, cases: &[Case], mut cmd: Command) {
+    let cwd = ctx.path(format!("cwd-{name}"));
+    std::fs::create_dir(&cwd).unwrap();
     common::scrub(&mut cmd);
-    cmd.current_dir(cwd.path()).env("PATH", "/usr/local/bin:/usr/bin:/bin").env_remove("VIRTUAL_ENV_DISABLE_PROMPT");
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    cmd.current_dir(&cwd).env("PATH", "/usr/local/bin:/usr/bin:/bin").env_remove("VIRTUAL_ENV_DISABLE_PROMPT");
+    let out = Ran::of_command(&mut cmd);
+    let stdout = out.stdout();
     let mut failures = Vec::new();
     let minor = common::any_python().minor;
     let mut lines = stdout.split('\n');
@@ -150,7 +141,7 @@ fn check_shell(name: &str, cases: &[Case], run: impl FnOnce(&Path) -> Command) {
             break; // later lines are out of step
         }
     }
-    let leftovers: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&cwd).unwrap().map(|e| e.unwrap().file_name()).collect();
     if !leftovers.is_empty() {
         failures.push(format!("a hidden command ran: the shell's directory now holds {leftovers:?}"));
     }
@@ -160,7 +151,7 @@ fn check_shell(name: &str, cases: &[Case], run: impl FnOnce(&Path) -> Command) {
         seed(),
         cases.len(),
         failures.join("\n"),
-        String::from_utf8_lossy(&out.stderr).chars().take(2000).collect::<String>()
+        out.stderr().chars().take(2000).collect::<String>()
     );
 }
 
@@ -176,29 +167,27 @@ for env in "$@"; do
 done
 "#;
 
-fn posix(shell: &str, extra: &[&str], cases: &[Case]) {
+fn posix(ctx: &TestContext, shell: &str, extra: &[&str], cases: &[Case]) {
     let Some(binary) = common::shell(shell) else { return };
-    check_shell(shell, cases, |_| {
-        let mut cmd = Command::new(binary);
-        cmd.args(extra).arg("-c").arg(POSIX_DRIVER).arg(shell).args(cases.iter().map(|c| &c.env));
-        cmd
-    });
+    let mut cmd = Command::new(binary);
+    cmd.args(extra).arg("-c").arg(POSIX_DRIVER).arg(shell).args(cases.iter().map(|c| &c.env));
+    check_shell(ctx, shell, cases, cmd);
 }
 
 #[test]
 fn property_posix_shells() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cases = cases(tmp.path());
-    posix("bash", &["--norc", "--noprofile"], &cases);
-    posix("dash", &[], &cases);
-    posix("zsh", &["-f"], &cases);
+    let ctx = TestContext::new();
+    let cases = cases(&ctx);
+    posix(&ctx, "bash", &["--norc", "--noprofile"], &cases);
+    posix(&ctx, "dash", &[], &cases);
+    posix(&ctx, "zsh", &["-f"], &cases);
 }
 
 #[test]
 fn property_fish() {
     let Some(fish) = common::shell("fish") else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let cases = cases(tmp.path());
+    let ctx = TestContext::new();
+    let cases = cases(&ctx);
     let driver = r#"
 for env in $argv
     set -l before $PATH
@@ -213,19 +202,17 @@ for env in $argv
     end
 end
 "#;
-    check_shell("fish", &cases, |_| {
-        let mut cmd = Command::new(fish);
-        cmd.args(["--no-config", "-c", driver]).args(cases.iter().map(|c| &c.env));
-        cmd
-    });
+    let mut cmd = Command::new(fish);
+    cmd.args(["--no-config", "-c", driver]).args(cases.iter().map(|c| &c.env));
+    check_shell(&ctx, "fish", &cases, cmd);
 }
 
 #[test]
 fn property_tcsh() {
     let Some(tcsh) = common::shell("tcsh") else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let cases = cases(tmp.path());
-    let driver = tmp.path().join("driver.csh");
+    let ctx = TestContext::new();
+    let cases = cases(&ctx);
+    let driver = ctx.path("driver.csh");
     std::fs::write(
         &driver,
         r#"foreach env ($argv:q)
@@ -242,19 +229,17 @@ end
 "#,
     )
     .unwrap();
-    check_shell("tcsh", &cases, |_| {
-        let mut cmd = Command::new(tcsh);
-        cmd.arg("-f").arg(&driver).args(cases.iter().map(|c| &c.env));
-        cmd
-    });
+    let mut cmd = Command::new(tcsh);
+    cmd.arg("-f").arg(&driver).args(cases.iter().map(|c| &c.env));
+    check_shell(&ctx, "tcsh", &cases, cmd);
 }
 
 #[test]
 fn property_xonsh() {
     let Some(xonsh) = common::shell("xonsh") else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let cases = cases(tmp.path());
-    let driver = tmp.path().join("driver.xsh");
+    let ctx = TestContext::new();
+    let cases = cases(&ctx);
+    let driver = ctx.path("driver.xsh");
     std::fs::write(
         &driver,
         r"import sys
@@ -268,18 +253,16 @@ for env in $ARGS[1:]:
 ",
     )
     .unwrap();
-    check_shell("xonsh", &cases, |_| {
-        let mut cmd = Command::new(xonsh);
-        cmd.arg("--no-rc").arg(&driver).args(cases.iter().map(|c| &c.env));
-        cmd
-    });
+    let mut cmd = Command::new(xonsh);
+    cmd.arg("--no-rc").arg(&driver).args(cases.iter().map(|c| &c.env));
+    check_shell(&ctx, "xonsh", &cases, cmd);
 }
 
 #[test]
 fn property_nu() {
     let Some(nu) = common::shell("nu") else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let cases = cases(tmp.path());
+    let ctx = TestContext::new();
+    let cases = cases(&ctx);
     // `overlay use` takes a literal path (resolved when the script is parsed), so the driver is
     // generated with quote::nu, which its own unit tests round-trip through nu.
     let mut script = String::new();
@@ -291,11 +274,9 @@ fn property_nu() {
             rvenv::quote_nu(activate.to_str().unwrap())
         ));
     }
-    let driver = tmp.path().join("driver.nu");
+    let driver = ctx.path("driver.nu");
     std::fs::write(&driver, script).unwrap();
-    check_shell("nu", &cases, |_| {
-        let mut cmd = Command::new(nu);
-        cmd.arg("-n").arg(&driver);
-        cmd
-    });
+    let mut cmd = Command::new(nu);
+    cmd.arg("-n").arg(&driver);
+    check_shell(&ctx, "nu", &cases, cmd);
 }

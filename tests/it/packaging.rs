@@ -7,14 +7,14 @@ use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
+use crate::common::context::Ran;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn cargo(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO")).args(args).current_dir(root()).output().expect("run cargo");
-    assert!(out.status.success(), "cargo {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("cargo's output is UTF-8")
+    Ran::of_command(Command::new(env!("CARGO")).args(args).current_dir(root())).ok().stdout()
 }
 
 /// Files left in the tree while the package is listed, removed again however the test ends.
