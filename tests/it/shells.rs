@@ -23,11 +23,12 @@
 use crate::common;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+
+use common::context::{Ran, TestContext};
 
 /// The search path every shell starts with; the entry with spaces checks that it survives.
 const BASE_PATH: &str = "/usr/local/bin:/usr/bin:/bin:/nonexistent dir/with spaces !x 'q' $HOME";
@@ -86,40 +87,22 @@ impl Env {
     }
 }
 
-/// Two environments under one temporary directory, plus room for each shell run.
+/// Two environments in one test context, plus room for each shell run.
 struct Fixture {
-    root: tempfile::TempDir,
+    ctx: TestContext,
     plain: Env,
     hostile: Env,
     runs: std::cell::Cell<usize>,
 }
 
-fn create(root: &Path, name: &str, prompt: Option<&str>) -> Env {
-    let dir = root.join(name);
-    let mut cmd = common::rvenv();
-    cmd.args(["create", "--without-pip", "--python"]).arg(python());
-    if let Some(p) = prompt {
-        cmd.arg("--prompt").arg(p);
-    }
-    let out = cmd.arg(&dir).output().expect("run rvenv");
-    assert!(
-        out.status.success(),
-        "rvenv create {} failed ({}):\nstdout: {}\nstderr: {}",
-        dir.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let prompt = prompt.map_or_else(|| name.to_owned(), str::to_owned);
-    Env { dir, prompt }
-}
-
 fn fixture() -> Fixture {
-    let root = tempfile::Builder::new().prefix("rvenv-shells-").tempdir().unwrap();
-    let plain = create(root.path(), "plain-env", None);
-    let hostile_name = format!("env {}", common::HOSTILE);
-    let hostile = create(root.path(), &hostile_name, Some(&hostile_prompt()));
-    Fixture { root, plain, hostile, runs: std::cell::Cell::new(0) }
+    let ctx = TestContext::new();
+    // The plain one with the default prompt (its directory's name).
+    let plain = Env { dir: ctx.path("plain-env"), prompt: "plain-env".to_owned() };
+    ctx.create(python(), &plain.dir, &["--without-pip"]).ok();
+    let hostile = Env { dir: ctx.path(format!("env {}", common::HOSTILE)), prompt: hostile_prompt() };
+    ctx.create(python(), &hostile.dir, &["--without-pip", "--prompt", &hostile.prompt]).ok();
+    Fixture { ctx, plain, hostile, runs: std::cell::Cell::new(0) }
 }
 
 /// Which environment a case activates last, and what it activates before it.
@@ -153,7 +136,7 @@ impl Case {
 struct Run {
     label: String,
     script: String,
-    output: Output,
+    ran: Ran,
     dumps: HashMap<String, Vec<u8>>,
     errors: Vec<String>,
 }
@@ -189,9 +172,9 @@ impl Run {
             self.label,
             self.errors.join("\n  - "),
             self.script,
-            self.output.status,
-            String::from_utf8_lossy(&self.output.stdout),
-            String::from_utf8_lossy(&self.output.stderr)
+            self.ran.output.status,
+            self.ran.stdout(),
+            self.ran.stderr()
         );
     }
 }
@@ -227,7 +210,7 @@ impl<'a> Invocation<'a> {
 
     /// `program args… file`, with `script` written to a file outside the working directory.
     fn file(fx: &Fixture, label: &'a str, program: &'a Path, args: &[&str], script: &'a str, ext: &str) -> Self {
-        let file = fx.root.path().join(format!("script-{}.{ext}", fx.runs.get()));
+        let file = fx.ctx.path(format!("script-{}.{ext}", fx.runs.get()));
         std::fs::write(&file, script).unwrap();
         let mut inv = Invocation::new(label, program, args, script);
         *inv.args.last_mut().unwrap() = file.to_str().unwrap().to_owned();
@@ -245,7 +228,7 @@ fn run_shell(fx: &Fixture, inv: Invocation, case: Case) -> Run {
 fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std::ffi::OsString)]) -> Run {
     let n = fx.runs.get();
     fx.runs.set(n + 1);
-    let base = fx.root.path().join(format!("run-{n}"));
+    let base = fx.ctx.path(format!("run-{n}"));
     let (cwd, dump, home) = (base.join("cwd"), base.join("dump"), base.join("home"));
     for d in [&cwd, &dump, &home] {
         std::fs::create_dir_all(d).unwrap();
@@ -268,9 +251,7 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
         .env("XONSH_HISTORY_BACKEND", "dummy")
         .env("DUMP", &dump)
         .env("ACT_DIR1", case.first(fx).dir.join("bin"))
-        .env("ACT_DIR2", case.second(fx).dir.join("bin"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("ACT_DIR2", case.second(fx).dir.join("bin"));
     for (key, value) in extra {
         cmd.env(key, value);
     }
@@ -278,14 +259,10 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
         cmd.env(if inv.pythonhome_in_env { "PYTHONHOME" } else { "RVENV_TEST_PH" }, ph);
     }
     let label = inv.label;
-    let output = if let Some(input) = inv.stdin {
-        cmd.stdin(Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{label}: cannot start: {e}"));
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+    let ran = if let Some(input) = inv.stdin {
+        Ran::of_command(assert_cmd::Command::from_std(cmd).write_stdin(input))
     } else {
-        cmd.stdin(Stdio::null());
-        cmd.output().unwrap_or_else(|e| panic!("{label}: cannot start: {e}"))
+        Ran::of_command(cmd.stdin(Stdio::null()))
     };
 
     let mut errors = Vec::new();
@@ -297,7 +274,7 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
     if !left.is_empty() {
         errors.push(format!("files appeared in the working directory: {left:?}"));
     }
-    if walkdir::WalkDir::new(fx.root.path())
+    if walkdir::WalkDir::new(fx.ctx.root())
         .into_iter()
         .filter_map(std::result::Result::ok)
         .any(|e| e.file_name() == "pwned")
@@ -309,7 +286,7 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
         .filter_map(std::result::Result::ok)
         .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
         .collect();
-    Run { label: format!("{label} ({case:?} case)"), script: inv.script.to_owned(), output, dumps, errors }
+    Run { label: format!("{label} ({case:?} case)"), script: inv.script.to_owned(), ran, dumps, errors }
 }
 
 /// Parse `env -0` output.
@@ -335,8 +312,8 @@ fn show(v: Option<&Vec<u8>>) -> String {
 /// exit status.
 fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
     let env = case.second(fx);
-    if !run.output.status.success() {
-        run.errors.push(format!("the shell exited with {}", run.output.status));
+    if !run.ran.succeeded() {
+        run.errors.push(format!("the shell exited with {}", run.ran.output.status));
     }
     let bin = env.dir.join("bin");
     let expect_var = |run: &mut Run, vars: &HashMap<Vec<u8>, Vec<u8>>, when: &str, key: &str, want: Option<&[u8]>| {
@@ -498,8 +475,8 @@ fn dash_activation() {
         // An interactive dash writes each prompt, expanded, to stderr before reading a line.
         let input = "PS1='base> '\n. \"$ACT_DIR2/activate\"\necho active\ndeactivate\necho inactive\n";
         let mut run = run_shell(&fx, Invocation::stdin("dash -i", &dash, &["-i"], input), case);
-        let stderr = String::from_utf8_lossy(&run.output.stderr).into_owned();
-        let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
+        let stderr = run.ran.stderr();
+        let stdout = run.ran.stdout();
         // Prompts, in order: the default one, `base> ` before the source line, the decorated
         // one before `echo active` and before `deactivate`, `base> ` before `echo inactive`
         // and at the end of input.
@@ -528,7 +505,8 @@ fn child_shells_show_the_exported_prompt_and_run_nothing() {
         return;
     };
     let fx = fixture();
-    let quiet = create(fx.root.path(), "quiet-env", Some("ènv 🚒♞中 'q' \"d\" ;&|<> #~*?[] (x)"));
+    let quiet = Env { dir: fx.ctx.path("quiet-env"), prompt: "ènv 🚒♞中 'q' \"d\" ;&|<> #~*?[] (x)".to_owned() };
+    fx.ctx.create(python(), &quiet.dir, &["--without-pip", "--prompt", &quiet.prompt]).ok();
     // Each child writes the prompt it shows into $DUMP/<parent>-<child>.
     let children = |parent: &str| {
         format!(
@@ -664,7 +642,7 @@ echo done > "$DUMP/done"
                 if deactivate { "deactivate\n" } else { "" }
             );
             let mut run = run_shell(&fx, Invocation::stdin("tcsh -i", &tcsh, &["-f", "-i"], &input), case);
-            let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
+            let stdout = run.ran.stdout();
             let last = stdout.trim_end_matches("exit\n").rsplit('\n').next().unwrap_or("").to_owned();
             if !last.ends_with(&want) || (deactivate && last.contains(&decorated(env, ""))) {
                 run.errors.push(format!("the last prompt shown is {last:?}, expected {want:?}"));
@@ -801,7 +779,7 @@ fn created_env_carries_rendered_scripts() {
 /// into that shell, for a path that needs quoting.
 #[test]
 fn printed_activation_command_works_in_each_shell() {
-    let tmp = tempfile::tempdir().unwrap();
+    let ctx = TestContext::new();
     let shells: [(&str, Option<PathBuf>, &[&str], &str); 5] = [
         ("bash", common::shell("bash"), &["--norc", "--noprofile", "-c"], "; printf %s \"$VIRTUAL_ENV\""),
         ("fish", common::shell("fish"), &["--no-config", "-c"], "; printf %s \"$VIRTUAL_ENV\""),
@@ -811,27 +789,14 @@ fn printed_activation_command_works_in_each_shell() {
     ];
     for (name, binary, args, then) in shells {
         let Some(binary) = binary else { continue };
-        let env = tmp.path().join(format!("it's a {name} env"));
-        let out = common::rvenv()
-            .env("SHELL", format!("/bin/{name}"))
-            .current_dir(tmp.path())
-            .args(["create", "--without-pip", "--python"])
-            .arg(python())
-            .arg(env.file_name().unwrap())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{stderr}");
+        let env = ctx.path(format!("it's a {name} env"));
+        let mut create = ctx.create_command(python(), env.file_name().unwrap(), &["--without-pip"]);
+        let stderr = Ran::of_command(create.env("SHELL", format!("/bin/{name}"))).ok().stderr();
         let hint = stderr.lines().find_map(|l| l.strip_prefix("Activate with: ")).expect("an activation hint");
         let mut cmd = Command::new(&binary);
         common::scrub(&mut cmd);
-        let run = cmd.current_dir(tmp.path()).args(args).arg(format!("{hint}{then}")).output().unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&run.stdout),
-            env.to_str().unwrap(),
-            "{name}: `{hint}` did not activate: {}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        let run = Ran::of_command(cmd.current_dir(ctx.root()).args(args).arg(format!("{hint}{then}")));
+        assert_eq!(run.stdout(), env.to_str().unwrap(), "{name}: `{hint}` did not activate: {}", run.stderr());
     }
 }
 
@@ -843,16 +808,11 @@ fn printed_activation_command_works_in_each_shell() {
 #[test]
 fn xonsh_dollar_in_path_is_warned_about() {
     let Some(xonsh) = xonsh() else { return };
-    let tmp = tempfile::Builder::new().prefix("rvenv-xonsh-dollar-").tempdir().unwrap();
-    let make = |dir: &Path| {
-        let out =
-            common::rvenv().args(["create", "--without-pip", "--python"]).arg(python()).arg(dir).output().unwrap();
-        common::ok(&out, "rvenv create");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
-    let plain = tmp.path().join("plain");
+    let ctx = TestContext::new();
+    let make = |dir: &Path| ctx.create(python(), dir, &["--without-pip"]).ok().stderr();
+    let plain = ctx.path("plain");
     assert!(!make(&plain).contains("warning:"), "a plain path gets no warning");
-    let env = tmp.path().join("$HOME").join("env");
+    let env = ctx.path("$HOME").join("env");
     std::fs::create_dir_all(env.parent().unwrap()).unwrap();
     let stderr = make(&env);
     let warnings: Vec<_> = stderr.lines().filter(|l| l.starts_with("warning:")).collect();
@@ -865,26 +825,22 @@ source @(os.path.join($RVENV_ENV, 'bin', 'activate.xsh'))
 which python
 python -c 'import sys; print(sys.prefix)'
 ";
-    let file = tmp.path().join("check.xsh");
+    let file = ctx.path("check.xsh");
     std::fs::write(&file, script).unwrap();
     let run = |expand: &str| {
         let mut cmd = Command::new(&xonsh);
         common::scrub(&mut cmd);
-        let out = cmd
-            .arg("--no-rc")
+        cmd.arg("--no-rc")
             .arg(&file)
             .env("RVENV_ENV", &env)
             .env("RVENV_EXPAND", expand)
             .env("XONSH_HISTORY_BACKEND", "dummy")
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("HOME", tmp.path().join("home"))
-            .output()
-            .unwrap();
+            .env("HOME", ctx.path("home"));
+        let out = Ran::of_command(&mut cmd);
         // With the expansion, `python` may not be found at all, and xonsh then fails.
-        if expand == "0" {
-            common::ok(&out, "xonsh");
-        }
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let out = if expand == "0" { out.ok() } else { out };
+        out.stdout()
     };
     let want = format!("{}\n{}\n", env.join("bin/python").display(), env.display());
     let expanded = run("1");
