@@ -12,59 +12,29 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A test's own directory, HOME and state directory.
-struct Ctx {
-    tmp: tempfile::TempDir,
+use common::context::{Ran, TestContext};
+
+/// A test's own context, whose runs of rvenv have a HOME (`home/`) and a state directory
+/// (`state/`) of its own.
+fn context() -> TestContext {
+    let ctx = TestContext::new();
+    let (home, state) = (ctx.path("home"), ctx.path("state"));
+    std::fs::create_dir_all(&home).unwrap();
+    ctx.with_var("HOME", home).with_var("XDG_STATE_HOME", state)
 }
 
-impl Ctx {
-    fn new() -> Ctx {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(tmp.path().join("home")).unwrap();
-        Ctx { tmp }
+/// A hand-made `.venv` in `dir` (as a cloned repository could hold) whose `bin/activate`,
+/// `bin/ls`, `bin/python` and `bin/cd` would make `sentinel` if anything ran them.
+fn hostile_project(dir: &Path, sentinel: &Path) {
+    let bin = dir.join(".venv/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(dir.join(".venv/pyvenv.cfg"), "home = /usr/bin\nversion = 3.11.2\nprompt = 'evil'\n").unwrap();
+    for name in ["activate", "activate.fish", "ls", "python", "cd", "true", "echo"] {
+        let script = bin.join(name);
+        std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\n", sentinel.display())).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    fn root(&self) -> &Path {
-        self.tmp.path()
-    }
-    fn home(&self) -> PathBuf {
-        self.root().join("home")
-    }
-    fn state(&self) -> PathBuf {
-        self.root().join("state")
-    }
-    /// rvenv with this test's HOME and state, run in `cwd`.
-    fn rvenv(&self, cwd: &Path) -> Command {
-        let mut cmd = common::rvenv();
-        cmd.env("HOME", self.home()).env("XDG_STATE_HOME", self.state()).current_dir(cwd);
-        cmd
-    }
-    /// An environment made by rvenv at `dir`, with `prompt`.
-    fn create(&self, dir: &Path, prompt: Option<&str>) {
-        std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-        let mut cmd = self.rvenv(self.root());
-        cmd.args(["create", "--without-pip", "-q", "--python"]).arg(common::any_python().path);
-        if let Some(prompt) = prompt {
-            cmd.arg("--prompt").arg(prompt);
-        }
-        common::ok(&cmd.arg(dir).output().unwrap(), "rvenv create");
-    }
-    /// A hand-made `.venv` in `dir` (as a cloned repository could hold) whose `bin/activate`,
-    /// `bin/ls`, `bin/python` and `bin/cd` would make `sentinel` if anything ran them.
-    fn hostile_project(&self, dir: &Path, sentinel: &Path) {
-        let bin = dir.join(".venv/bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        std::fs::write(dir.join(".venv/pyvenv.cfg"), "home = /usr/bin\nversion = 3.11.2\nprompt = 'evil'\n").unwrap();
-        for name in ["activate", "activate.fish", "ls", "python", "cd", "true", "echo"] {
-            let script = bin.join(name);
-            std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\n", sentinel.display())).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-    }
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,45 +42,40 @@ fn stdout(out: &std::process::Output) -> String {
 
 #[test]
 fn run_from_a_subdirectory_passes_exit_status_and_sets_the_environment() {
-    let ctx = Ctx::new();
-    let project = ctx.root().join("proj");
+    let ctx = context();
+    let python = common::any_python().path;
+    let project = ctx.path("proj");
     let env = project.join(".venv");
-    ctx.create(&env, Some("pp"));
+    ctx.create(&python, &env, &["--without-pip", "-q", "--prompt", "pp"]).ok();
     let deep = project.join("src/pkg");
     std::fs::create_dir_all(&deep).unwrap();
     let script = "import os, sys; print(sys.prefix); print(os.environ['VIRTUAL_ENV']); \
                   print(os.environ.get('VIRTUAL_ENV_PROMPT')); print(os.environ['PATH'].split(':')[0]); \
                   print(os.environ.get('PYTHONHOME')); sys.exit(3)";
-    let out = ctx
-        .rvenv(&deep)
-        .env("PYTHONHOME", "/nowhere")
-        .env("VIRTUAL_ENV_PROMPT", "stale")
-        .args(["run", "python", "-c", script])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", common::text(&out));
-    let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+    let mut cmd = ctx.rvenv();
+    cmd.current_dir(&deep).env("PYTHONHOME", "/nowhere").env("VIRTUAL_ENV_PROMPT", "stale");
+    let out = Ran::of_command(cmd.args(["run", "python", "-c", script])).fails(3);
+    let lines: Vec<String> = out.stdout().lines().map(str::to_owned).collect();
     let env_s = env.to_str().unwrap();
     let minor = common::any_python().minor;
     let prompt_var = common::venv_prompt_var("pp", minor).unwrap_or_else(|| "None".into());
-    assert_eq!(lines, [env_s, env_s, &prompt_var, &format!("{env_s}/bin"), "None"], "{}", common::text(&out));
+    assert_eq!(lines, [env_s, env_s, &prompt_var, &format!("{env_s}/bin"), "None"], "{}", out.text());
 }
 
 #[test]
 fn run_is_the_command_itself() {
-    let ctx = Ctx::new();
-    let env = ctx.root().join("e");
-    ctx.create(&env, None);
+    let ctx = context();
+    ctx.create(&common::any_python().path, "e", &["--without-pip", "-q"]).ok();
     // Same pid: the shell's $$ is the pid of the process rvenv was started as.
     let child =
-        ctx.rvenv(ctx.root()).args(["run", "--env", "e", "--", "sh", "-c", "echo $$"]).stdout(Stdio::piped()).spawn();
+        ctx.rvenv_process().args(["run", "--env", "e", "--", "sh", "-c", "echo $$"]).stdout(Stdio::piped()).spawn();
     let child = child.unwrap();
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(stdout(&out).trim(), pid.to_string());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), pid.to_string());
     // A signal sent to that pid reaches the command: its trap runs, and its exit status is ours.
     let mut child = ctx
-        .rvenv(ctx.root())
+        .rvenv_process()
         .args([
             "run",
             "--env",
@@ -132,7 +97,7 @@ fn run_is_the_command_itself() {
     assert_eq!(line, "got-term\n");
     assert_eq!(child.wait().unwrap().code(), Some(9));
     // Killed by a signal it does not catch: the caller sees that signal.
-    let mut child = ctx.rvenv(ctx.root()).args(["run", "--env", "e", "sleep", "30"]).spawn().unwrap();
+    let mut child = ctx.rvenv_process().args(["run", "--env", "e", "sleep", "30"]).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(100));
     rustix::process::kill_process(rustix::process::Pid::from_child(&child), rustix::process::Signal::KILL).unwrap();
     use std::os::unix::process::ExitStatusExt;
@@ -141,42 +106,31 @@ fn run_is_the_command_itself() {
 
 #[test]
 fn run_of_an_unknown_command_is_127_and_one_line() {
-    let ctx = Ctx::new();
-    let env = ctx.root().join("e");
-    ctx.create(&env, None);
-    let out = ctx.rvenv(ctx.root()).args(["run", "--env", "e", "no-such-command-x"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(127), "{}", common::text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let ctx = context();
+    ctx.create(&common::any_python().path, "e", &["--without-pip", "-q"]).ok();
+    let err = ctx.run(["run", "--env", "e", "no-such-command-x"]).fails(127).stderr_line();
     assert!(err.contains("no-such-command-x: command not found"), "{err}");
     // Nothing to run in: one line naming what was looked for and `rvenv create`.
-    let none = ctx.root().join("home/none");
+    let none = ctx.path("home/none");
     std::fs::create_dir_all(&none).unwrap();
-    let out = ctx.rvenv(&none).args(["run", "python"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", common::text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = ctx.run_in(&none, ["run", "python"]).fails(2).stderr_line();
     assert!(err.contains(".venv") && err.contains("rvenv create"), "{err}");
 }
 
 #[test]
 fn run_in_environments_at_hostile_paths() {
-    let ctx = Ctx::new();
+    let ctx = context();
+    let python = common::any_python().path;
     let mut rng = Rng(0x5eed_1919);
     for i in 0..6 {
         let name = hostile(&mut rng, 10).replace(['/', ':', '\n'], "_");
-        let env = ctx.root().join(format!("{i}")).join(format!("x{name}"));
-        ctx.create(&env, Some(&hostile(&mut rng, 8)));
-        let out = ctx
-            .rvenv(ctx.root())
-            .arg("run")
-            .arg("--env")
-            .arg(&env)
-            .args(["python", "-c", "import sys; sys.stdout.write(sys.prefix)"])
-            .output()
-            .unwrap();
-        common::ok(&out, "rvenv run");
-        assert_eq!(stdout(&out), env.to_str().unwrap());
+        let env = ctx.path(format!("{i}")).join(format!("x{name}"));
+        std::fs::create_dir_all(env.parent().unwrap()).unwrap();
+        ctx.create(&python, &env, &["--without-pip", "-q", "--prompt", &hostile(&mut rng, 8)]).ok();
+        let mut cmd = ctx.rvenv();
+        cmd.arg("run").arg("--env").arg(&env).args(["python", "-c", "import sys; sys.stdout.write(sys.prefix)"]);
+        let out = Ran::of_command(&mut cmd).ok();
+        assert_eq!(out.stdout(), env.to_str().unwrap());
     }
     let leftovers: Vec<_> = std::fs::read_dir(ctx.root()).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(!leftovers.iter().any(|n| n == "pwned"), "{leftovers:?}");
@@ -187,24 +141,23 @@ fn run_in_environments_at_hostile_paths() {
 
 #[test]
 fn info_and_check_walk_up_and_keep_their_argument() {
-    let ctx = Ctx::new();
-    let project = ctx.home().join("proj");
-    ctx.create(&project.join(".venv"), None);
+    let ctx = context();
+    let project = ctx.path("home/proj");
+    let env = project.join(".venv");
+    ctx.create(&common::any_python().path, &env, &["--without-pip", "-q"]).ok();
     let deep = project.join("a/b");
     std::fs::create_dir_all(&deep).unwrap();
-    let out = ctx.rvenv(&deep).args(["info", "--json"]).output().unwrap();
-    common::ok(&out, "info from a subdirectory");
-    assert!(stdout(&out).contains(&format!("\"{}\"", project.join(".venv").display())), "{}", stdout(&out));
-    common::ok(&ctx.rvenv(&deep).arg("check").output().unwrap(), "check from a subdirectory");
-    common::ok(&ctx.rvenv(ctx.root()).arg("info").arg(project.join(".venv")).output().unwrap(), "info ENV_DIR");
-    common::ok(&ctx.rvenv(ctx.root()).arg("check").arg("--env").arg(project.join(".venv")).output().unwrap(), "--env");
+    let out = ctx.run_in(&deep, ["info", "--json"]).ok();
+    assert!(out.stdout().contains(&format!("\"{}\"", env.display())), "{}", out.stdout());
+    ctx.run_in(&deep, ["check"]).ok();
+    ctx.run(["info", env.to_str().unwrap()]).ok();
+    ctx.run(["check", "--env", env.to_str().unwrap()]).ok();
     // Not above $HOME: a .venv in HOME's parent is not found from inside HOME.
-    let elsewhere = ctx.home().join("other");
+    let elsewhere = ctx.path("home/other");
     std::fs::create_dir_all(&elsewhere).unwrap();
-    std::fs::create_dir_all(ctx.root().join(".venv")).unwrap();
-    let out = ctx.rvenv(&elsewhere).arg("info").output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", common::text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("rvenv create"), "{}", common::text(&out));
+    std::fs::create_dir_all(ctx.path(".venv")).unwrap();
+    let out = ctx.run_in(&elsewhere, ["info"]).fails(2);
+    assert!(out.stderr().contains("rvenv create"), "{}", out.text());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,14 +168,16 @@ struct Case {
     prompt: String,
 }
 
-fn hostile_cases(ctx: &Ctx, count: usize) -> Vec<Case> {
+fn hostile_cases(ctx: &TestContext, count: usize) -> Vec<Case> {
     let mut rng = Rng(0x5eed_2026_1919);
+    let python = common::any_python().path;
     (0..count)
         .map(|i| {
             let name = hostile(&mut rng, 10).replace(['/', ':', '\n'], "_");
-            let env = ctx.root().join("envs").join(format!("{i:02}")).join(format!("x{name}"));
+            let env = ctx.path("envs").join(format!("{i:02}")).join(format!("x{name}"));
             let prompt = hostile(&mut rng, 8);
-            ctx.create(&env, Some(&prompt));
+            std::fs::create_dir_all(env.parent().unwrap()).unwrap();
+            ctx.create(&python, &env, &["--without-pip", "-q", "--prompt", &prompt]).ok();
             Case { env, prompt }
         })
         .collect()
@@ -231,10 +186,10 @@ fn hostile_cases(ctx: &Ctx, count: usize) -> Vec<Case> {
 /// Run `script` in a shell over every case: it gets rvenv's path and the env paths as
 /// arguments, and prints per case `VE=`, `PY=` (`command -v python`), `PREFIX=` (sys.prefix),
 /// `VP=`, `PROMPT=` (`shown` or `plain`), then after deactivate `PATH=` and `PS=` (`restored`).
-fn activate_in(name: &str, ctx: &Ctx, cases: &[Case], shell: &Path, args: &[&str], script: &str, ext: &str) {
-    let cwd = ctx.root().join(format!("cwd-{name}"));
+fn activate_in(name: &str, ctx: &TestContext, cases: &[Case], shell: &Path, args: &[&str], script: &str, ext: &str) {
+    let cwd = ctx.path(format!("cwd-{name}"));
     std::fs::create_dir_all(&cwd).unwrap();
-    let file = ctx.root().join(format!("driver.{ext}"));
+    let file = ctx.path(format!("driver.{ext}"));
     std::fs::write(&file, script).unwrap();
     let mut cmd = Command::new(shell);
     common::scrub(&mut cmd);
@@ -243,12 +198,12 @@ fn activate_in(name: &str, ctx: &Ctx, cases: &[Case], shell: &Path, args: &[&str
         .arg(env!("CARGO_BIN_EXE_rvenv"))
         .args(cases.iter().map(|c| &c.env))
         .current_dir(&cwd)
-        .env("HOME", ctx.home())
-        .env("XDG_STATE_HOME", ctx.state())
+        .env("HOME", ctx.path("home"))
+        .env("XDG_STATE_HOME", ctx.path("state"))
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env_remove("VIRTUAL_ENV_DISABLE_PROMPT");
-    let out = cmd.output().unwrap();
-    let text = stdout(&out);
+    let out = Ran::of_command(&mut cmd);
+    let text = out.stdout();
     let mut lines = text.lines();
     let minor = common::any_python().minor;
     for (i, case) in cases.iter().enumerate() {
@@ -270,7 +225,7 @@ fn activate_in(name: &str, ctx: &Ctx, cases: &[Case], shell: &Path, args: &[&str
             Some("restored".into()),
             Some("restored".into()),
         ];
-        assert_eq!(got, want, "{name}, case {i} ({:?}, prompt {:?}):\n{}", case.env, case.prompt, common::text(&out));
+        assert_eq!(got, want, "{name}, case {i} ({:?}, prompt {:?}):\n{}", case.env, case.prompt, out.text());
     }
     let left: Vec<_> = std::fs::read_dir(&cwd).unwrap().flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "{name}: a hidden command ran, leaving {left:?}");
@@ -299,7 +254,7 @@ done
 
 #[test]
 fn activate_in_posix_shells() {
-    let ctx = Ctx::new();
+    let ctx = context();
     let cases = hostile_cases(&ctx, 12);
     for (name, args) in [("bash", &["--norc", "--noprofile"][..]), ("zsh", &["-f"][..]), ("dash", &[][..])] {
         let Some(shell) = common::shell(name) else { continue };
@@ -310,7 +265,7 @@ fn activate_in_posix_shells() {
 #[test]
 fn activate_in_fish() {
     let Some(fish) = common::shell("fish") else { return };
-    let ctx = Ctx::new();
+    let ctx = context();
     let cases = hostile_cases(&ctx, 12);
     let script = r#"
 set rvenv $argv[1]
@@ -333,7 +288,7 @@ end
 #[test]
 fn activate_in_tcsh() {
     let Some(tcsh) = common::shell("tcsh") else { return };
-    let ctx = Ctx::new();
+    let ctx = context();
     let cases = hostile_cases(&ctx, 12);
     // tcsh shows `%%` as `%`, `\!` as `!`, `\\` as `\`, `\^` as `^`: what its prompt shows.
     let script = r#"
@@ -373,7 +328,7 @@ end
 #[test]
 fn activate_in_xonsh() {
     let Some(xonsh) = common::shell("xonsh") else { return };
-    let ctx = Ctx::new();
+    let ctx = context();
     let cases = hostile_cases(&ctx, 8);
     let script = r"
 from xonsh.prompt.base import PromptFormatter
@@ -398,16 +353,15 @@ for env in $ARGS[2:]:
 
 #[test]
 fn activate_for_nu_prints_the_overlay_line() {
-    let ctx = Ctx::new();
-    let env = ctx.root().join("e");
-    ctx.create(&env, None);
-    let out = ctx.rvenv(ctx.root()).args(["activate", "--shell", "nu", "--env", "e"]).output().unwrap();
-    common::ok(&out, "activate --shell nu");
-    assert_eq!(stdout(&out), format!("overlay use '{}/bin/activate.nu'\n", env.display()));
-    let out = ctx.rvenv(ctx.root()).args(["activate", "--env", "e"]).env_remove("SHELL").output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "no $SHELL, no --shell: {}", common::text(&out));
-    let out = ctx.rvenv(ctx.root()).args(["activate", "--env", "e"]).env("SHELL", "/bin/fish").output().unwrap();
-    assert!(stdout(&out).contains("set -gx VIRTUAL_ENV"), "$SHELL's name picks the shell: {}", common::text(&out));
+    let ctx = context();
+    let env = ctx.path("e");
+    ctx.create(&common::any_python().path, &env, &["--without-pip", "-q"]).ok();
+    let out = ctx.run(["activate", "--shell", "nu", "--env", "e"]).ok();
+    assert_eq!(out.stdout(), format!("overlay use '{}/bin/activate.nu'\n", env.display()));
+    // No $SHELL, no --shell: a usage error.
+    Ran::of_command(ctx.rvenv().args(["activate", "--env", "e"]).env_remove("SHELL")).fails(2);
+    let out = Ran::of_command(ctx.rvenv().args(["activate", "--env", "e"]).env("SHELL", "/bin/fish"));
+    assert!(out.stdout().contains("set -gx VIRTUAL_ENV"), "$SHELL's name picks the shell: {}", out.text());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,12 +369,12 @@ fn activate_for_nu_prints_the_overlay_line() {
 
 #[test]
 fn parallel_creates_each_keep_their_trust_record() {
-    let ctx = Ctx::new();
-    let dirs: Vec<PathBuf> = (0..8).map(|i| ctx.root().join(format!("p{i}/.venv"))).collect();
+    let ctx = context();
+    let dirs: Vec<PathBuf> = (0..8).map(|i| ctx.path(format!("p{i}/.venv"))).collect();
     let children: Vec<_> = dirs
         .iter()
         .map(|dir| {
-            ctx.rvenv(ctx.root())
+            ctx.rvenv_process()
                 .args(["create", "--without-pip", "-q", "--python"])
                 .arg(common::any_python().path)
                 .arg(dir)
@@ -431,47 +385,45 @@ fn parallel_creates_each_keep_their_trust_record() {
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
-    let records = std::fs::read_to_string(ctx.state().join("rvenv/trusted")).unwrap();
+    let records = std::fs::read_to_string(ctx.path("state/rvenv/trusted")).unwrap();
     for dir in &dirs {
         let line = format!(" {}\n", dir.display());
         assert_eq!(records.matches(&line).count(), 1, "{dir:?} in:\n{records}");
     }
     // Nothing left beside the file but the lock.
     let mut names: Vec<_> =
-        std::fs::read_dir(ctx.state().join("rvenv")).unwrap().flatten().map(|e| e.file_name()).collect();
+        std::fs::read_dir(ctx.path("state/rvenv")).unwrap().flatten().map(|e| e.file_name()).collect();
     names.sort();
     assert_eq!(names, ["trusted", "trusted.lock"]);
 }
 
 #[test]
 fn hook_eval_trusts_made_and_allowed_envs_only_and_not_a_replaced_one() {
-    let ctx = Ctx::new();
-    let made = ctx.home().join("made");
-    ctx.create(&made.join(".venv"), None);
-    let eval = |cwd: &Path| ctx.rvenv(cwd).args(["hook-eval", "bash", "", ""]).output().unwrap();
-    let out = eval(&made);
-    common::ok(&out, "hook-eval");
-    assert!(stdout(&out).contains("VIRTUAL_ENV="), "made by rvenv here: activated\n{}", common::text(&out));
+    let ctx = context();
+    let made = ctx.path("home/made");
+    ctx.create(&common::any_python().path, made.join(".venv"), &["--without-pip", "-q"]).ok();
+    let eval = |cwd: &Path| ctx.run_in(cwd, ["hook-eval", "bash", "", ""]);
+    let out = eval(&made).ok();
+    assert!(out.stdout().contains("VIRTUAL_ENV="), "made by rvenv here: activated\n{}", out.text());
     // Another directory at the same path (another inode): not trusted.
-    std::fs::rename(made.join(".venv"), ctx.root().join("old")).unwrap();
-    let clone = ctx.home().join("clone");
-    let sentinel = ctx.root().join("SENTINEL");
-    ctx.hostile_project(&clone, &sentinel);
+    std::fs::rename(made.join(".venv"), ctx.path("old")).unwrap();
+    let clone = ctx.path("home/clone");
+    let sentinel = ctx.path("SENTINEL");
+    hostile_project(&clone, &sentinel);
     std::fs::rename(clone.join(".venv"), made.join(".venv")).unwrap();
     let out = eval(&made);
-    assert!(!stdout(&out).contains("VIRTUAL_ENV="), "replaced: not trusted\n{}", common::text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!out.stdout().contains("VIRTUAL_ENV="), "replaced: not trusted\n{}", out.text());
+    let err = out.stderr_line();
     assert!(err.contains("rvenv allow") && err.contains(made.join(".venv").to_str().unwrap()), "{err}");
     // Named once: with the warned env handed back, no line.
     let warned = made.join(".venv");
-    let out = ctx.rvenv(&made).args(["hook-eval", "bash", ""]).arg(&warned).output().unwrap();
-    assert!(out.stderr.is_empty(), "{}", common::text(&out));
+    let out = Ran::of_command(ctx.rvenv().current_dir(&made).args(["hook-eval", "bash", ""]).arg(&warned));
+    assert!(out.output.stderr.is_empty(), "{}", out.text());
     // Allowed, then revoked.
-    common::ok(&ctx.rvenv(&made).arg("allow").output().unwrap(), "allow");
-    assert!(stdout(&eval(&made)).contains("VIRTUAL_ENV="));
-    common::ok(&ctx.rvenv(&made).args(["allow", "--revoke"]).output().unwrap(), "allow --revoke");
-    assert!(!stdout(&eval(&made)).contains("VIRTUAL_ENV="));
+    ctx.run_in(&made, ["allow"]).ok();
+    assert!(eval(&made).stdout().contains("VIRTUAL_ENV="));
+    ctx.run_in(&made, ["allow", "--revoke"]).ok();
+    assert!(!eval(&made).stdout().contains("VIRTUAL_ENV="));
     assert!(!sentinel.exists(), "something from the hand-made env ran");
 }
 
@@ -492,8 +444,7 @@ impl Tmux {
         }
         let socket = format!("rvenv-test-{name}-{}", std::process::id());
         let t = Tmux { socket };
-        let out = t.cmd().args(["new", "-d", "-s", "t", "-x", "200", "-y", "50", command]).output().unwrap();
-        common::ok(&out, "tmux new");
+        Ran::of_command(t.cmd().args(["new", "-d", "-s", "t", "-x", "200", "-y", "50", command])).ok();
         Some(t)
     }
     fn cmd(&self) -> Command {
@@ -502,13 +453,11 @@ impl Tmux {
         cmd
     }
     fn send(&self, line: &str) {
-        let out = self.cmd().args(["send-keys", "-t", "t", "-l", line]).output().unwrap();
-        common::ok(&out, "tmux send-keys");
-        common::ok(&self.cmd().args(["send-keys", "-t", "t", "Enter"]).output().unwrap(), "tmux send-keys");
+        Ran::of_command(self.cmd().args(["send-keys", "-t", "t", "-l", line])).ok();
+        Ran::of_command(self.cmd().args(["send-keys", "-t", "t", "Enter"])).ok();
     }
     fn screen(&self) -> String {
-        let out = self.cmd().args(["capture-pane", "-p", "-J", "-S", "-1000", "-t", "t"]).output().unwrap();
-        stdout(&out)
+        Ran::of_command(self.cmd().args(["capture-pane", "-p", "-J", "-S", "-1000", "-t", "t"])).stdout()
     }
     /// Wait (up to a deadline) for a line starting with `prefix`, and return the rest of it.
     fn line(&self, prefix: &str) -> String {
@@ -537,14 +486,14 @@ impl Drop for Tmux {
 
 /// The shell command that starts `shell` interactively with `rc` as its start-up file, HOME and
 /// state of `ctx`.
-fn interactive(ctx: &Ctx, shell: &str, rc: &str) -> Option<String> {
+fn interactive(ctx: &TestContext, shell: &str, rc: &str) -> Option<String> {
     let binary = common::shell(shell)?;
     let q = |p: &Path| format!("'{}'", p.display());
-    let home = ctx.home();
+    let home = ctx.path("home");
     let env = format!(
         "env -i HOME={} XDG_STATE_HOME={} PATH=/usr/local/bin:/usr/bin:/bin TERM=screen SHELL={}",
         q(&home),
-        q(&ctx.state()),
+        q(&ctx.path("state")),
         q(&binary)
     );
     Some(match shell {
@@ -567,7 +516,8 @@ fn interactive(ctx: &Ctx, shell: &str, rc: &str) -> Option<String> {
 }
 
 fn hook_in(shell: &str) {
-    let ctx = Ctx::new();
+    let ctx = context();
+    let python = common::any_python().path;
     let rvenv = env!("CARGO_BIN_EXE_rvenv");
     let rc = match shell {
         "bash" => format!("PS1='$ '\neval \"$('{rvenv}' hook bash)\"\n"),
@@ -576,12 +526,12 @@ fn hook_in(shell: &str) {
             "function fish_prompt; printf '$ '; end\nfunction fish_greeting; end\n'{rvenv}' hook fish | source\n"
         ),
     };
-    let project = ctx.home().join("proj");
-    ctx.create(&project.join(".venv"), Some("proj"));
+    let project = ctx.path("home/proj");
+    ctx.create(&python, project.join(".venv"), &["--without-pip", "-q", "--prompt", "proj"]).ok();
     std::fs::create_dir_all(project.join("src")).unwrap();
-    let clone = ctx.home().join("clone");
-    let sentinel = ctx.root().join("SENTINEL");
-    ctx.hostile_project(&clone, &sentinel);
+    let clone = ctx.path("home/clone");
+    let sentinel = ctx.path("SENTINEL");
+    hostile_project(&clone, &sentinel);
     let Some(command) = interactive(&ctx, shell, &rc) else { return };
     let Some(t) = Tmux::start(shell, &command) else { return };
     let env = project.join(".venv");
@@ -605,8 +555,8 @@ fn hook_in(shell: &str) {
     // Manual activation composes: a hand-activated env stays in its project.
     t.send("cd ~");
     assert_eq!(t.virtual_env("H"), "]");
-    let other = ctx.home().join("other");
-    ctx.create(&other.join(".venv"), None);
+    let other = ctx.path("home/other");
+    ctx.create(&python, other.join(".venv"), &["--without-pip", "-q"]).ok();
     t.send(&format!("cd '{}'", other.display()));
     let activate = match shell {
         "fish" => format!("'{rvenv}' activate --env '{}' | source", env.display()),
@@ -635,15 +585,15 @@ fn hook_in_fish() {
 }
 
 fn shell_in(shell: &str) {
-    let ctx = Ctx::new();
+    let ctx = context();
     let rvenv = env!("CARGO_BIN_EXE_rvenv");
     let rc = match shell {
         "fish" => "function fish_prompt; printf '$ '; end\nfunction fish_greeting; end\n".to_owned(),
         _ => "PS1='$ '\n".to_owned(),
     };
-    let project = ctx.home().join("proj");
+    let project = ctx.path("home/proj");
     let env = project.join(".venv");
-    ctx.create(&env, Some("pp"));
+    ctx.create(&common::any_python().path, &env, &["--without-pip", "-q", "--prompt", "pp"]).ok();
     let Some(command) = interactive(&ctx, shell, &rc) else { return };
     let Some(t) = Tmux::start(&format!("shell-{shell}"), &command) else { return };
     t.send(&format!("cd '{}'; '{rvenv}' shell", project.display()));
