@@ -5,8 +5,9 @@
 
 use crate::common;
 
+use common::context::TestContext;
 use common::interpreters;
-use common::venvdiff::{Place, compare};
+use common::venvdiff::compare_in;
 
 fn run_variant(variant: &str, flags: &[&str]) {
     let mut problems = Vec::new();
@@ -17,7 +18,7 @@ fn run_variant(variant: &str, flags: &[&str]) {
         if interp.pypy && flags.contains(&"--copies") {
             continue;
         }
-        problems.extend(compare(&Place::Host, &interp, variant, flags, false, &[]));
+        problems.extend(compare_in(&TestContext::new(), &interp, variant, flags, false));
         compared += 1;
     }
     assert!(compared > 0, "no interpreter to compare with");

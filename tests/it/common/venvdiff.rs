@@ -9,7 +9,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{Interp, scrub, text};
+use super::context::{Ran, TestContext};
+use super::{Interp, scrub};
 
 /// What may be in our environment and not in venv's: our extra activators (venv has no nushell or
 /// xonsh script, and no PowerShell one on POSIX before 3.8), and `.gitignore` (venv writes one
@@ -156,9 +157,8 @@ print(json.dumps({
 
 /// What `bin/<python_name>` of the environment at `inside` says, with its path as `{ENV}`.
 pub(crate) fn ask(place: &Place, inside: &Path, python_name: &str) -> String {
-    let out = place.command(inside.join("bin").join(python_name)).args(["-c", ASK]).current_dir("/").output().unwrap();
-    assert!(out.status.success(), "{}: {}", inside.display(), String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().replace(inside.to_str().unwrap(), "{ENV}")
+    let out = Ran::of_command(place.command(inside.join("bin").join(python_name)).args(["-c", ASK]).current_dir("/"));
+    out.ok().stdout().replace(inside.to_str().unwrap(), "{ENV}")
 }
 
 /// What pip put in an environment (at `root` on the host, `inside` in its place): every path below
@@ -235,6 +235,28 @@ pub(crate) fn compare(
     rvenv_env: &[(&str, &Path)],
 ) -> Vec<String> {
     let (_tmp, inside) = place.tempdir();
+    let mut rvenv = place.rvenv();
+    for (k, v) in rvenv_env {
+        rvenv.env(k, v);
+    }
+    compare_at(place, &inside, rvenv, interp, variant, flags, pip)
+}
+
+/// [`compare`] on this machine, in `ctx`'s directory, rvenv run by the context (its cache).
+pub(crate) fn compare_in(ctx: &TestContext, interp: &Interp, variant: &str, flags: &[&str], pip: bool) -> Vec<String> {
+    compare_at(&Place::Host, ctx.root(), ctx.rvenv_process(), interp, variant, flags, pip)
+}
+
+/// [`compare`] in the directory `inside` (as `place` sees it), rvenv run as `rvenv`.
+fn compare_at(
+    place: &Place,
+    inside: &Path,
+    mut rvenv: Command,
+    interp: &Interp,
+    variant: &str,
+    flags: &[&str],
+    pip: bool,
+) -> Vec<String> {
     // Same length paths, so nothing in pip's scripts differs but the name.
     let (venv_in, ours_in) = (inside.join("v").join("env"), inside.join("r").join("env"));
     let (venv_env, ours) = (place.outside(&venv_in), place.outside(&ours_in));
@@ -243,30 +265,15 @@ pub(crate) fn compare(
     let without_pip: &[&str] = if pip { &[] } else { &["--without-pip"] };
     // venv has --without-scm-ignore-files from 3.13 on; before, it writes no ignore file anyway.
     let venv_flags = flags.iter().filter(|f| interp.minor >= 13 || **f != "--without-scm-ignore-files");
-    let out = place
-        .command(&interp.path)
-        .args(["-m", "venv"])
-        .args(without_pip)
-        .args(venv_flags)
-        .arg(&venv_in)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{} venv {flags:?}: {}", interp.label, text(&out));
+    let mut venv = place.command(&interp.path);
+    venv.args(["-m", "venv"]).args(without_pip).args(venv_flags).arg(&venv_in);
+    Ran::of_command(&mut venv).ok();
 
-    let mut rvenv = place.rvenv();
-    for (k, v) in rvenv_env {
-        rvenv.env(k, v);
-    }
-    let out = rvenv
-        .args(["create", "--python"])
-        .arg(&interp.path)
-        .args(without_pip)
-        .args(flags)
-        .arg(&ours_in)
-        .output()
-        .unwrap();
-    if !out.status.success() {
-        return vec![format!("{} {variant}: rvenv failed: {}", interp.label, String::from_utf8_lossy(&out.stderr))];
+    let out = Ran::of_command(
+        rvenv.args(["create", "--python"]).arg(&interp.path).args(without_pip).args(flags).arg(&ours_in),
+    );
+    if !out.succeeded() {
+        return vec![format!("{} {variant}: rvenv failed: {}", interp.label, out.stderr())];
     }
 
     let mut problems = Vec::new();
