@@ -26,6 +26,15 @@ impl TestContext {
         TestContext { dir, cache }
     }
 
+    /// A fresh directory with a cold cache of its own, on the disk the target directory is on
+    /// (`CARGO_TARGET_TMPDIR`), for what must be seen on a disk and not in TMPDIR (a tmpfs under
+    /// `.ci/run`).
+    pub(crate) fn on_disk() -> TestContext {
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        let cache = dir.path().join("cache");
+        TestContext { dir, cache }
+    }
+
     /// The test's directory, or a path in it.
     pub(crate) fn root(&self) -> &Path {
         self.dir.path()
@@ -42,9 +51,14 @@ impl TestContext {
     /// [`super::rvenv`] (a scrubbed environment, the run's state dir) with this context's cache,
     /// run in its directory.
     pub(crate) fn rvenv(&self) -> assert_cmd::Command {
+        assert_cmd::Command::from_std(self.rvenv_command())
+    }
+
+    /// [`Self::rvenv`] as a `std` command, for a run to be spawned and waited for.
+    pub(crate) fn rvenv_command(&self) -> std::process::Command {
         let mut cmd = super::rvenv();
         cmd.env("RVENV_CACHE_DIR", &self.cache).current_dir(self.dir.path());
-        assert_cmd::Command::from_std(cmd)
+        cmd
     }
 
     /// `rvenv ARGS…`, run to its end.
@@ -58,22 +72,63 @@ impl TestContext {
         Ran::of(what, self.rvenv().args(&args).output().unwrap())
     }
 
+    /// `rvenv ARGS…` with `vars` set for it (a fault point, HOME, pip's settings), run to its end.
+    pub(crate) fn run_env<I, S>(&self, args: I, vars: &[(&str, &dyn AsRef<OsStr>)]) -> Ran
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let shown: Vec<_> = vars.iter().map(|(k, v)| format!("{k}={}", v.as_ref().to_string_lossy())).collect();
+        let what = format!(
+            "{} rvenv {}",
+            shown.join(" "),
+            args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+        );
+        let mut cmd = self.rvenv();
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        Ran::of(what, cmd.args(&args).output().unwrap())
+    }
+
     /// `rvenv create --python PY FLAGS… TARGET` (TARGET relative to the context's directory).
     pub(crate) fn create(&self, python: &Path, target: impl AsRef<Path>, flags: &[&str]) -> Ran {
+        self.create_env(python, target, flags, &[])
+    }
+
+    /// [`Self::create`] with `vars` set for the run.
+    pub(crate) fn create_env(
+        &self,
+        python: &Path,
+        target: impl AsRef<Path>,
+        flags: &[&str],
+        vars: &[(&str, &dyn AsRef<OsStr>)],
+    ) -> Ran {
         let mut args: Vec<&OsStr> = vec!["create".as_ref(), "--python".as_ref(), python.as_os_str()];
         args.extend(flags.iter().map(OsStr::new));
         args.push(target.as_ref().as_os_str());
-        self.run(args)
+        self.run_env(args, vars)
     }
 
     /// `ENV/bin/PROGRAM ARGS…`, with a scrubbed environment and `VIRTUAL_ENV` set, as an
     /// activated shell would run it.
     pub(crate) fn in_env(&self, env: impl AsRef<Path>, program: &str, args: &[&str]) -> Ran {
         let env = self.path(env);
-        let mut cmd = std::process::Command::new(env.join("bin").join(program));
-        scrub(&mut cmd);
-        cmd.args(args).env("VIRTUAL_ENV", &env).current_dir(self.dir.path());
+        let mut cmd = self.command(env.join("bin").join(program));
+        // pip offline and quiet about itself; (not PIP_NO_CACHE_DIR: pip 18, 3.6's, crashes on it).
+        cmd.env("PIP_DISABLE_PIP_VERSION_CHECK", "1").env("PIP_NO_INPUT", "1");
+        cmd.args(args).env("VIRTUAL_ENV", &env);
         Ran::of(format!("{program} {}", args.join(" ")), cmd.output().unwrap())
+    }
+
+    /// Any other program (a base Python, a shell, `cp`): scrubbed, run in the context's directory;
+    /// [`Ran::of_command`] runs it.
+    pub(crate) fn command(&self, program: impl AsRef<OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        scrub(&mut cmd);
+        cmd.current_dir(self.dir.path());
+        cmd
     }
 }
 
@@ -86,6 +141,34 @@ pub(crate) struct Ran {
 impl Ran {
     fn of(what: String, output: Output) -> Ran {
         Ran { what, output }
+    }
+
+    /// `cmd`, run to its end.
+    pub(crate) fn of_command(cmd: &mut std::process::Command) -> Ran {
+        let mut what = cmd.get_program().to_string_lossy().into_owned();
+        for arg in cmd.get_args() {
+            what.push(' ');
+            what.push_str(&arg.to_string_lossy());
+        }
+        let output = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+        Ran::of(what, output)
+    }
+
+    /// Its stdout, trimmed.
+    pub(crate) fn out(&self) -> String {
+        self.stdout().trim().to_owned()
+    }
+
+    /// Its stdout, as JSON.
+    #[track_caller]
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.output.stdout)
+            .unwrap_or_else(|e| panic!("{}: {e}: {}", self.what, text(&self.output)))
+    }
+
+    /// Whether it succeeded.
+    pub(crate) fn success(&self) -> bool {
+        self.output.status.success()
     }
 
     /// It succeeded (else the assertion names the command and shows what it printed).
