@@ -97,6 +97,26 @@ impl TestContext {
         self.create_env(python, target, flags, &[])
     }
 
+    /// [`Self::create`] as a command to spawn (runs at once, a run to stop).
+    pub(crate) fn create_command(
+        &self,
+        python: &Path,
+        target: impl AsRef<Path>,
+        flags: &[&str],
+    ) -> std::process::Command {
+        let mut cmd = self.rvenv_command();
+        cmd.args(["create", "--python"]).arg(python).args(flags).arg(target.as_ref());
+        cmd
+    }
+
+    /// `rvenv check --json ENV`: its exit code and the codes of the problems it found.
+    pub(crate) fn check(&self, env: impl AsRef<Path>) -> (i32, Vec<String>) {
+        let ran = self.run([OsStr::new("check"), OsStr::new("--json"), self.path(env).as_os_str()]);
+        let report = ran.json();
+        let codes = report["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_owned());
+        (ran.output.status.code().unwrap(), codes.collect())
+    }
+
     /// [`Self::create`] with `vars` set for the run.
     pub(crate) fn create_env(
         &self,
@@ -141,6 +161,11 @@ pub(crate) struct Ran {
 impl Ran {
     fn of(what: String, output: Output) -> Ran {
         Ran { what, output }
+    }
+
+    /// What a spawned command (`what`) left when it ended.
+    pub(crate) fn of_output(what: &str, output: Output) -> Ran {
+        Ran::of(what.to_owned(), output)
     }
 
     /// `cmd`, run to its end.
