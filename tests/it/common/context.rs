@@ -9,21 +9,46 @@ use std::process::Output;
 use super::{cache_dir, scrub, text};
 
 pub(crate) struct TestContext {
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
+    /// Where the test works: the temporary directory, or (for other users) a directory in it.
+    root: PathBuf,
     cache: PathBuf,
+    /// The rvenv binary this context runs: the build's, or a copy others can reach.
+    binary: PathBuf,
 }
 
 impl TestContext {
     /// A fresh directory, with the run's shared cache (pip's image made once per run).
     pub(crate) fn new() -> TestContext {
-        TestContext { dir: tempfile::tempdir().unwrap(), cache: cache_dir().to_path_buf() }
+        TestContext::in_dir(tempfile::tempdir().unwrap(), cache_dir().to_path_buf())
+    }
+
+    fn in_dir(dir: tempfile::TempDir, cache: PathBuf) -> TestContext {
+        let root = dir.path().to_path_buf();
+        TestContext { _dir: dir, root, cache, binary: PathBuf::from(env!("CARGO_BIN_EXE_rvenv")) }
     }
 
     /// A fresh directory with a cold cache of its own inside it (`cache/`).
     pub(crate) fn with_own_cache() -> TestContext {
         let dir = tempfile::tempdir().unwrap();
         let cache = dir.path().join("cache");
-        TestContext { dir, cache }
+        TestContext::in_dir(dir, cache)
+    }
+
+    /// A world other users can work in too: a directory open to all and sticky, as /tmp is (its
+    /// parent, the private temporary directory, made enterable), a cold cache of root's own
+    /// (`cache/`) in it, and a copy of the rvenv binary beside it (the build's may sit below a
+    /// directory others cannot enter).
+    pub(crate) fn for_users() -> TestContext {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let root = dir.path().join("w");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let binary = dir.path().join("rvenv");
+        std::fs::copy(env!("CARGO_BIN_EXE_rvenv"), &binary).unwrap();
+        TestContext { cache: root.join("cache"), root, binary, _dir: dir }
     }
 
     /// A fresh directory with a cold cache of its own, on the disk the target directory is on
@@ -32,16 +57,21 @@ impl TestContext {
     pub(crate) fn on_disk() -> TestContext {
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let cache = dir.path().join("cache");
-        TestContext { dir, cache }
+        TestContext::in_dir(dir, cache)
     }
 
     /// The test's directory, or a path in it.
     pub(crate) fn root(&self) -> &Path {
-        self.dir.path()
+        &self.root
     }
 
     pub(crate) fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
-        self.dir.path().join(rel)
+        self.root.join(rel)
+    }
+
+    /// The rvenv binary this context runs.
+    pub(crate) fn binary(&self) -> &Path {
+        &self.binary
     }
 
     pub(crate) fn cache(&self) -> &Path {
@@ -56,8 +86,8 @@ impl TestContext {
 
     /// [`Self::rvenv`] as a `std` command, for a run to be spawned and waited for.
     pub(crate) fn rvenv_command(&self) -> std::process::Command {
-        let mut cmd = super::rvenv();
-        cmd.env("RVENV_CACHE_DIR", &self.cache).current_dir(self.dir.path());
+        let mut cmd = super::rvenv_at(&self.binary);
+        cmd.env("RVENV_CACHE_DIR", &self.cache).current_dir(&self.root);
         cmd
     }
 
@@ -147,7 +177,7 @@ impl TestContext {
     pub(crate) fn command(&self, program: impl AsRef<OsStr>) -> std::process::Command {
         let mut cmd = std::process::Command::new(program);
         scrub(&mut cmd);
-        cmd.current_dir(self.dir.path());
+        cmd.current_dir(&self.root);
         cmd
     }
 }

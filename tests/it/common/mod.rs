@@ -39,7 +39,12 @@ pub(crate) fn linux_only(what: &str) -> bool {
 /// A test that needs a cache of its own (a cold one, or one to look into) sets
 /// `RVENV_CACHE_DIR` on the command again, which replaces this one.
 pub(crate) fn rvenv() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvenv"));
+    rvenv_at(Path::new(env!("CARGO_BIN_EXE_rvenv")))
+}
+
+/// [`rvenv`] with another copy of the binary.
+pub(crate) fn rvenv_at(binary: &Path) -> Command {
+    let mut cmd = Command::new(binary);
     scrub(&mut cmd);
     cmd.env("RVENV_CACHE_DIR", cache_dir());
     // `create` records each environment it makes as trusted for `rvenv hook`: never in the
