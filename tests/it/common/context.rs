@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use super::{cache_dir, scrub, text};
+use super::{cache_dir, ci, scrub, text};
 
 pub(crate) struct TestContext {
     dir: tempfile::TempDir,
@@ -225,5 +225,29 @@ impl Ran {
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines.len(), 1, "{}: expected one line on stderr: {}", self.what, text(&self.output));
         lines[0].to_owned()
+    }
+
+    /// What ran, its exit code and what it printed, for an assertion message of the test's own.
+    pub(crate) fn text(&self) -> String {
+        format!("{}: {}", self.what, text(&self.output))
+    }
+
+    /// [`Ran::ok`], whose failure also says what the run needs that a machine may lack.
+    #[track_caller]
+    pub(crate) fn ok_needing(self, needs: &str) -> Ran {
+        assert!(self.output.status.success(), "{} failed (it needs {needs}): {}", self.what, text(&self.output));
+        self
+    }
+
+    /// `Some` when it succeeded; else under CI the assertion fails (as [`Ran::ok_needing`]), and
+    /// elsewhere `None`, the test to be skipped, which it says on stderr.
+    #[track_caller]
+    #[allow(clippy::disallowed_macros, reason = "a skipped test says so on the test's own stderr")]
+    pub(crate) fn ok_or_skip(self, needs: &str) -> Option<Ran> {
+        if !self.output.status.success() && !ci() {
+            eprintln!("SKIP: {} failed, and it needs {needs}", self.what);
+            return None;
+        }
+        Some(self.ok_needing(needs))
     }
 }
