@@ -150,6 +150,27 @@ impl TestContext {
         cmd.current_dir(self.dir.path());
         cmd
     }
+
+    /// [`Self::with_own_cache`], under chroot root `root`'s `/tmp`, where programs run inside it
+    /// see it (by the names [`Self::inside`] gives).
+    pub(crate) fn with_own_cache_in_root(root: &Path) -> TestContext {
+        let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
+        let cache = dir.path().join("cache");
+        TestContext { dir, cache }
+    }
+
+    /// `rel` in this context's directory (or a path below it) as named inside chroot root `root`.
+    pub(crate) fn inside(&self, root: &Path, rel: impl AsRef<Path>) -> PathBuf {
+        let path = self.path(rel);
+        let below =
+            path.strip_prefix(root).unwrap_or_else(|_| panic!("{} is not in {}", path.display(), root.display()));
+        Path::new("/").join(below)
+    }
+
+    /// The variable that gives a run of rvenv inside chroot root `root` this context's cache.
+    pub(crate) fn cache_var_inside(&self, root: &Path) -> (&'static str, PathBuf) {
+        ("RVENV_CACHE_DIR", self.inside(root, &self.cache))
+    }
 }
 
 /// A finished command: what it was, and its output.
