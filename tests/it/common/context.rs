@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use super::{cache_dir, scrub, text};
+use super::{cache_dir, ci, scrub, text};
 
 pub(crate) struct TestContext {
     _dir: tempfile::TempDir,
@@ -180,6 +180,27 @@ impl TestContext {
         cmd.current_dir(&self.root);
         cmd
     }
+
+    /// [`Self::with_own_cache`], under chroot root `root`'s `/tmp`, where programs run inside it
+    /// see it (by the names [`Self::inside`] gives).
+    pub(crate) fn with_own_cache_in_root(root: &Path) -> TestContext {
+        let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
+        let cache = dir.path().join("cache");
+        TestContext { dir, cache }
+    }
+
+    /// `rel` in this context's directory (or a path below it) as named inside chroot root `root`.
+    pub(crate) fn inside(&self, root: &Path, rel: impl AsRef<Path>) -> PathBuf {
+        let path = self.path(rel);
+        let below =
+            path.strip_prefix(root).unwrap_or_else(|_| panic!("{} is not in {}", path.display(), root.display()));
+        Path::new("/").join(below)
+    }
+
+    /// The variable that gives a run of rvenv inside chroot root `root` this context's cache.
+    pub(crate) fn cache_var_inside(&self, root: &Path) -> (&'static str, PathBuf) {
+        ("RVENV_CACHE_DIR", self.inside(root, &self.cache))
+    }
 }
 
 /// A finished command: what it was, and its output.
@@ -255,5 +276,29 @@ impl Ran {
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines.len(), 1, "{}: expected one line on stderr: {}", self.what, text(&self.output));
         lines[0].to_owned()
+    }
+
+    /// What ran, its exit code and what it printed, for an assertion message of the test's own.
+    pub(crate) fn text(&self) -> String {
+        format!("{}: {}", self.what, text(&self.output))
+    }
+
+    /// [`Ran::ok`], whose failure also says what the run needs that a machine may lack.
+    #[track_caller]
+    pub(crate) fn ok_needing(self, needs: &str) -> Ran {
+        assert!(self.output.status.success(), "{} failed (it needs {needs}): {}", self.what, text(&self.output));
+        self
+    }
+
+    /// `Some` when it succeeded; else under CI the assertion fails (as [`Ran::ok_needing`]), and
+    /// elsewhere `None`, the test to be skipped, which it says on stderr.
+    #[track_caller]
+    #[allow(clippy::disallowed_macros, reason = "a skipped test says so on the test's own stderr")]
+    pub(crate) fn ok_or_skip(self, needs: &str) -> Option<Ran> {
+        if !self.output.status.success() && !ci() {
+            eprintln!("SKIP: {} failed, and it needs {needs}", self.what);
+            return None;
+        }
+        Some(self.ok_needing(needs))
     }
 }
