@@ -106,7 +106,7 @@ fn cases(ctx: &TestContext) -> Vec<Case> {
             let relocatable: &[&str] = if i % 4 == 3 { &["--relocatable"] } else { &[] };
             let flags = [&["--without-pip", "-q"], relocatable, &["--prompt", &prompt]].concat();
             let out = ctx.create(&python, &env, &flags);
-            assert!(out.succeeded(), "seed {}: case {i} {env:?}: {}", seed(), out.text());
+            assert!(out.success(), "seed {}: case {i} {env:?}: {}", seed(), out.text());
             Case { env, prompt }
         })
         .collect()

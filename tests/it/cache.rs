@@ -126,8 +126,9 @@ fn create_does_not_write_into_an_unmarked_directory() {
     let before = tree(&dot_cache);
     let env = ctx.path("env");
     let ctx = ctx.with_cache_at(&dot_cache);
-    let out =
-        Ran::of_command(ctx.rvenv().env("TMPDIR", &scratch).args(["create", "-p"]).arg(any_python().path).arg(&env));
+    let out = Ran::of_command(
+        ctx.rvenv_command().env("TMPDIR", &scratch).args(["create", "-p"]).arg(any_python().path).arg(&env),
+    );
     let err = out.ok().stderr();
     let warnings: Vec<_> = err.lines().filter(|l| l.starts_with("warning:")).collect();
     assert_eq!(warnings.len(), 1, "{err}");

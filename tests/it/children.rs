@@ -97,7 +97,7 @@ fn silent_index() -> (Server, u16) {
 /// `rvenv create -q --upgrade-deps` of `env` with pip's settings all ours: the user's `PIP_*` and
 /// pip.conf left out, `index` as the index, and the given `PIP_*` settings.
 fn upgrade_deps(ctx: &TestContext, python: &Path, env: &Path, index: &str, settings: &[(&str, &str)]) -> Command {
-    let mut cmd = ctx.rvenv_process();
+    let mut cmd = ctx.rvenv_command();
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("PIP_") {
             cmd.env_remove(name);
@@ -165,7 +165,7 @@ fn checks_time_limit_ends_the_python_and_all_it_started() {
         &format!("#!/bin/sh\n'{m}' 30 &\n'{m}' 31 >/dev/null 2>&1 &\nexec '{m}' 32\n", m = marker.display()),
     );
     let started = Instant::now();
-    let out = Ran::of_command(ctx.rvenv().env("RVENV_CHECK_TIMEOUT", "1").arg("check").arg(&env));
+    let out = Ran::of_command(ctx.rvenv_command().env("RVENV_CHECK_TIMEOUT", "1").arg("check").arg(&env));
     assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
     let report = out.fails(1).stdout();
     assert!(report.contains("[python-not-runnable]") && report.contains("no answer within 1 s (killed)"), "{report}");
@@ -237,7 +237,7 @@ fn a_signal_during_the_probe_or_check_ends_the_interpreter_at_once() {
     let marker = marker.to_string_lossy().into_owned();
 
     let probe = ctx
-        .rvenv_process()
+        .rvenv_command()
         .args(["create", "--without-pip", "--python"])
         .arg(&hanging)
         .arg(ctx.path("never"))
@@ -257,7 +257,7 @@ fn a_signal_during_the_probe_or_check_ends_the_interpreter_at_once() {
     std::fs::remove_file(env.join("bin/python")).unwrap();
     std::fs::copy(&hanging, env.join("bin/python")).unwrap();
     let check =
-        ctx.rvenv_process().arg("check").arg(&env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        ctx.rvenv_command().arg("check").arg(&env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let (exit, took, err) = signal_when_running(check, &marker, Duration::from_millis(200), libc::SIGTERM);
     assert_eq!(exit, Some(143), "{err}");
     assert!(took < Duration::from_secs(1), "ended {took:?} after the signal");

@@ -30,10 +30,11 @@ fn creates_several_environments_in_one_call() {
     let py = any_python();
     let ctx = TestContext::new();
     let (a, b) = (ctx.path("a"), ctx.path("nested/b"));
-    let stderr =
-        Ran::of_command(ctx.rvenv().args(["create", "--without-pip", "--python"]).arg(&py.path).arg(&a).arg(&b))
-            .ok()
-            .stderr();
+    let stderr = Ran::of_command(
+        ctx.rvenv_command().args(["create", "--without-pip", "--python"]).arg(&py.path).arg(&a).arg(&b),
+    )
+    .ok()
+    .stderr();
     for env in [&a, &b] {
         assert_eq!(env_python(&ctx, env, "import sys; print(sys.prefix)"), env.to_str().unwrap());
         assert!(stderr.contains(&format!("Created virtual environment at {}", env.display())), "{stderr}");
@@ -71,7 +72,10 @@ fn version_spec_finds_pyenv_interpreter() {
     let env = ctx.path("env");
     // Not on PATH by that name outside pyenv's shims: found in pyenv's versions folder.
     Ran::of_command(
-        ctx.rvenv().env("PATH", "/usr/bin:/bin").args(["create", "--without-pip", "-p", "3.12", "-q"]).arg(&env),
+        ctx.rvenv_command()
+            .env("PATH", "/usr/bin:/bin")
+            .args(["create", "--without-pip", "-p", "3.12", "-q"])
+            .arg(&env),
     )
     .ok();
     assert_eq!(std::fs::read_link(env.join("bin/python3.12")).unwrap(), expected);
@@ -86,7 +90,7 @@ fn default_python3_shim_resolves_to_the_real_interpreter() {
     }
     let ctx = TestContext::new();
     let env = ctx.path("env");
-    Ran::of_command(ctx.rvenv().args(["create", "--without-pip", "-q"]).arg(&env)).ok();
+    Ran::of_command(ctx.rvenv_command().args(["create", "--without-pip", "-q"]).arg(&env)).ok();
     let target = std::fs::read_link(env.join("bin/python3")).unwrap();
     assert!(target.starts_with(common::pyenv_root().join("versions")), "linked to {}", target.display());
     assert!(!cfg_value(&env, "home").unwrap().contains("shims"));
@@ -245,7 +249,7 @@ fn things_that_are_not_pythons_are_refused_clearly() {
     ];
     for (python, expected) in cases {
         let started = std::time::Instant::now();
-        let mut cmd = ctx.rvenv();
+        let mut cmd = ctx.rvenv_command();
         cmd.env("RVENV_PROBE_TIMEOUT", "1").args(["create", "--without-pip", "--python"]).arg(&python).arg(&env);
         let err = fails(Ran::of_command(&mut cmd), 1);
         assert!(err.contains(expected) && err.contains(python.to_str().unwrap()), "{err}");
@@ -258,7 +262,7 @@ fn things_that_are_not_pythons_are_refused_clearly() {
 fn unknown_version_says_what_was_tried() {
     let ctx = TestContext::new();
     let env = ctx.path("env");
-    let err = fails(Ran::of_command(ctx.rvenv().args(["create", "--without-pip", "-p", "3.99"]).arg(&env)), 1);
+    let err = fails(Ran::of_command(ctx.rvenv_command().args(["create", "--without-pip", "-p", "3.99"]).arg(&env)), 1);
     // The spec as typed and as understood, what was found, and what to do.
     assert!(err.contains("`3.99` (understood as Python 3.99)") && err.contains("found: "), "{err}");
     assert!(err.contains("pyenv install 3.99"), "{err}");
@@ -289,16 +293,16 @@ fn cache_dir_is_a_flag_and_a_variable() {
     let python = any_python().path;
     let (a, b) = (ctx.path("a"), ctx.path("b"));
     let (e1, e2) = (ctx.path("e1"), ctx.path("e2"));
-    let mut cmd = ctx.rvenv();
+    let mut cmd = ctx.rvenv_command();
     cmd.arg("--cache-dir").arg(&a).args(["create", "-q", "--without-pip", "-p"]).arg(&python).arg(&e1);
     Ran::of_command(&mut cmd).ok();
-    let mut cmd = ctx.rvenv();
+    let mut cmd = ctx.rvenv_command();
     cmd.args(["create", "-q", "--without-pip", "--cache-dir"]).arg(&b).arg("-p").arg(&python).arg(&e2);
     Ran::of_command(&mut cmd).ok();
     assert!(a.join("interpreters").is_dir() && b.join("interpreters").is_dir(), "the caches were not used");
     // The variable is the context's cache.
     let ctx = ctx.with_cache_at(&a);
     assert_eq!(ctx.run(["cache", "dir"]).stdout().trim(), a.to_str().unwrap());
-    let out = Ran::of_command(ctx.rvenv().args(["cache", "dir", "--cache-dir"]).arg(&b));
+    let out = Ran::of_command(ctx.rvenv_command().args(["cache", "dir", "--cache-dir"]).arg(&b));
     assert_eq!(out.stdout().trim(), b.to_str().unwrap(), "the flag wins over the variable");
 }

@@ -13,9 +13,10 @@ use common::context::{Ran, TestContext};
 use common::{missing, pyenv_root};
 
 /// A user's world: a temporary HOME (`home`), PATH as given, pyenv's root as given, and a cache of
-/// its own.
+/// its own. On the disk the target directory is on, not in TMPDIR (a tmpfs under .ci/run): on the
+/// disk pyenv's versions are on, so `install_copy` can hard-link them.
 fn world(path: &str, pyenv_root: &Path) -> TestContext {
-    let ctx = TestContext::with_own_cache();
+    let ctx = TestContext::on_disk();
     let home = ctx.path("home");
     std::fs::create_dir_all(&home).unwrap();
     ctx.with_var("HOME", home)
@@ -30,13 +31,13 @@ fn world(path: &str, pyenv_root: &Path) -> TestContext {
 
 /// `rvenv python find SPEC --json` from `cwd`, parsed; or the error line.
 fn find(world: &TestContext, spec: &str, cwd: &Path, pyenv_version: Option<&str>) -> Result<serde_json::Value, String> {
-    let mut cmd = world.rvenv();
+    let mut cmd = world.rvenv_command();
     cmd.current_dir(cwd).args(["python", "find", "--json", spec]);
     if let Some(v) = pyenv_version {
         cmd.env("PYENV_VERSION", v);
     }
     let ran = Ran::of_command(&mut cmd);
-    if ran.succeeded() { Ok(ran.stdout_json()) } else { Err(ran.stderr_line()) }
+    if ran.success() { Ok(ran.json()) } else { Err(ran.stderr_line()) }
 }
 
 /// A hard-link copy of a pyenv version at `to` (a copied `CPython` runs from its new place: it finds
@@ -47,7 +48,12 @@ fn install_copy(version: &str, to: &Path) -> bool {
         return false;
     }
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-    Ran::of_command(Command::new("cp").arg("-al").arg(&from).arg(to)).ok();
+    let linked = Command::new("cp").arg("-al").arg(&from).arg(to).stderr(std::process::Stdio::null()).status();
+    if !linked.unwrap().success() {
+        // Another file system: a whole copy, then.
+        let _ = std::fs::remove_dir_all(to);
+        Ran::of_command(Command::new("cp").arg("-a").arg(&from).arg(to)).ok();
+    }
     true
 }
 
@@ -177,7 +183,7 @@ fn uv_mise_and_asdf_installs_are_found() {
     assert_eq!(base("3.10"), mise.join("bin/python3.10"));
     assert_eq!(base("cpython~=3.9.0"), asdf.join("bin/python3.9"));
     // The list names each, with where it was found.
-    let list = world.run(["python", "list", "--json"]).ok().stdout_json();
+    let list = world.run(["python", "list", "--json"]).ok().json();
     common::assert_documented(&list, "python list --json");
     let places: Vec<(String, String)> = list["interpreters"]
         .as_array()
@@ -194,8 +200,9 @@ fn uv_mise_and_asdf_installs_are_found() {
     // Their variables move them.
     let moved = world.path("uv-pythons");
     std::fs::rename(uv.parent().unwrap(), &moved).unwrap();
-    let out =
-        Ran::of_command(world.rvenv().env("UV_PYTHON_INSTALL_DIR", &moved).args(["python", "find", "--json", "3.12"]));
+    let out = Ran::of_command(
+        world.rvenv_command().env("UV_PYTHON_INSTALL_DIR", &moved).args(["python", "find", "--json", "3.12"]),
+    );
     assert!(out.ok().stdout().contains(&moved.display().to_string()));
     // An environment made from a uv install links to it, and runs.
     std::fs::rename(&moved, uv.parent().unwrap()).unwrap();
@@ -216,7 +223,7 @@ fn uv_mise_and_asdf_installs_are_found() {
     // `-p ""` and `RVENV_PYTHON=""` are not given: the project still chooses.
     let out = world.run_in(&project, ["create", "--without-pip", "--clear", "-p", ""]).ok();
     assert!(out.stderr().contains("requires-python >=3.12"), "{}", out.text());
-    let mut cmd = world.rvenv();
+    let mut cmd = world.rvenv_command();
     cmd.current_dir(&project).env("RVENV_PYTHON", "").args(["create", "--without-pip", "--clear"]);
     let out = Ran::of_command(&mut cmd).ok();
     assert!(out.stderr().contains("requires-python >=3.12"), "{}", out.text());

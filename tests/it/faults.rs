@@ -7,32 +7,26 @@ use crate::common;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command};
 
-use common::{any_python, ci, ok, rvenv, scrub, text};
+use common::context::{Ran, TestContext};
+use common::{any_python, ci, scrub};
 
-fn create(cache: &Path, target: &Path, extra: &[&str]) -> Command {
-    create_with(&any_python().path, cache, target, extra)
+/// `rvenv create -q -p PY TARGET` with the usual interpreter, to spawn.
+fn spawn_create(ctx: &TestContext, target: impl AsRef<Path>, flags: &[&str]) -> Child {
+    let mut cmd = ctx.create_command(&any_python().path, target, &[&["-q"], flags].concat());
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    cmd.spawn().unwrap()
 }
 
-fn create_with(python: &Path, cache: &Path, target: &Path, extra: &[&str]) -> Command {
-    let mut cmd = rvenv();
-    cmd.env("RVENV_CACHE_DIR", cache).args(["create", "-q", "-p"]).arg(python).args(extra).arg(target);
-    cmd
+/// A spawned run's end, as a [`Ran`].
+fn ended(what: &str, child: Child) -> Ran {
+    Ran::of_output(what, child.wait_with_output().unwrap())
 }
 
-/// `rvenv check ENV --json`: (exit code, problem codes).
-fn check(env: &Path) -> (i32, Vec<String>) {
-    let out = rvenv().args(["check", "--json"]).arg(env).output().unwrap();
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
-    let codes = value["problems"].as_array().unwrap().iter().map(|p| p["code"].as_str().unwrap().to_owned()).collect();
-    (out.status.code().unwrap(), codes)
-}
-
-fn pip_runs(env: &Path) -> bool {
-    let mut cmd = Command::new(env.join("bin/python"));
-    scrub(&mut cmd);
-    cmd.args(["-m", "pip", "list", "--disable-pip-version-check"]).output().unwrap().status.success()
+/// Whether the environment's pip runs.
+fn pip_runs(ctx: &TestContext, env: impl AsRef<Path>) -> bool {
+    ctx.in_env(env, "python", &["-m", "pip", "list"]).success()
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -53,16 +47,15 @@ fn root() -> bool {
 
 #[test]
 fn eight_creates_of_one_target_all_succeed_with_one_whole_env() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (cache, target) = (tmp.path().join("cache"), tmp.path().join("same"));
-    ok(&create(&cache, &tmp.path().join("warm"), &[]).output().unwrap(), "warm the cache");
-    let runs: Vec<_> = (0..8).map(|_| create(&cache, &target, &[]).spawn().unwrap()).collect();
+    let ctx = TestContext::with_own_cache();
+    ctx.create(&any_python().path, "warm", &["-q"]).ok();
+    let runs: Vec<_> = (0..8).map(|_| spawn_create(&ctx, "same", &[])).collect();
     for run in runs {
-        ok(&run.wait_with_output().unwrap(), "a run of eight");
+        ended("a run of eight", run).ok();
     }
-    assert_eq!(check(&target), (0, vec![]));
-    assert!(pip_runs(&target));
-    assert_eq!(names(tmp.path()), ["cache", "same", "warm"], "something was left beside");
+    assert_eq!(ctx.check("same"), (0, vec![]));
+    assert!(pip_runs(&ctx, "same"));
+    assert_eq!(names(ctx.root()), ["cache", "same", "warm"], "something was left beside");
 }
 
 #[test]
@@ -71,67 +64,59 @@ fn eight_cold_creates_compile_pip_once() {
         return;
     }
     let Some(strace) = common::which("strace") else { return common::missing("strace (Debian package strace)") };
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let ctx = TestContext::with_own_cache();
     // Each run traced for the processes it starts: the compile is the interpreter run with
     // compileall's loop.
     let runs: Vec<_> = (0..8)
         .map(|n| {
-            let cmd = create(&cache, &tmp.path().join(format!("e{n}")), &[]);
+            let cmd = ctx.create_command(&any_python().path, format!("e{n}"), &["-q"]);
             let mut traced = Command::new(&strace);
-            traced
-                .args(["-f", "-qq", "-s", "200", "-e", "trace=execve", "-o"])
-                .arg(tmp.path().join(format!("trace{n}")));
-            traced.arg(cmd.get_program()).args(cmd.get_args());
+            traced.args(["-f", "-qq", "-s", "200", "-e", "trace=execve", "-o"]).arg(ctx.path(format!("trace{n}")));
+            traced.arg(cmd.get_program()).args(cmd.get_args()).current_dir(ctx.root());
             for (key, value) in cmd.get_envs() {
                 match value {
                     Some(value) => traced.env(key, value),
                     None => traced.env_remove(key),
                 };
             }
-            traced.spawn().unwrap()
+            traced.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
         })
         .collect();
     for run in runs {
-        ok(&run.wait_with_output().unwrap(), "a cold run of eight");
+        ended("a cold run of eight", run).ok();
     }
     let compiling: Vec<usize> = (0..8)
-        .filter(|n| {
-            std::fs::read_to_string(tmp.path().join(format!("trace{n}"))).unwrap().contains("import compileall")
-        })
+        .filter(|n| std::fs::read_to_string(ctx.path(format!("trace{n}"))).unwrap().contains("import compileall"))
         .collect();
     assert_eq!(compiling.len(), 1, "runs that compiled pip: {compiling:?}");
     for n in 0..8 {
-        assert_eq!(check(&tmp.path().join(format!("e{n}"))), (0, vec![]), "e{n}");
+        assert_eq!(ctx.check(format!("e{n}")), (0, vec![]), "e{n}");
     }
 }
 
 #[test]
 fn cache_clean_raced_against_cold_creates_never_leaves_a_broken_image() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let ctx = TestContext::with_own_cache();
     for round in 0..6u64 {
-        let _ = std::fs::remove_dir_all(tmp.path().join("e"));
-        let run = create(&cache, &tmp.path().join("e"), &[]).spawn().unwrap();
+        let _ = std::fs::remove_dir_all(ctx.path("e"));
+        let run = spawn_create(&ctx, "e", &[]);
         std::thread::sleep(std::time::Duration::from_millis(60 * round));
-        let clean = rvenv().env("RVENV_CACHE_DIR", &cache).args(["cache", "clean"]).output().unwrap();
-        ok(&clean, "cache clean");
-        let out = run.wait_with_output().unwrap();
-        ok(&out, &format!("the create cache clean raced, round {round}"));
-        let next = tmp.path().join(format!("next{round}"));
-        ok(&create(&cache, &next, &[]).output().unwrap(), "the create after");
-        assert_eq!(check(&next), (0, vec![]), "round {round}");
-        assert!(pip_runs(&next), "round {round}");
+        ctx.run(["cache", "clean"]).ok();
+        ended(&format!("the create cache clean raced, round {round}"), run).ok();
+        let next = format!("next{round}");
+        ctx.create(&any_python().path, &next, &["-q"]).ok();
+        assert_eq!(ctx.check(&next), (0, vec![]), "round {round}");
+        assert!(pip_runs(&ctx, &next), "round {round}");
     }
 }
 
 /// `rvenv create -q -p PY target` in a new PID namespace (as a container sharing the directory).
-fn in_new_pid_namespace(cache: &Path, target: &Path) -> Output {
+fn in_new_pid_namespace(ctx: &TestContext, target: &str) -> Ran {
     let mut other = Command::new("unshare");
-    other.args(["-pf", "--mount-proc"]).arg(env!("CARGO_BIN_EXE_rvenv"));
+    other.args(["-pf", "--mount-proc"]).arg(env!("CARGO_BIN_EXE_rvenv")).current_dir(ctx.root());
     scrub(&mut other);
-    other.env("RVENV_CACHE_DIR", cache).args(["create", "-q", "-p"]).arg(any_python().path).arg(target);
-    other.output().unwrap()
+    other.env("RVENV_CACHE_DIR", ctx.cache()).args(["create", "-q", "-p"]).arg(any_python().path).arg(target);
+    Ran::of_command(&mut other)
 }
 
 #[test]
@@ -139,30 +124,26 @@ fn a_run_in_another_pid_namespace_leaves_a_live_run_alone() {
     if !root() {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    ok(&create(&cache, &tmp.path().join("warm"), &[]).output().unwrap(), "warm the cache");
-    let target = tmp.path().join("X");
+    let ctx = TestContext::with_own_cache();
+    ctx.create(&any_python().path, "warm", &["-q"]).ok();
     // Stop a run while its staging directory exists, then run the same create from a new PID
     // namespace, where the stopped run's pid means nothing.
     for attempt in 0..40 {
-        let _ = std::fs::remove_dir_all(&target);
-        let mut first = create(&cache, &target, &["--link-mode", "copy"]).spawn().unwrap();
+        let _ = std::fs::remove_dir_all(ctx.path("X"));
+        let mut first = spawn_create(&ctx, "X", &["--link-mode", "copy"]);
         std::thread::sleep(std::time::Duration::from_millis(10 + attempt % 4 * 10));
         let pid = rustix::process::Pid::from_raw(first.id() as i32).unwrap();
         rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
-        let staging = names(tmp.path()).iter().any(|n| n.starts_with(".rvenv-staging-"));
+        let staging = names(ctx.root()).iter().any(|n| n.starts_with(".rvenv-staging-"));
         if !staging {
             rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
             first.wait().unwrap();
             continue;
         }
-        let out = in_new_pid_namespace(&cache, &target);
-        ok(&out, "the run in another PID namespace");
+        in_new_pid_namespace(&ctx, "X").ok();
         rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
-        let out = first.wait_with_output().unwrap();
-        ok(&out, "the stopped run, after the other made the same env");
-        assert_eq!(check(&target), (0, vec![]));
+        ended("the stopped run, after the other made the same env", first).ok();
+        assert_eq!(ctx.check("X"), (0, vec![]));
         return;
     }
     panic!("never caught a run with its staging directory");
@@ -173,15 +154,13 @@ fn two_pid_namespaces_filling_one_cache_leave_a_good_image() {
     if !root() {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let host = create(&cache, &tmp.path().join("H"), &[]).spawn().unwrap();
-    let out = in_new_pid_namespace(&cache, &tmp.path().join("N"));
-    ok(&out, "the run in a PID namespace");
-    ok(&host.wait_with_output().unwrap(), "the host's run");
-    ok(&create(&cache, &tmp.path().join("A"), &[]).output().unwrap(), "a later create");
+    let ctx = TestContext::with_own_cache();
+    let host = spawn_create(&ctx, "H", &[]);
+    in_new_pid_namespace(&ctx, "N").ok();
+    ended("the host's run", host).ok();
+    ctx.create(&any_python().path, "A", &["-q"]).ok();
     for env in ["H", "N", "A"] {
-        assert_eq!(check(&tmp.path().join(env)), (0, vec![]), "{env}");
+        assert_eq!(ctx.check(env), (0, vec![]), "{env}");
     }
 }
 
@@ -191,8 +170,7 @@ struct Tmpfs(PathBuf);
 impl Tmpfs {
     fn new(path: &Path, options: &str) -> Tmpfs {
         std::fs::create_dir_all(path).unwrap();
-        let out = Command::new("mount").args(["-t", "tmpfs", "-o", options, "tmpfs"]).arg(path).output().unwrap();
-        ok(&out, "mount tmpfs");
+        Ran::of_command(Command::new("mount").args(["-t", "tmpfs", "-o", options, "tmpfs"]).arg(path)).ok();
         Tmpfs(path.to_path_buf())
     }
 }
@@ -208,30 +186,21 @@ fn a_cache_that_cannot_be_written_works_as_no_cache() {
     if !root() {
         return;
     }
+    let python = any_python().path;
     for options in ["size=4m,mode=755", "size=64m,nr_inodes=200,mode=755"] {
-        let tmp = tempfile::tempdir().unwrap();
-        let small = Tmpfs::new(&tmp.path().join("small"), options);
-        let env = tmp.path().join("e");
-        let out = create(&small.0, &env, &[]).arg("--no-cache").output().unwrap();
-        ok(&out, "--no-cache");
-        std::fs::remove_dir_all(&env).unwrap();
-        let out = create(&small.0, &env, &[]).output().unwrap();
+        let ctx = TestContext::new();
+        let small = Tmpfs::new(&ctx.path("small"), options);
+        let in_small: &[(&str, &dyn AsRef<std::ffi::OsStr>)] = &[("RVENV_CACHE_DIR", &small.0)];
+        ctx.create_env(&python, "e", &["-q", "--no-cache"], in_small).ok();
+        std::fs::remove_dir_all(ctx.path("e")).unwrap();
+        ctx.create_env(&python, "e", &["-q"], in_small).ok();
         // -q keeps warnings out: ask again without it.
-        let loud = rvenv()
-            .env("RVENV_CACHE_DIR", &small.0)
-            .args(["create", "-p"])
-            .arg(any_python().path)
-            .arg(tmp.path().join("loud"))
-            .output()
-            .unwrap();
-        ok(&out, options);
-        ok(&loud, options);
-        let err = String::from_utf8_lossy(&loud.stderr);
+        let err = ctx.create_env(&python, "loud", &[], in_small).ok().stderr();
         let warned: Vec<_> = err.lines().filter(|l| l.starts_with("warning: ")).collect();
         assert_eq!(warned.len(), 1, "{options}: {err}");
         assert!(warned[0].contains("cannot write rvenv's cache") && warned[0].contains("works without it"), "{err}");
-        for env in [&env, &tmp.path().join("loud")] {
-            assert_eq!(check(env), (0, vec![]), "{options}");
+        for env in ["e", "loud"] {
+            assert_eq!(ctx.check(env), (0, vec![]), "{options}");
         }
         let pip = small.0.join("pip");
         let left: Vec<_> =
@@ -242,41 +211,40 @@ fn a_cache_that_cannot_be_written_works_as_no_cache() {
 
 #[test]
 fn what_killed_runs_leave_the_next_run_removes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let ctx = TestContext::with_own_cache();
+    let python = any_python().path;
+    let pip_cache = ctx.cache().join("pip");
     // Killed while filling pip's image: the fill directory stays, locked by no one.
-    let out = create(&cache, &tmp.path().join("a"), &[]).env("RVENV_FAULT", "pip-image:unpacked").output().unwrap();
-    assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{}", text(&out));
-    assert!(names(&cache.join("pip")).iter().any(|n| n.starts_with(".rvenv-fill-")));
-    ok(&create(&cache, &tmp.path().join("a"), &[]).output().unwrap(), "the next create");
-    assert!(names(&cache.join("pip")).iter().all(|n| !n.starts_with(".rvenv-")), "{:?}", names(&cache.join("pip")));
+    let out = ctx.create_env(&python, "a", &["-q"], &[("RVENV_FAULT", &"pip-image:unpacked")]).output;
+    assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{}", common::text(&out));
+    assert!(names(&pip_cache).iter().any(|n| n.starts_with(".rvenv-fill-")));
+    ctx.create(&python, "a", &["-q"]).ok();
+    assert!(names(&pip_cache).iter().all(|n| !n.starts_with(".rvenv-")), "{:?}", names(&pip_cache));
 
     // Killed with --no-cache: its temporary image stays in TMPDIR until the next --no-cache run.
-    let scratch = tmp.path().join("tmpdir");
+    let scratch = ctx.path("tmpdir");
     std::fs::create_dir(&scratch).unwrap();
-    let no_cache = |env: &str, fault: Option<&str>| {
-        let mut cmd = create(&cache, &tmp.path().join(env), &["--no-cache"]);
-        cmd.env("TMPDIR", &scratch);
-        if let Some(fault) = fault {
-            cmd.env("RVENV_FAULT", fault);
-        }
-        cmd.output().unwrap()
-    };
-    let out = no_cache("b", Some("pip-image:compiled"));
-    assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{}", text(&out));
+    let out = ctx
+        .create_env(
+            &python,
+            "b",
+            &["-q", "--no-cache"],
+            &[("TMPDIR", &scratch), ("RVENV_FAULT", &"pip-image:compiled")],
+        )
+        .output;
+    assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{}", common::text(&out));
     assert_eq!(names(&scratch).len(), 1, "the killed run's temporary image");
-    ok(&no_cache("b", None), "the next --no-cache run");
+    ctx.create_env(&python, "b", &["-q", "--no-cache"], &[("TMPDIR", &scratch)]).ok();
     assert!(names(&scratch).is_empty(), "left in TMPDIR: {:?}", names(&scratch));
 }
 
 #[test]
 fn names_mkdir_takes_work() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let long = tmp.path().join("n".repeat(255));
-    ok(&create(&cache, &long, &[]).output().unwrap(), "a 255-byte name");
-    ok(&create(&cache, &long, &["--clear"]).output().unwrap(), "--clear of it");
-    assert_eq!(check(&long), (0, vec![]));
+    let ctx = TestContext::new();
+    let long = "n".repeat(255);
+    ctx.create(&any_python().path, &long, &["-q"]).ok();
+    ctx.create(&any_python().path, &long, &["-q", "--clear"]).ok();
+    assert_eq!(ctx.check(&long), (0, vec![]));
 }
 
 #[test]
@@ -284,71 +252,62 @@ fn clear_of_a_mount_point_replaces_its_contents() {
     if !root() {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let volume = Tmpfs::new(&tmp.path().join("venv"), "size=64m,mode=755");
-    ok(&create(&cache, &volume.0, &[]).output().unwrap(), "create on the volume");
+    let ctx = TestContext::with_own_cache();
+    let volume = Tmpfs::new(&ctx.path("venv"), "size=64m,mode=755");
+    ctx.create(&any_python().path, "venv", &["-q"]).ok();
     std::fs::write(volume.0.join("lib/old-marker"), "").unwrap();
-    let out = rvenv()
-        .env("RVENV_CACHE_DIR", &cache)
-        .args(["create", "--clear", "-p"])
-        .arg(any_python().path)
-        .arg(&volume.0)
-        .output()
-        .unwrap();
-    ok(&out, "--clear of a mount point");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = ctx.create(&any_python().path, "venv", &["--clear"]).ok().stderr();
     assert!(err.contains("is a mount point") && err.contains("not atomically"), "{err}");
     assert!(!volume.0.join("lib/old-marker").exists());
     let mounted = Command::new("mountpoint").arg("-q").arg(&volume.0).status().unwrap();
     assert!(mounted.success(), "the volume was unmounted or replaced");
-    assert_eq!(check(&volume.0), (0, vec![]));
-    assert_eq!(names(tmp.path()), ["cache", "venv"]);
+    assert_eq!(ctx.check("venv"), (0, vec![]));
+    assert_eq!(names(ctx.root()), ["cache", "venv"]);
 }
 
+/// Killed at every 150th entry of a re-run that replaces an older pip: `check` says healthy only
+/// of a whole environment (its pip runs), and the same command again mends it.
 #[test]
 fn check_is_right_at_every_kill_point_of_a_replacing_rerun() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let env = tmp.path().join("T");
+    let ctx = TestContext::with_own_cache();
     // Debian's pip wheel (23.0.1) is older than the one pyenv's 3.11 bundles (23.2.1), and runs
     // there (it predates 3.12).
     let Some(python) = common::pyenv_python(11) else { return common::missing("pyenv CPython 3.11") };
-    let create = |cache: &Path, env: &Path, extra: &[&str]| create_with(&python, cache, env, extra);
     let older = Path::new("/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl");
     if !older.exists() {
         return common::missing("Debian's pip wheel (package python3-pip-whl)");
     }
+    // The env with the older pip in its place, made once and kept aside: each kill point starts
+    // from a copy of it at the same path (its scripts name it), so a re-run replaces that pip.
+    ctx.create(&python, "T", &["-q"]).ok();
+    let args = ["-m", "pip", "install", "-q", "--no-index", "--force-reinstall", older.to_str().unwrap()];
+    ctx.in_env("T", "python", &args).ok();
+    Ran::of_command(ctx.command("cp").args(["-a", "T", "T.older"])).ok();
     let fresh = || {
-        let _ = std::fs::remove_dir_all(&env);
-        ok(&create(&cache, &env, &[]).output().unwrap(), "create");
-        // An older pip in its place, so a re-run replaces it.
-        let mut pip = Command::new(env.join("bin/python"));
-        scrub(&mut pip);
-        let args = ["-m", "pip", "install", "-q", "--no-index", "--disable-pip-version-check", "--force-reinstall"];
-        ok(&pip.args(args).arg(older).output().unwrap(), "install the older pip");
+        std::fs::remove_dir_all(ctx.path("T")).unwrap();
+        Ran::of_command(ctx.command("cp").args(["-a", "T.older", "T"])).ok();
     };
     let mut point = 0;
     let mut seen_unhealthy = 0;
     loop {
         fresh();
-        let out = create(&cache, &env, &[]).env("RVENV_FAULT", format!("entry:{point}")).output().unwrap();
+        let out = ctx.create_env(&python, "T", &["-q"], &[("RVENV_FAULT", &format!("entry:{point}"))]).output;
         if out.status.success() {
             break;
         }
-        assert_eq!(out.status.signal(), Some(libc::SIGKILL), "entry:{point}: {}", text(&out));
+        assert_eq!(out.status.signal(), Some(libc::SIGKILL), "entry:{point}: {}", common::text(&out));
         // Healthy only if it is whole: its pip runs, and its scripts are there.
-        let (code, codes) = check(&env);
+        let (code, codes) = ctx.check("T");
         if code == 0 {
-            assert!(pip_runs(&env) && env.join("bin/pip").exists(), "entry:{point}: healthy, but pip is broken");
+            assert!(pip_runs(&ctx, "T") && ctx.path("T/bin/pip").exists(), "entry:{point}: healthy, but pip is broken");
         } else {
             seen_unhealthy += 1;
             assert_eq!(code, 1, "entry:{point}: {codes:?}");
         }
         // The same command again finishes it.
-        ok(&create(&cache, &env, &[]).output().unwrap(), "the re-run after the kill");
-        assert_eq!(check(&env), (0, vec![]), "entry:{point}: after the re-run");
-        assert!(pip_runs(&env), "entry:{point}");
+        ctx.create(&python, "T", &["-q"]).ok();
+        assert_eq!(ctx.check("T"), (0, vec![]), "entry:{point}: after the re-run");
+        assert!(pip_runs(&ctx, "T"), "entry:{point}");
         point += 150;
     }
     assert!(point > 900 && seen_unhealthy >= 3, "too few kill points ({point}, {seen_unhealthy} unhealthy)");
@@ -356,17 +315,13 @@ fn check_is_right_at_every_kill_point_of_a_replacing_rerun() {
 
 #[test]
 fn an_interrupted_rerun_says_the_env_is_incomplete() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let env = tmp.path().join("T");
-    ok(&create(&cache, &env, &[]).output().unwrap(), "create");
-    let out = create(&cache, &env, &["--clear"]).output().unwrap();
-    ok(&out, "--clear");
+    let ctx = TestContext::with_own_cache();
+    let python = any_python().path;
+    ctx.create(&python, "T", &["-q"]).ok();
+    ctx.create(&python, "T", &["-q", "--clear"]).ok();
     // Over an existing directory (written in place), SIGINT half-way.
-    std::fs::remove_file(env.join("bin/activate")).unwrap();
-    let out: Output = create(&cache, &env, &[]).env("RVENV_FAULT", "entry:3:INT").output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
-    let err = String::from_utf8_lossy(&out.stderr);
+    std::fs::remove_file(ctx.path("T/bin/activate")).unwrap();
+    let err = ctx.create_env(&python, "T", &["-q"], &[("RVENV_FAULT", &"entry:3:INT")]).fails(130).stderr();
     assert!(err.contains("the environment is incomplete; run the same command again"), "{err}");
     assert!(!err.contains("nothing half-made"), "{err}");
 }

@@ -66,12 +66,12 @@ impl FakePyenv {
             pyenv.env("PYENV_VERSION", v);
         }
         let out = Ran::of_command(&mut pyenv);
-        out.succeeded().then(|| PathBuf::from(out.stdout().trim()))
+        out.success().then(|| PathBuf::from(out.stdout().trim()))
     }
 
     /// rvenv as this pyenv user, from `work`, with `PYENV_VERSION` as given.
-    fn rvenv(&self, pyenv_version: Option<&str>) -> assert_cmd::Command {
-        let mut cmd = self.ctx.rvenv();
+    fn rvenv(&self, pyenv_version: Option<&str>) -> std::process::Command {
+        let mut cmd = self.ctx.rvenv_command();
         cmd.current_dir(&self.work);
         if let Some(v) = pyenv_version {
             cmd.env("PYENV_VERSION", v);
@@ -290,8 +290,8 @@ impl PyenvUser {
     }
 
     /// rvenv as this user, from `cwd`, with `PYENV_VERSION` as given.
-    fn rvenv(&self, cwd: &Path, pyenv_version: Option<&str>) -> assert_cmd::Command {
-        let mut cmd = self.ctx.rvenv();
+    fn rvenv(&self, cwd: &Path, pyenv_version: Option<&str>) -> std::process::Command {
+        let mut cmd = self.ctx.rvenv_command();
         cmd.current_dir(cwd);
         if let Some(v) = pyenv_version {
             cmd.env("PYENV_VERSION", v);

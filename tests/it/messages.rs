@@ -34,7 +34,7 @@ fn check_quotes_a_junk_pyvenv_cfg_in_short_lines() {
     assert!(line.ends_with("`junk line 0`, `junk line 1` and 998 more"), "{line}");
 
     // The same in JSON: the message is as short.
-    let report = ctx.run(["check", "--json", env.to_str().unwrap()]).stdout_json();
+    let report = ctx.run(["check", "--json", env.to_str().unwrap()]).json();
     for problem in report["problems"].as_array().unwrap() {
         assert!(problem["message"].as_str().unwrap().len() < 500, "{problem}");
     }

@@ -55,7 +55,7 @@ fn a_hostile_path_is_shown_inert() {
     ] {
         let out = out.ok();
         assert_inert(&out.output.stdout, what);
-        assert_eq!(out.stdout_json()["path"].as_str(), json_env.to_str(), "{what}");
+        assert_eq!(out.json()["path"].as_str(), json_env.to_str(), "{what}");
     }
 }
 
@@ -79,7 +79,7 @@ fn a_stream_that_cannot_be_written_is_exit_1_not_a_panic() {
     ctx.create(&python, &env, &["--without-pip"]).ok();
     // `rvenv create --without-pip -p PYTHON EXTRA… TARGET`, to run with stdio of its own.
     let creating = |target: &str, extra: &[&str]| -> Command {
-        let mut cmd = ctx.rvenv_process();
+        let mut cmd = ctx.rvenv_command();
         cmd.args(["create", "--without-pip", "-p"]).arg(&python).args(extra).arg(ctx.path(target));
         cmd
     };
@@ -89,7 +89,7 @@ fn a_stream_that_cannot_be_written_is_exit_1_not_a_panic() {
     for args in commands {
         let what = args.join(" ");
         let command = || {
-            let mut cmd = if args[0] == "create" { creating("dry", &args[1..]) } else { ctx.rvenv_process() };
+            let mut cmd = if args[0] == "create" { creating("dry", &args[1..]) } else { ctx.rvenv_command() };
             if args[0] != "create" {
                 cmd.args(args);
             }

@@ -10,12 +10,13 @@ use crate::common;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{missing, ok, text};
+use common::context::{Ran, TestContext};
+use common::missing;
 
 /// The two roots (python3 only; python3 with python3-pip-whl), with this build's rvenv in their
 /// `/usr/local/bin`; None (after `missing`) when they are not there.
@@ -55,29 +56,8 @@ fn roots() -> Option<(PathBuf, PathBuf)> {
         .clone()
 }
 
-/// A directory of one test inside `root`: the host's path and the root's.
-struct Dir {
-    _tmp: tempfile::TempDir,
-    host: PathBuf,
-    inside: PathBuf,
-}
-
-impl Dir {
-    fn new(root: &Path) -> Dir {
-        let tmp = tempfile::Builder::new().prefix("pip-source-").tempdir_in(root.join("tmp")).unwrap();
-        let host = tmp.path().to_path_buf();
-        let inside = Path::new("/tmp").join(tmp.path().file_name().unwrap());
-        Dir { _tmp: tmp, host, inside }
-    }
-
-    fn cache(&self) -> String {
-        self.inside.join("cache").display().to_string()
-    }
-}
-
-/// `program args` in `root` with a clean environment (rvenv's cache `cache`), the network cut
-/// unless `net`.
-fn run(root: &Path, net: bool, cache: &str, program: &str, args: &[&str]) -> Output {
+/// `program` in `root` with a clean environment, the network cut unless `net`.
+fn command(root: &Path, net: bool, program: &str) -> Command {
     let mut cmd = if net {
         Command::new("/usr/sbin/chroot")
     } else {
@@ -89,7 +69,6 @@ fn run(root: &Path, net: bool, cache: &str, program: &str, args: &[&str]) -> Out
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("HOME", "/tmp")
         .env("LANG", "C.UTF-8")
-        .env("RVENV_CACHE_DIR", cache)
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
     // A proxy the machine needs to reach PyPI reaches rvenv too (the local index is exempt).
     for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
@@ -97,28 +76,32 @@ fn run(root: &Path, net: bool, cache: &str, program: &str, args: &[&str]) -> Out
             cmd.env(var, value).env("NO_PROXY", "127.0.0.1,localhost");
         }
     }
-    cmd.arg(root).arg(program).args(args);
-    cmd.output().unwrap()
+    cmd.arg(root).arg(program);
+    cmd
 }
 
-fn rvenv(root: &Path, net: bool, dir: &Dir, args: &[&str]) -> Output {
-    run(root, net, &dir.cache(), "/usr/local/bin/rvenv", args)
+/// `program args` in `root`, with `ctx` (a context under `root`) giving rvenv's cache, run to its
+/// end; the network cut unless `net`.
+fn run(root: &Path, net: bool, ctx: &TestContext, program: &str, args: &[&str]) -> Ran {
+    let (var, cache) = ctx.cache_var_inside(root);
+    Ran::of_command(command(root, net, program).env(var, cache).args(args))
+}
+
+fn rvenv(root: &Path, net: bool, ctx: &TestContext, args: &[&str]) -> Ran {
+    run(root, net, ctx, "/usr/local/bin/rvenv", args)
 }
 
 /// `rvenv info --json`'s `pip_source` and `pip` for the environment `env` (inside the root).
-fn info(root: &Path, dir: &Dir, env: &Path) -> (String, String) {
-    let out = rvenv(root, false, dir, &["info", "--json", env.to_str().unwrap()]);
-    ok(&out, "rvenv info --json");
-    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+fn info(root: &Path, ctx: &TestContext, env: &Path) -> (String, String) {
+    let info = rvenv(root, false, ctx, &["info", "--json", env.to_str().unwrap()]).ok();
+    let value: serde_json::Value = serde_json::from_slice(&info.output.stdout).unwrap();
     (value["pip_source"].as_str().unwrap_or("null").to_owned(), value["pip"].as_str().unwrap_or("null").to_owned())
 }
 
 /// The environment's pip runs, offline, and says which pip it is.
-fn pip_runs(root: &Path, dir: &Dir, env: &Path) -> String {
+fn pip_runs(root: &Path, ctx: &TestContext, env: &Path) -> String {
     let pip = env.join("bin/pip");
-    let out = run(root, false, &dir.cache(), pip.to_str().unwrap(), &["--version"]);
-    ok(&out, "pip --version in the new environment");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run(root, false, ctx, pip.to_str().unwrap(), &["--version"]).ok().stdout()
 }
 
 /// A pip wheel to serve or name: the newest bundled with pyenv's `CPython` 3.13 (pip 24.2 runs on
@@ -227,9 +210,10 @@ impl Drop for Index {
     }
 }
 
-/// Build a tiny wheel (one module) in `dir` with the root's python, for pip to install offline.
-fn local_wheel(root: &Path, dir: &Dir) -> PathBuf {
-    let wheel = dir.inside.join("tiny-1.0-py3-none-any.whl");
+/// Build a tiny wheel (one module) in `ctx`'s directory with the root's python, for pip to install
+/// offline.
+fn local_wheel(root: &Path, ctx: &TestContext) -> PathBuf {
+    let wheel = ctx.inside(root, "tiny-1.0-py3-none-any.whl");
     let script = format!(
         "import zipfile\n\
          with zipfile.ZipFile({:?}, 'w') as z:\n\
@@ -239,50 +223,47 @@ fn local_wheel(root: &Path, dir: &Dir) -> PathBuf {
          \x20   z.writestr('tiny-1.0.dist-info/RECORD', '')\n",
         wheel.to_str().unwrap()
     );
-    ok(&run(root, false, &dir.cache(), "/usr/bin/python3", &["-c", &script]), "making a tiny wheel");
+    // Making a tiny wheel.
+    run(root, false, ctx, "/usr/bin/python3", &["-c", &script]).ok();
     wheel
 }
 
 /// The plain root has what issue 20 is about: python3 with venv, but no ensurepip and no wheels.
 fn assert_bare(root: &Path) {
     assert!(!root.join("usr/share/python-wheels").exists(), "the plain root must hold no pip wheel");
-    let out = run(root, false, "/tmp", "/usr/bin/python3", &["-c", "import ensurepip"]);
-    assert!(!out.status.success(), "the plain root's python3 must have no ensurepip: {}", text(&out));
+    // The plain root's python3 must have no ensurepip: importing it fails.
+    Ran::of_command(command(root, false, "/usr/bin/python3").args(["-c", "import ensurepip"])).fails(1);
 }
 
 #[test]
 fn from_pypi_an_env_whose_pip_runs_and_installs_a_local_wheel() {
     let Some((root, _)) = roots() else { return };
     assert_bare(&root);
-    let dir = Dir::new(&root);
+    let ctx = TestContext::with_own_cache_in_root(&root);
     // The root has no CA bundle of its own: the host's (this machine's CA among them), by SSL_CERT_FILE.
-    let ca = dir.host.join("ca.crt");
-    std::fs::copy("/etc/ssl/certs/ca-certificates.crt", &ca).unwrap();
-    let env = dir.inside.join(".venv");
+    std::fs::copy("/etc/ssl/certs/ca-certificates.crt", ctx.path("ca.crt")).unwrap();
+    let env = ctx.inside(&root, ".venv");
+    let (var, cache) = ctx.cache_var_inside(&root);
     let mut cmd = Command::new("/usr/sbin/chroot");
     cmd.env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("HOME", "/tmp")
-        .env("RVENV_CACHE_DIR", dir.cache())
-        .env("SSL_CERT_FILE", dir.inside.join("ca.crt"));
+        .env(var, cache)
+        .env("SSL_CERT_FILE", ctx.inside(&root, "ca.crt"));
     for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY"] {
         if let Some(value) = std::env::var_os(var) {
             cmd.env(var, value);
         }
     }
-    let out = cmd.arg(&root).args(["rvenv", "create", env.to_str().unwrap()]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "rvenv create from PyPI (this test needs https://pypi.org/simple/ reachable from this machine): {}",
-        text(&out)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let created = Ran::of_command(cmd.arg(&root).args(["rvenv", "create", env.to_str().unwrap()]))
+        .ok_needing("https://pypi.org/simple/ reachable from this machine");
+    let stderr = created.stderr();
     assert!(!stderr.contains("Downloading"), "no progress display on a pipe: {stderr}");
-    let said = pip_runs(&root, &dir, &env);
+    let said = pip_runs(&root, &ctx, &env);
     assert!(said.starts_with("pip "), "{said}");
-    assert_eq!(info(&root, &dir, &env).0, "index");
+    assert_eq!(info(&root, &ctx, &env).0, "index");
     // No setuptools is seeded this way.
-    let site = std::fs::read_dir(dir.host.join(".venv/lib")).unwrap().flatten().next().unwrap().path();
+    let site = std::fs::read_dir(ctx.path(".venv/lib")).unwrap().flatten().next().unwrap().path();
     let names: Vec<String> = std::fs::read_dir(site.join("site-packages"))
         .unwrap()
         .flatten()
@@ -290,15 +271,13 @@ fn from_pypi_an_env_whose_pip_runs_and_installs_a_local_wheel() {
         .collect();
     assert!(!names.iter().any(|n| n.starts_with("setuptools")), "{names:?}");
     // Its pip installs a local wheel, offline.
-    let wheel = local_wheel(&root, &dir);
+    let wheel = local_wheel(&root, &ctx);
     let pip = env.join("bin/pip");
-    let out =
-        run(&root, false, &dir.cache(), pip.to_str().unwrap(), &["install", "--no-index", wheel.to_str().unwrap()]);
-    ok(&out, "pip install of a local wheel");
+    run(&root, false, &ctx, pip.to_str().unwrap(), &["install", "--no-index", wheel.to_str().unwrap()]).ok();
+    // Importing what pip installed.
     let python = env.join("bin/python");
-    let out = run(&root, false, &dir.cache(), python.to_str().unwrap(), &["-c", "import tiny; print(tiny.ANSWER)"]);
-    ok(&out, "importing what pip installed");
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
+    let ran = run(&root, false, &ctx, python.to_str().unwrap(), &["-c", "import tiny; print(tiny.ANSWER)"]).ok();
+    assert_eq!(ran.stdout().trim(), "42");
 }
 
 #[test]
@@ -306,15 +285,14 @@ fn from_a_local_index_then_from_the_cache_with_the_network_cut() {
     let Some((root, _)) = roots() else { return };
     let Some(wheel) = pip_wheel() else { return };
     let index = Index::start(&wheel, &hex_sha256(&std::fs::read(&wheel).unwrap()));
-    let dir = Dir::new(&root);
-    let first = dir.inside.join("first");
-    let out = rvenv(&root, true, &dir, &["create", "--index-url", &index.url, first.to_str().unwrap()]);
-    ok(&out, "rvenv create from the local index");
+    let ctx = TestContext::with_own_cache_in_root(&root);
+    let first = ctx.inside(&root, "first");
+    rvenv(&root, true, &ctx, &["create", "--index-url", &index.url, first.to_str().unwrap()]).ok();
     assert_eq!(index.requests(), 2, "the page and the wheel");
     let version = wheel.file_name().unwrap().to_str().unwrap().split('-').nth(1).unwrap().to_owned();
-    assert!(pip_runs(&root, &dir, &first).starts_with(&format!("pip {version} ")));
-    assert_eq!(info(&root, &dir, &first), ("index".to_owned(), version.clone()));
-    let kept: Vec<String> = std::fs::read_dir(dir.host.join("cache/wheels"))
+    assert!(pip_runs(&root, &ctx, &first).starts_with(&format!("pip {version} ")));
+    assert_eq!(info(&root, &ctx, &first), ("index".to_owned(), version.clone()));
+    let kept: Vec<String> = std::fs::read_dir(ctx.cache().join("wheels"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -322,33 +300,30 @@ fn from_a_local_index_then_from_the_cache_with_the_network_cut() {
     assert!(kept.iter().any(|n| n.ends_with(".whl")) && kept.iter().any(|n| n.ends_with(".whl.json")), "{kept:?}");
 
     // The second: no network at all, the cache's wheel (and image).
-    let second = dir.inside.join("second");
-    let out = rvenv(&root, false, &dir, &["create", "--index-url", &index.url, second.to_str().unwrap()]);
-    ok(&out, "a second create with the network cut");
+    let second = ctx.inside(&root, "second");
+    rvenv(&root, false, &ctx, &["create", "--index-url", &index.url, second.to_str().unwrap()]).ok();
     assert_eq!(index.requests(), 2, "nothing asked of the index");
-    assert!(pip_runs(&root, &dir, &second).starts_with(&format!("pip {version} ")));
-    assert_eq!(info(&root, &dir, &second).0, "index");
+    assert!(pip_runs(&root, &ctx, &second).starts_with(&format!("pip {version} ")));
+    assert_eq!(info(&root, &ctx, &second).0, "index");
 
     // A cached wheel that changed is not used: with the network cut, the clear error.
-    let cached = dir.host.join("cache/wheels").join(wheel.file_name().unwrap());
+    let cached = ctx.cache().join("wheels").join(wheel.file_name().unwrap());
     let mut bytes = std::fs::read(&cached).unwrap();
     bytes.push(0);
     std::fs::write(&cached, bytes).unwrap();
-    let third = dir.inside.join("third");
-    let out = rvenv(&root, false, &dir, &["create", "--index-url", &index.url, third.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let third = ctx.inside(&root, "third");
+    let stderr =
+        rvenv(&root, false, &ctx, &["create", "--index-url", &index.url, third.to_str().unwrap()]).fails(1).stderr();
     assert!(stderr.contains("sha256 differs") && stderr.contains("could not be reached"), "{stderr}");
-    assert!(!dir.host.join("third").exists());
+    assert!(!ctx.path("third").exists());
 }
 
 #[test]
 fn from_the_distributions_wheel_with_the_network_cut() {
     let Some((_, whl)) = roots() else { return };
-    let dir = Dir::new(&whl);
-    let env = dir.inside.join(".venv");
-    let out = rvenv(&whl, false, &dir, &["create", env.to_str().unwrap()]);
-    ok(&out, "rvenv create with python3-pip-whl and no network");
+    let ctx = TestContext::with_own_cache_in_root(&whl);
+    let env = ctx.inside(&whl, ".venv");
+    rvenv(&whl, false, &ctx, &["create", env.to_str().unwrap()]).ok();
     let wheel = std::fs::read_dir(whl.join("usr/share/python-wheels"))
         .unwrap()
         .flatten()
@@ -356,20 +331,18 @@ fn from_the_distributions_wheel_with_the_network_cut() {
         .find(|n| n.starts_with("pip-"))
         .unwrap();
     let version = wheel.split('-').nth(1).unwrap().to_owned();
-    assert!(pip_runs(&whl, &dir, &env).starts_with(&format!("pip {version} ")));
-    assert_eq!(info(&whl, &dir, &env), ("distribution".to_owned(), version));
-    assert!(!dir.host.join("cache/wheels").exists(), "nothing fetched, nothing kept");
+    assert!(pip_runs(&whl, &ctx, &env).starts_with(&format!("pip {version} ")));
+    assert_eq!(info(&whl, &ctx, &env), ("distribution".to_owned(), version));
+    assert!(!ctx.cache().join("wheels").exists(), "nothing fetched, nothing kept");
 }
 
 #[test]
 fn nothing_local_and_no_network_is_one_clear_line_and_nothing_written() {
     let Some((root, _)) = roots() else { return };
     assert_bare(&root);
-    let dir = Dir::new(&root);
-    let env = dir.inside.join(".venv");
-    let out = rvenv(&root, false, &dir, &["create", env.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ctx = TestContext::with_own_cache_in_root(&root);
+    let env = ctx.inside(&root, ".venv");
+    let stderr = rvenv(&root, false, &ctx, &["create", env.to_str().unwrap()]).fails(1).stderr();
     assert_eq!(stderr.lines().filter(|l| !l.starts_with("Using ")).count(), 1, "one line: {stderr}");
     for said in [
         "no ensurepip",
@@ -380,32 +353,31 @@ fn nothing_local_and_no_network_is_one_clear_line_and_nothing_written() {
     ] {
         assert!(stderr.contains(said), "{said:?} in {stderr}");
     }
-    assert!(!dir.host.join(".venv").exists(), "nothing written");
-    assert!(!dir.host.join("cache/wheels").exists(), "nothing cached");
+    assert!(!ctx.path(".venv").exists(), "nothing written");
+    assert!(!ctx.cache().join("wheels").exists(), "nothing cached");
     // --without-pip still makes it.
-    ok(&rvenv(&root, false, &dir, &["create", "--without-pip", env.to_str().unwrap()]), "--without-pip");
+    rvenv(&root, false, &ctx, &["create", "--without-pip", env.to_str().unwrap()]).ok();
 }
 
 #[test]
 fn a_pip_wheel_named_offline() {
     let Some((root, _)) = roots() else { return };
     let Some(wheel) = pip_wheel() else { return };
-    let dir = Dir::new(&root);
+    let ctx = TestContext::with_own_cache_in_root(&root);
     let name = wheel.file_name().unwrap();
-    std::fs::copy(&wheel, dir.host.join(name)).unwrap();
-    let env = dir.inside.join(".venv");
-    let file = dir.inside.join(name);
-    let out = rvenv(&root, false, &dir, &["create", "--pip-wheel", file.to_str().unwrap(), env.to_str().unwrap()]);
-    ok(&out, "rvenv create --pip-wheel with no network");
+    std::fs::copy(&wheel, ctx.path(name)).unwrap();
+    let env = ctx.inside(&root, ".venv");
+    let file = ctx.inside(&root, name);
+    rvenv(&root, false, &ctx, &["create", "--pip-wheel", file.to_str().unwrap(), env.to_str().unwrap()]).ok();
     let version = name.to_str().unwrap().split('-').nth(1).unwrap().to_owned();
-    assert!(pip_runs(&root, &dir, &env).starts_with(&format!("pip {version} ")));
-    assert_eq!(info(&root, &dir, &env), ("file".to_owned(), version));
+    assert!(pip_runs(&root, &ctx, &env).starts_with(&format!("pip {version} ")));
+    assert_eq!(info(&root, &ctx, &env), ("file".to_owned(), version));
     // Not a pip wheel: refused, nothing written.
-    let other = dir.inside.join("other");
-    let out = rvenv(&root, false, &dir, &["create", "--pip-wheel", "/etc/hostname", other.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--pip-wheel"), "{}", text(&out));
-    assert!(!dir.host.join("other").exists());
+    let other = ctx.inside(&root, "other");
+    let refused =
+        rvenv(&root, false, &ctx, &["create", "--pip-wheel", "/etc/hostname", other.to_str().unwrap()]).fails(1);
+    assert!(refused.stderr().contains("--pip-wheel"), "{}", refused.text());
+    assert!(!ctx.path("other").exists());
 }
 
 #[test]
@@ -413,16 +385,15 @@ fn a_wheel_whose_hash_differs_from_the_index_is_refused_and_not_kept() {
     let Some((root, _)) = roots() else { return };
     let Some(wheel) = pip_wheel() else { return };
     let index = Index::start(&wheel, &"0".repeat(64));
-    let dir = Dir::new(&root);
-    let env = dir.inside.join(".venv");
-    let out = rvenv(&root, true, &dir, &["create", "--index-url", &index.url, env.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ctx = TestContext::with_own_cache_in_root(&root);
+    let env = ctx.inside(&root, ".venv");
+    let stderr =
+        rvenv(&root, true, &ctx, &["create", "--index-url", &index.url, env.to_str().unwrap()]).fails(1).stderr();
     assert_eq!(stderr.lines().filter(|l| !l.starts_with("Using ")).count(), 1, "one line: {stderr}");
     assert!(stderr.contains("refusing the pip wheel") && stderr.contains(&"0".repeat(64)), "{stderr}");
     assert_eq!(index.requests(), 2, "the page and the wheel");
-    assert!(!dir.host.join(".venv").exists(), "nothing written");
-    let kept = std::fs::read_dir(dir.host.join("cache/wheels")).map_or(0, |d| d.flatten().count());
+    assert!(!ctx.path(".venv").exists(), "nothing written");
+    let kept = std::fs::read_dir(ctx.cache().join("wheels")).map_or(0, |d| d.flatten().count());
     assert_eq!(kept, 0, "nothing cached");
 }
 
@@ -431,15 +402,7 @@ fn a_wheel_whose_hash_differs_from_the_index_is_refused_and_not_kept() {
 #[test]
 fn pip_index_url_in_the_environment_is_harmless() {
     let python = common::any_python().path;
-    let tmp = tempfile::tempdir().unwrap();
-    let env = tmp.path().join("e");
-    let out = common::rvenv()
-        .env("PIP_INDEX_URL", "http://127.0.0.1:1/simple/")
-        .args(["create", "-q", "--without-pip", "--python"])
-        .arg(&python)
-        .arg(&env)
-        .output()
-        .unwrap();
-    ok(&out, "--without-pip with PIP_INDEX_URL set");
-    assert!(env.join("pyvenv.cfg").exists());
+    let ctx = TestContext::new();
+    ctx.create_env(&python, "e", &["-q", "--without-pip"], &[("PIP_INDEX_URL", &"http://127.0.0.1:1/simple/")]).ok();
+    assert!(ctx.path("e/pyvenv.cfg").exists());
 }

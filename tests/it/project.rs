@@ -44,8 +44,8 @@ impl Project {
     }
 
     /// rvenv in `dir` (relative to the project).
-    fn rvenv(&self, dir: &str) -> assert_cmd::Command {
-        let mut cmd = self.ctx.rvenv();
+    fn rvenv(&self, dir: &str) -> std::process::Command {
+        let mut cmd = self.ctx.rvenv_command();
         cmd.current_dir(self.dir.join(dir));
         cmd
     }
@@ -69,7 +69,7 @@ fn pyenv_bin(version: &str) -> PathBuf {
 
 /// The one error line of a failed run, after checking it failed with nothing made.
 fn error_line(p: &Project, ran: &Ran) -> String {
-    assert!(!ran.succeeded(), "{}", ran.text());
+    assert!(!ran.success(), "{}", ran.text());
     assert!(!p.dir.join("src/pkg/.venv").exists() && !p.dir.join(".venv").exists());
     let err = ran.stderr_line();
     assert!(err.starts_with("error: "), "{err}");

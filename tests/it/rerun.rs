@@ -7,10 +7,10 @@ use crate::common;
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::context::{Ran, TestContext};
 use common::venvdiff::{self, Node};
-use common::{Interp, interpreters, ok, pyenv_python, rvenv, scrub, text};
+use common::{Interp, interpreters, pyenv_python};
 
 /// Everything below `root`: kind, mode, link target, bytes. `pyvenv.cfg`'s `command` line is left
 /// out: it records the last run's flags by design.
@@ -45,22 +45,10 @@ fn difference(got: &BTreeMap<String, Node>, want: &BTreeMap<String, Node>) -> Op
     want.keys().find(|k| !got.contains_key(*k)).map(|k| format!("missing: {k}"))
 }
 
-fn create(cache: &Path, python: &Path, target: &Path, flags: &[&str]) -> Output {
-    rvenv()
-        .env("RVENV_CACHE_DIR", cache)
-        .args(["create", "-q", "--python"])
-        .arg(python)
-        .args(flags)
-        .arg(target)
-        .output()
-        .unwrap()
-}
-
-/// A command run with the environment's python, as a user would after activating it.
-fn in_env(env: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env.join("bin/python"));
-    scrub(&mut cmd);
-    cmd.env("PIP_DISABLE_PIP_VERSION_CHECK", "1").env("PIP_NO_INDEX", "1").args(args).output().unwrap()
+/// The part of a snapshot that is pip's: its package, its dist-info, its scripts.
+fn pip_part(snapshot: BTreeMap<String, Node>) -> BTreeMap<String, Node> {
+    let pips = |rel: &str| rel.contains("site-packages/pip") || rel.starts_with("bin/pip");
+    snapshot.into_iter().filter(|(rel, _)| pips(rel)).collect()
 }
 
 fn dist_infos(env: &Path, name: &str) -> Vec<String> {
@@ -96,27 +84,23 @@ const SEQUENCES: &[(&[&[&str]], &[&str])] = &[
 #[test]
 fn rerunning_with_any_flags_leaves_what_one_run_leaves() {
     let interps = matrix_interpreters();
-    let tmp = tempfile::tempdir().unwrap();
     std::thread::scope(|scope| {
         for interp in &interps {
-            let base = tmp.path().join(&interp.label);
             scope.spawn(move || {
-                let cache = base.join("cache");
+                let ctx = TestContext::with_own_cache();
                 for (n, (runs, fresh_flags)) in SEQUENCES.iter().enumerate() {
                     if interp.pypy && fresh_flags.contains(&"--copies") {
                         continue; // venv's own --copies fails under PyPy; ours is covered in differential.rs
                     }
-                    let target = base.join(format!("seq{n}"));
-                    let fresh = base.join(format!("fresh{n}"));
+                    let (target, fresh) = (format!("seq{n}"), format!("fresh{n}"));
                     // The fresh one is made at the same path, then moved aside: paths inside match.
-                    ok(&create(&cache, &interp.path, &target, fresh_flags), "fresh create");
-                    let want = snapshot(&target);
-                    std::fs::rename(&target, &fresh).unwrap();
+                    ctx.create(&interp.path, &target, &[&["-q"], *fresh_flags].concat()).ok();
+                    let want = snapshot(&ctx.path(&target));
+                    std::fs::rename(ctx.path(&target), ctx.path(&fresh)).unwrap();
                     for (i, flags) in runs.iter().enumerate() {
-                        let out = create(&cache, &interp.path, &target, flags);
-                        ok(&out, &format!("{}: run {i} of {runs:?}", interp.label));
+                        ctx.create(&interp.path, &target, &[&["-q"], *flags].concat()).ok();
                         if i > 0 {
-                            let got = snapshot(&target);
+                            let got = snapshot(&ctx.path(&target));
                             if let Some(diff) = difference(&got, &want) {
                                 panic!("{}: after runs {:?}: {diff}", interp.label, &runs[..=i]);
                             }
@@ -124,8 +108,7 @@ fn rerunning_with_any_flags_leaves_what_one_run_leaves() {
                     }
                 }
                 // pip runs after all that (once: each run of it costs half a second).
-                let last = base.join(format!("seq{}", SEQUENCES.len() - 1));
-                ok(&in_env(&last, &["-m", "pip", "--version"]), &format!("{}: pip after the re-runs", interp.label));
+                ctx.in_env(format!("seq{}", SEQUENCES.len() - 1), "python", &["-m", "pip", "--version"]).ok();
             });
         }
     });
@@ -145,53 +128,49 @@ fn pip_wheel(minor: u32) -> PathBuf {
         .unwrap()
 }
 
-fn pip_version(env: &Path) -> String {
-    let out = in_env(env, &["-m", "pip", "--version"]);
-    ok(&out, "pip --version");
-    String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1).unwrap().to_owned()
+fn pip_version(ctx: &TestContext, env: &Path) -> String {
+    let out = ctx.in_env(env, "python", &["-m", "pip", "--version"]).ok().out();
+    out.split_whitespace().nth(1).unwrap().to_owned()
 }
 
 /// The user upgrades pip (to 3.13's 24.2, offline), then runs the same create again, and again
-/// with --upgrade: their pip stays as it is, whole and working, and nothing else changes. Then they
-/// uninstall pip: it is gone for good, and the next run puts ensurepip's back.
+/// with --upgrade: their pip stays as it is, byte for byte, whole and working, and nothing else
+/// changes. Then they uninstall pip: it is gone for good, and the next run puts ensurepip's back.
 #[test]
 fn a_pip_the_user_upgraded_survives_every_rerun() {
     let newer = pip_wheel(13);
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
+    let ctx = TestContext::with_own_cache();
     std::thread::scope(|scope| {
         for interp in matrix_interpreters() {
-            let (newer, cache, tmp) = (&newer, &cache, tmp.path());
+            let (newer, ctx) = (&newer, &ctx);
             scope.spawn(move || {
-                let env = tmp.join(&interp.label);
-                ok(&create(cache, &interp.path, &env, &[]), "create");
-                let bundled = pip_version(&env);
-                ok(
-                    &in_env(&env, &["-m", "pip", "install", "-q", newer.to_str().unwrap()]),
-                    "pip install -U pip (offline)",
-                );
-                assert_eq!(pip_version(&env), "24.2");
-                let upgraded = snapshot(&env);
+                let env = ctx.path(&interp.label);
+                let create = |flags: &[&str]| ctx.create(&interp.path, &env, &[&["-q"], flags].concat()).ok();
+                create(&[]);
+                let bundled = pip_version(ctx, &env);
+                ctx.in_env(&env, "python", &["-m", "pip", "install", "-q", "--no-index", newer.to_str().unwrap()]).ok();
+                assert_eq!(pip_version(ctx, &env), "24.2");
+                let (upgraded, upgraded_pip) = (snapshot(&env), pip_part(snapshot(&env)));
                 for flags in [&[][..], &[], &["--upgrade"], &["--prompt", "again"], &[]] {
-                    ok(&create(cache, &interp.path, &env, flags), &format!("re-run {flags:?}"));
-                    assert_eq!(dist_infos(&env, "pip"), ["pip-24.2.dist-info"], "{}", interp.label);
-                    assert_eq!(pip_version(&env), "24.2", "{}", interp.label);
+                    create(flags);
+                    // pip's files as the upgrade left them (in which it ran): the same bytes.
+                    if let Some(diff) = difference(&pip_part(snapshot(&env)), &upgraded_pip) {
+                        panic!("{}: the re-run {flags:?} changed the upgraded pip: {diff}", interp.label);
+                    }
                 }
-                ok(&create(cache, &interp.path, &env, &[]), "re-run");
-                let got = snapshot(&env);
-                if let Some(diff) = difference(&got, &upgraded) {
+                create(&[]);
+                if let Some(diff) = difference(&snapshot(&env), &upgraded) {
                     panic!("{}: a re-run changed the upgraded env: {diff}", interp.label);
                 }
-                let list = in_env(&env, &["-m", "pip", "list"]);
-                ok(&list, "pip list");
-                assert!(String::from_utf8_lossy(&list.stdout).contains("24.2"), "{}", text(&list));
-                assert!(!String::from_utf8_lossy(&list.stderr).contains("invalid"), "{}", text(&list));
+                let list = ctx.in_env(&env, "python", &["-m", "pip", "list"]).ok();
+                assert!(list.stdout().contains("24.2"), "{}", list.stdout());
+                assert!(!list.stderr().contains("invalid"), "{}", list.stderr());
 
-                ok(&in_env(&env, &["-m", "pip", "uninstall", "-y", "-q", "pip"]), "pip uninstall pip");
-                let import = in_env(&env, &["-c", "import pip"]);
-                assert!(!import.status.success(), "{}: pip still imports after its uninstall", interp.label);
-                ok(&create(cache, &interp.path, &env, &[]), "re-run after uninstall");
-                assert_eq!(pip_version(&env), bundled, "{}", interp.label);
+                ctx.in_env(&env, "python", &["-m", "pip", "uninstall", "-y", "-q", "pip"]).ok();
+                let import = ctx.in_env(&env, "python", &["-c", "import pip"]);
+                assert!(!import.success(), "{}: pip still imports after its uninstall", interp.label);
+                create(&[]);
+                assert_eq!(pip_version(ctx, &env), bundled, "{}", interp.label);
             });
         }
     });
@@ -205,32 +184,26 @@ fn an_older_pip_is_replaced_whole_even_after_a_kill() {
     use std::os::unix::process::ExitStatusExt;
     let python = pyenv_python(13).expect("pyenv 3.13");
     let older = pip_wheel(12);
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let env = tmp.path().join("env");
-    ok(&create(&cache, &python, &env, &[]), "fresh");
-    let fresh = snapshot(&env);
+    let ctx = TestContext::with_own_cache();
+    ctx.create(&python, "env", &["-q"]).ok();
+    let fresh = snapshot(&ctx.path("env"));
+    // The downgrade, made once and kept aside: each step starts from a copy of it at the same
+    // path (its scripts name it).
+    ctx.in_env("env", "python", &["-m", "pip", "install", "-q", "--no-index", older.to_str().unwrap()]).ok();
+    assert_eq!(dist_infos(&ctx.path("env"), "pip"), ["pip-23.2.1.dist-info"]);
+    Ran::of_command(ctx.command("cp").args(["-a", "env", "env.older"])).ok();
     // No kill first, then entry numbers through the removal (~1100 entries) and the linking.
     for step in [None, Some(5), Some(400), Some(1100), Some(1130), Some(1500)] {
-        ok(
-            &in_env(&env, &["-m", "pip", "install", "-q", older.to_str().unwrap()]),
-            "pip install pip==23.2.1 (offline)",
-        );
-        assert_eq!(dist_infos(&env, "pip"), ["pip-23.2.1.dist-info"]);
+        std::fs::remove_dir_all(ctx.path("env")).unwrap();
+        Ran::of_command(ctx.command("cp").args(["-a", "env.older", "env"])).ok();
         if let Some(step) = step {
-            let out = rvenv()
-                .env("RVENV_CACHE_DIR", &cache)
-                .env("RVENV_FAULT", format!("entry:{step}"))
-                .args(["create", "-q", "--python"])
-                .arg(&python)
-                .arg(&env)
-                .output()
-                .unwrap();
-            assert_eq!(out.status.signal(), Some(libc::SIGKILL), "step {step}: {}", text(&out));
+            let fault = format!("entry:{step}");
+            let out = ctx.create_env(&python, "env", &["-q"], &[("RVENV_FAULT", &fault)]).output;
+            assert_eq!(out.status.signal(), Some(libc::SIGKILL), "step {step}: {}", common::text(&out));
         }
-        ok(&create(&cache, &python, &env, &[]), "the re-run");
-        assert_eq!(dist_infos(&env, "pip"), ["pip-24.2.dist-info"]);
-        if let Some(diff) = difference(&snapshot(&env), &fresh) {
+        ctx.create(&python, "env", &["-q"]).ok();
+        assert_eq!(dist_infos(&ctx.path("env"), "pip"), ["pip-24.2.dist-info"]);
+        if let Some(diff) = difference(&snapshot(&ctx.path("env")), &fresh) {
             panic!("killed at entry {step:?}, then run again: {diff}");
         }
     }
@@ -240,19 +213,17 @@ fn an_older_pip_is_replaced_whole_even_after_a_kill() {
 #[test]
 fn upgrade_deps_works_on_every_rerun() {
     let python = pyenv_python(12).expect("pyenv 3.12");
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let env = tmp.path().join("env");
-    ok(&create(&cache, &python, &env, &[]), "create");
-    for run in 0..2 {
-        let out = create(&cache, &python, &env, &["--upgrade-deps"]);
-        ok(&out, &format!("--upgrade-deps run {run}"));
+    let ctx = TestContext::new();
+    let env = ctx.path("env");
+    ctx.create(&python, &env, &["-q"]).ok();
+    for _ in 0..2 {
+        ctx.create(&python, &env, &["-q", "--upgrade-deps"]).ok();
         assert_eq!(dist_infos(&env, "pip").len(), 1, "{:?}", dist_infos(&env, "pip"));
-        assert_ne!(pip_version(&env), "23.2.1", "pip was not upgraded");
+        assert_ne!(pip_version(&ctx, &env), "23.2.1", "pip was not upgraded");
     }
-    ok(&create(&cache, &python, &env, &[]), "a plain run after");
+    ctx.create(&python, &env, &["-q"]).ok();
     assert_eq!(dist_infos(&env, "pip").len(), 1);
-    assert_ne!(pip_version(&env), "23.2.1", "a plain re-run downgraded the upgraded pip");
+    assert_ne!(pip_version(&ctx, &env), "23.2.1", "a plain re-run downgraded the upgraded pip");
 }
 
 /// What older rvenv versions left beside pip's files (`NAME.rvenv-tmp-PID`, that process gone)
@@ -260,10 +231,9 @@ fn upgrade_deps_works_on_every_rerun() {
 #[test]
 fn leftover_temporaries_are_removed_and_user_files_kept() {
     let python = pyenv_python(12).expect("pyenv 3.12");
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    let env = tmp.path().join("env");
-    ok(&create(&cache, &python, &env, &[]), "create");
+    let ctx = TestContext::new();
+    let env = ctx.path("env");
+    ctx.create(&python, &env, &["-q"]).ok();
     let want = snapshot(&env);
     let site = env.join("lib/python3.12/site-packages");
     // A pid that cannot be running: above the kernel's pid_max.
@@ -274,7 +244,7 @@ fn leftover_temporaries_are_removed_and_user_files_kept() {
     for file in &mine {
         std::fs::write(file, "mine").unwrap();
     }
-    ok(&create(&cache, &python, &env, &[]), "re-run");
+    ctx.create(&python, &env, &["-q"]).ok();
     for file in &mine {
         assert_eq!(std::fs::read_to_string(file).unwrap(), "mine", "{}", file.display());
         std::fs::remove_file(file).unwrap();
@@ -289,21 +259,21 @@ fn leftover_temporaries_are_removed_and_user_files_kept() {
 #[test]
 fn copies_honour_the_umask_as_venv_does() {
     let python = pyenv_python(12).expect("pyenv 3.12");
-    let tmp = tempfile::tempdir().unwrap();
-    let ours = tmp.path().join("ours");
-    let theirs = tmp.path().join("theirs");
-    let under_077 = |cmd: &str| {
-        let out = Command::new("sh").args(["-c", &format!("umask 077 && {cmd}")]).output().unwrap();
-        ok(&out, cmd);
+    let ctx = TestContext::with_own_cache();
+    let (ours, theirs) = (ctx.path("ours"), ctx.path("theirs"));
+    let under_077 = |cmd: &mut std::process::Command| {
+        let mut sh = ctx.command("sh");
+        sh.args(["-c", "umask 077 && exec \"$@\"", "sh"]).arg(cmd.get_program()).args(cmd.get_args());
+        for (key, value) in cmd.get_envs() {
+            match value {
+                Some(value) => sh.env(key, value),
+                None => sh.env_remove(key),
+            };
+        }
+        Ran::of_command(&mut sh).ok();
     };
-    under_077(&format!(
-        "RVENV_CACHE_DIR={} {} create -q --link-mode copy --python {} {}",
-        tmp.path().join("cache").display(),
-        env!("CARGO_BIN_EXE_rvenv"),
-        python.display(),
-        ours.display()
-    ));
-    under_077(&format!("{} -m venv {}", python.display(), theirs.display()));
+    under_077(&mut ctx.create_command(&python, &ours, &["-q", "--link-mode", "copy"]));
+    under_077(ctx.command(&python).args(["-m", "venv"]).arg(&theirs));
     let modes = |root: &Path| -> BTreeMap<String, u32> {
         walkdir::WalkDir::new(root)
             .min_depth(1)
@@ -333,53 +303,35 @@ fn copies_honour_the_umask_as_venv_does() {
 #[test]
 fn a_cache_someone_else_could_fill_is_not_used() {
     let python = pyenv_python(12).expect("pyenv 3.12");
-    let tmp = tempfile::tempdir().unwrap();
-    let cache = tmp.path().join("cache");
-    std::fs::create_dir(&cache).unwrap();
-    let run = |name: &str| {
-        rvenv()
-            .env("RVENV_CACHE_DIR", &cache)
-            .args(["create", "--without-pip", "--python"])
-            .arg(&python)
-            .arg(tmp.path().join(name))
-            .output()
-            .unwrap()
-    };
+    let ctx = TestContext::with_own_cache();
+    let cache = ctx.cache();
+    std::fs::create_dir(cache).unwrap();
+    let run = |name: &str| ctx.create(&python, name, &["--without-pip"]).ok().stderr();
     // Owned by another user (as root, tests can chown; elsewhere only the mode case runs).
     let root = rustix::process::geteuid().is_root();
     if root {
-        std::os::unix::fs::chown(&cache, Some(12345), None).unwrap();
-        let out = run("a");
-        ok(&out, "create with a foreign cache");
-        let err = String::from_utf8_lossy(&out.stderr);
+        std::os::unix::fs::chown(cache, Some(12345), None).unwrap();
+        let err = run("a");
         assert!(err.contains("warning: not using the cache") && err.contains("another user"), "{err}");
-        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0, "something was written to a foreign cache");
-        std::os::unix::fs::chown(&cache, Some(0), None).unwrap();
+        assert_eq!(std::fs::read_dir(cache).unwrap().count(), 0, "something was written to a foreign cache");
+        std::os::unix::fs::chown(cache, Some(0), None).unwrap();
     }
-    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let out = run("b");
-    ok(&out, "create with a world-writable cache");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("can be written by other users"), "{}", text(&out));
-    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0, "something was written to a world-writable cache");
+    std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = run("b");
+    assert!(err.contains("can be written by other users"), "{err}");
+    assert_eq!(std::fs::read_dir(cache).unwrap().count(), 0, "something was written to a world-writable cache");
     // Made private, it is used.
-    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let out = run("c");
-    ok(&out, "create with a private cache");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"), "{}", text(&out));
+    std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let err = run("c");
+    assert!(!err.contains("warning"), "{err}");
     assert!(cache.join("interpreters").is_dir(), "the user's own cache was not used");
 
     // No home at all: no cache in a shared place.
-    let out = rvenv()
-        .env_remove("HOME")
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("RVENV_CACHE_DIR")
-        .args(["create", "--without-pip", "--python"])
-        .arg(&python)
-        .arg(tmp.path().join("d"))
-        .output()
-        .unwrap();
-    ok(&out, "create without HOME");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no cache is used"), "{}", text(&out));
+    let mut homeless = ctx.rvenv();
+    homeless.env_remove("HOME").env_remove("XDG_CACHE_HOME").env_remove("RVENV_CACHE_DIR");
+    let out = homeless.args(["create", "--without-pip", "--python"]).arg(&python).arg("d").output().unwrap();
+    let ran = Ran::of_output("rvenv create without HOME", out).ok();
+    assert!(ran.stderr().contains("no cache is used"), "{}", ran.stderr());
 }
 
 /// An error while making the environment names the path the user gave, never a staging name.
@@ -389,12 +341,9 @@ fn errors_name_the_users_path() {
         return;
     }
     let python = pyenv_python(12).expect("pyenv 3.12");
+    let ctx = TestContext::new();
     for target in ["/proc/rvenv-x", "/proc/self/rvenv-x/env"] {
-        let out =
-            rvenv().args(["create", "-q", "--without-pip", "--python"]).arg(&python).arg(target).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(err.lines().count(), 1, "{err}");
+        let err = ctx.create(&python, target, &["-q", "--without-pip"]).fails(1).stderr_line();
         assert!(err.contains(target) && !err.contains("staging"), "{err}");
     }
 }

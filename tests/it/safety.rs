@@ -42,7 +42,7 @@ fn killed_at_any_step_of_a_create_leaves_nothing_or_a_whole_env() {
     let mut steps = 0;
     loop {
         let out = with_fault(&ctx, &target, &[], &format!("entry:{steps}"));
-        if out.succeeded() {
+        if out.success() {
             break; // past the last entry: the fault point was never reached
         }
         assert_eq!(out.output.status.signal(), Some(libc::SIGKILL), "step {steps}: {}", out.text());
@@ -71,7 +71,7 @@ fn killed_at_any_step_of_a_clear_leaves_the_old_env_or_the_new_one() {
     std::fs::write(&marker, "").unwrap();
     for step in 0.. {
         let out = with_fault(&ctx, &target, &["--clear"], &format!("entry:{step}"));
-        if out.succeeded() {
+        if out.success() {
             break;
         }
         assert_eq!(out.output.status.signal(), Some(libc::SIGKILL));
@@ -103,7 +103,7 @@ fn killed_while_writing_into_an_existing_directory_never_claims_it_is_an_env() {
     std::fs::write(target.join("keep.txt"), "mine").unwrap();
     for step in 0.. {
         let out = with_fault(&ctx, &target, &[], &format!("entry:{step}"));
-        if out.succeeded() {
+        if out.success() {
             break;
         }
         assert!(!target.join("pyvenv.cfg").exists(), "step {step}: claims to be an env before it is one");

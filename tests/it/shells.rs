@@ -23,6 +23,7 @@
 use crate::common;
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -260,7 +261,10 @@ fn run_shell_with(fx: &Fixture, inv: Invocation, case: Case, extra: &[(&str, std
     }
     let label = inv.label;
     let ran = if let Some(input) = inv.stdin {
-        Ran::of_command(assert_cmd::Command::from_std(cmd).write_stdin(input))
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{label}: cannot start: {e}"));
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        Ran::of_output(label, child.wait_with_output().unwrap())
     } else {
         Ran::of_command(cmd.stdin(Stdio::null()))
     };
@@ -312,7 +316,7 @@ fn show(v: Option<&Vec<u8>>) -> String {
 /// exit status.
 fn check_common(run: &mut Run, fx: &Fixture, case: Case) {
     let env = case.second(fx);
-    if !run.ran.succeeded() {
+    if !run.ran.success() {
         run.errors.push(format!("the shell exited with {}", run.ran.output.status));
     }
     let bin = env.dir.join("bin");

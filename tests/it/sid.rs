@@ -7,15 +7,17 @@
 
 use crate::common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
 
+use common::context::{Ran, TestContext};
 use common::venvdiff::{Place, compare, site_packages};
-use common::{Interp, missing, ok};
+use common::{Interp, missing};
 
 /// The sid root, with this build's rvenv copied into its `/usr/local/bin`; None (after
 /// `missing`) when there is none.
-fn sid() -> Option<Place> {
+fn sid() -> Option<PathBuf> {
     static ROOT: OnceLock<Option<PathBuf>> = OnceLock::new();
     ROOT.get_or_init(|| {
         if common::linux_only("a Debian sid root entered with chroot") {
@@ -48,7 +50,14 @@ fn sid() -> Option<Place> {
         Some(root)
     })
     .clone()
-    .map(Place::Chroot)
+}
+
+/// The root's rvenv, with the cache of `ctx` (a context under `root`).
+fn rvenv(root: &Path, ctx: &TestContext) -> Command {
+    let mut cmd = Place::Chroot(root.to_owned()).rvenv();
+    let (var, cache) = ctx.cache_var_inside(root);
+    cmd.env(var, cache);
+    cmd
 }
 
 /// The interpreters in the root, as seen inside it.
@@ -66,8 +75,10 @@ fn pythons() -> Vec<Interp> {
 /// waiting on Python.
 #[test]
 fn every_python_and_mode_is_what_venv_makes() {
-    let Some(place) = sid() else { return };
-    let (_cache, cache_in) = place.tempdir();
+    let Some(root) = sid() else { return };
+    let place = Place::Chroot(root.clone());
+    let ctx = TestContext::with_own_cache_in_root(&root);
+    let (var, cache) = ctx.cache_var_inside(&root);
     let variants: [(&str, &[&str], bool); 4] = [
         ("default", &[], false),
         ("--copies", &["--copies"], false),
@@ -79,10 +90,8 @@ fn every_python_and_mode_is_what_venv_makes() {
             .into_iter()
             .flat_map(|interp| variants.iter().map(move |v| (interp.clone(), *v)))
             .map(|(interp, (variant, flags, pip))| {
-                let (place, cache_in) = (&place, &cache_in);
-                scope.spawn(move || {
-                    compare(place, &interp, variant, flags, pip, &[("RVENV_CACHE_DIR", cache_in.as_path())])
-                })
+                let (place, cache) = (&place, cache.as_path());
+                scope.spawn(move || compare(place, &interp, variant, flags, pip, &[(var, cache)]))
             })
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|_| vec!["a comparison panicked".into()])).collect()
@@ -94,34 +103,20 @@ fn every_python_and_mode_is_what_venv_makes() {
 /// says so.
 #[test]
 fn info_says_the_layout_was_learned_from_venv() {
-    let Some(place) = sid() else { return };
-    let (_tmp, inside) = place.tempdir();
+    let Some(root) = sid() else { return };
+    let ctx = TestContext::with_own_cache_in_root(&root);
     for interp in pythons() {
         for flags in [&[][..], &["--copies"][..]] {
-            let env = inside.join(format!("{}{}", interp.label, flags.join("")));
-            let out = place
-                .rvenv()
-                .env("RVENV_CACHE_DIR", inside.join("cache"))
-                .args(["create", "-q", "--without-pip", "--python"])
-                .arg(&interp.path)
-                .args(flags)
-                .arg(&env)
-                .output()
-                .unwrap();
-            ok(&out, &format!("{} {flags:?}: create", interp.label));
-            let rvenv_info = || {
-                let mut cmd = place.rvenv();
-                cmd.env("RVENV_CACHE_DIR", inside.join("cache")).arg("info").arg(&env);
-                cmd
-            };
-            let out = rvenv_info().arg("--json").output().unwrap();
-            ok(&out, &format!("{} {flags:?}: info", interp.label));
-            let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let name = format!("{}{}", interp.label, flags.join(""));
+            let env = ctx.inside(&root, &name);
+            let create = ["create", "-q", "--without-pip", "--python"];
+            Ran::of_command(rvenv(&root, &ctx).args(create).arg(&interp.path).args(flags).arg(&env)).ok();
+            let info = Ran::of_command(rvenv(&root, &ctx).arg("info").arg(&env).arg("--json")).ok();
+            let info: serde_json::Value = serde_json::from_slice(&info.output.stdout).unwrap();
             assert_eq!(info["layout"], "venv", "{} {flags:?}: {info}", interp.label);
-            let out = rvenv_info().output().unwrap();
-            let text = String::from_utf8_lossy(&out.stdout);
+            let text = Ran::of_command(rvenv(&root, &ctx).arg("info").arg(&env)).ok().stdout();
             assert!(text.contains("Layout:        learned from the base interpreter's own venv"), "{text}");
-            let cfg = std::fs::read_to_string(place.outside(&env).join("pyvenv.cfg")).unwrap();
+            let cfg = std::fs::read_to_string(ctx.path(&name).join("pyvenv.cfg")).unwrap();
             assert!(cfg.ends_with(&format!("\nrvenv = {}\n", env!("CARGO_PKG_VERSION"))), "{cfg}");
         }
     }
@@ -130,33 +125,22 @@ fn info_says_the_layout_was_learned_from_venv() {
 /// pip, seeded from Debian's wheels, is the version ensurepip names and runs from the environment.
 #[test]
 fn pip_runs_in_each() {
-    let Some(place) = sid() else { return };
-    let (_tmp, inside) = place.tempdir();
+    let Some(root) = sid() else { return };
+    let place = Place::Chroot(root.clone());
     std::thread::scope(|scope| {
         for interp in pythons() {
-            let (place, inside) = (&place, &inside);
+            let (place, root) = (&place, &root);
             scope.spawn(move || {
-                let env = inside.join(&interp.label);
-                let out = place
-                    .rvenv()
-                    .env("RVENV_CACHE_DIR", inside.join(format!("cache-{}", interp.label)))
-                    .args(["create", "-q", "--python"])
-                    .arg(&interp.path)
-                    .arg(&env)
-                    .output()
-                    .unwrap();
-                ok(&out, &format!("{}: create", interp.label));
+                // A world (and a cold cache) of each interpreter's own, as they run side by side.
+                let ctx = TestContext::with_own_cache_in_root(root);
+                let env = ctx.inside(root, &interp.label);
+                Ran::of_command(rvenv(root, &ctx).args(["create", "-q", "--python"]).arg(&interp.path).arg(&env)).ok();
                 let ask = "import ensurepip; print(ensurepip.version())";
-                let out = place.command(&interp.path).args(["-c", ask]).output().unwrap();
-                let expected = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-                let out = place
-                    .command(env.join("bin/pip"))
-                    .args(["--version", "--disable-pip-version-check"])
-                    .output()
-                    .unwrap();
-                ok(&out, &format!("{}: pip --version", interp.label));
-                let version = String::from_utf8_lossy(&out.stdout);
-                let purelib = site_packages(&place.outside(&env));
+                let expected =
+                    Ran::of_command(place.command(&interp.path).args(["-c", ask])).ok().stdout().trim().to_owned();
+                let pip = ["--version", "--disable-pip-version-check"];
+                let version = Ran::of_command(place.command(env.join("bin/pip")).args(pip)).ok().stdout();
+                let purelib = site_packages(&ctx.path(&interp.label));
                 let want = format!("pip {expected} from {}/{purelib}/pip", env.display());
                 assert!(version.starts_with(&want), "{}: {version:?}, not {want:?}", interp.label);
             });
@@ -168,8 +152,9 @@ fn pip_runs_in_each() {
 /// `deactivate` gives the old PATH back.
 #[test]
 fn activates_in_bash() {
-    let Some(place) = sid() else { return };
-    let (_tmp, inside) = place.tempdir();
+    let Some(root) = sid() else { return };
+    let place = Place::Chroot(root.clone());
+    let ctx = TestContext::with_own_cache_in_root(&root);
     let script = r#"
         before=$PATH
         source "$1/bin/activate"
@@ -181,20 +166,12 @@ fn activates_in_bash() {
         [ -z "${VIRTUAL_ENV-}" ] && echo "venv=unset"
     "#;
     for interp in pythons() {
-        let env = inside.join(&interp.label);
-        let out = place
-            .rvenv()
-            .env("RVENV_CACHE_DIR", inside.join("cache"))
-            .args(["create", "-q", "--without-pip", "--python"])
-            .arg(&interp.path)
-            .arg(&env)
-            .output()
-            .unwrap();
-        ok(&out, &format!("{}: create", interp.label));
-        let out = place.command("/bin/bash").args(["-c", script, "bash"]).arg(&env).output().unwrap();
-        ok(&out, &format!("{}: activate in bash", interp.label));
+        let env = ctx.inside(&root, &interp.label);
+        let create = ["create", "-q", "--without-pip", "--python"];
+        Ran::of_command(rvenv(&root, &ctx).args(create).arg(&interp.path).arg(&env)).ok();
+        let bash = Ran::of_command(place.command("/bin/bash").args(["-c", script, "bash"]).arg(&env)).ok();
         let e = env.display();
         let want = format!("which={e}/bin/python\nvenv={e}\nprefix={e}\npath=restored\nvenv=unset\n");
-        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{}", interp.label);
+        assert_eq!(bash.stdout(), want, "{}", interp.label);
     }
 }

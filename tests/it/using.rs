@@ -52,7 +52,7 @@ fn run_from_a_subdirectory_passes_exit_status_and_sets_the_environment() {
     let script = "import os, sys; print(sys.prefix); print(os.environ['VIRTUAL_ENV']); \
                   print(os.environ.get('VIRTUAL_ENV_PROMPT')); print(os.environ['PATH'].split(':')[0]); \
                   print(os.environ.get('PYTHONHOME')); sys.exit(3)";
-    let mut cmd = ctx.rvenv();
+    let mut cmd = ctx.rvenv_command();
     cmd.current_dir(&deep).env("PYTHONHOME", "/nowhere").env("VIRTUAL_ENV_PROMPT", "stale");
     let out = Ran::of_command(cmd.args(["run", "python", "-c", script])).fails(3);
     let lines: Vec<String> = out.stdout().lines().map(str::to_owned).collect();
@@ -68,14 +68,14 @@ fn run_is_the_command_itself() {
     ctx.create(&common::any_python().path, "e", &["--without-pip", "-q"]).ok();
     // Same pid: the shell's $$ is the pid of the process rvenv was started as.
     let child =
-        ctx.rvenv_process().args(["run", "--env", "e", "--", "sh", "-c", "echo $$"]).stdout(Stdio::piped()).spawn();
+        ctx.rvenv_command().args(["run", "--env", "e", "--", "sh", "-c", "echo $$"]).stdout(Stdio::piped()).spawn();
     let child = child.unwrap();
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), pid.to_string());
     // A signal sent to that pid reaches the command: its trap runs, and its exit status is ours.
     let mut child = ctx
-        .rvenv_process()
+        .rvenv_command()
         .args([
             "run",
             "--env",
@@ -97,7 +97,7 @@ fn run_is_the_command_itself() {
     assert_eq!(line, "got-term\n");
     assert_eq!(child.wait().unwrap().code(), Some(9));
     // Killed by a signal it does not catch: the caller sees that signal.
-    let mut child = ctx.rvenv_process().args(["run", "--env", "e", "sleep", "30"]).spawn().unwrap();
+    let mut child = ctx.rvenv_command().args(["run", "--env", "e", "sleep", "30"]).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(100));
     rustix::process::kill_process(rustix::process::Pid::from_child(&child), rustix::process::Signal::KILL).unwrap();
     use std::os::unix::process::ExitStatusExt;
@@ -127,7 +127,7 @@ fn run_in_environments_at_hostile_paths() {
         let env = ctx.path(format!("{i}")).join(format!("x{name}"));
         std::fs::create_dir_all(env.parent().unwrap()).unwrap();
         ctx.create(&python, &env, &["--without-pip", "-q", "--prompt", &hostile(&mut rng, 8)]).ok();
-        let mut cmd = ctx.rvenv();
+        let mut cmd = ctx.rvenv_command();
         cmd.arg("run").arg("--env").arg(&env).args(["python", "-c", "import sys; sys.stdout.write(sys.prefix)"]);
         let out = Ran::of_command(&mut cmd).ok();
         assert_eq!(out.stdout(), env.to_str().unwrap());
@@ -359,8 +359,8 @@ fn activate_for_nu_prints_the_overlay_line() {
     let out = ctx.run(["activate", "--shell", "nu", "--env", "e"]).ok();
     assert_eq!(out.stdout(), format!("overlay use '{}/bin/activate.nu'\n", env.display()));
     // No $SHELL, no --shell: a usage error.
-    Ran::of_command(ctx.rvenv().args(["activate", "--env", "e"]).env_remove("SHELL")).fails(2);
-    let out = Ran::of_command(ctx.rvenv().args(["activate", "--env", "e"]).env("SHELL", "/bin/fish"));
+    Ran::of_command(ctx.rvenv_command().args(["activate", "--env", "e"]).env_remove("SHELL")).fails(2);
+    let out = Ran::of_command(ctx.rvenv_command().args(["activate", "--env", "e"]).env("SHELL", "/bin/fish"));
     assert!(out.stdout().contains("set -gx VIRTUAL_ENV"), "$SHELL's name picks the shell: {}", out.text());
 }
 
@@ -374,7 +374,7 @@ fn parallel_creates_each_keep_their_trust_record() {
     let children: Vec<_> = dirs
         .iter()
         .map(|dir| {
-            ctx.rvenv_process()
+            ctx.rvenv_command()
                 .args(["create", "--without-pip", "-q", "--python"])
                 .arg(common::any_python().path)
                 .arg(dir)
@@ -417,7 +417,7 @@ fn hook_eval_trusts_made_and_allowed_envs_only_and_not_a_replaced_one() {
     assert!(err.contains("rvenv allow") && err.contains(made.join(".venv").to_str().unwrap()), "{err}");
     // Named once: with the warned env handed back, no line.
     let warned = made.join(".venv");
-    let out = Ran::of_command(ctx.rvenv().current_dir(&made).args(["hook-eval", "bash", ""]).arg(&warned));
+    let out = Ran::of_command(ctx.rvenv_command().current_dir(&made).args(["hook-eval", "bash", ""]).arg(&warned));
     assert!(out.output.stderr.is_empty(), "{}", out.text());
     // Allowed, then revoked.
     ctx.run_in(&made, ["allow"]).ok();

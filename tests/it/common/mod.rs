@@ -39,41 +39,62 @@ pub(crate) fn linux_only(what: &str) -> bool {
 /// A test that needs a cache of its own (a cold one, or one to look into) sets
 /// `RVENV_CACHE_DIR` on the command again, which replaces this one.
 pub(crate) fn rvenv() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rvenv"));
+    rvenv_at(Path::new(env!("CARGO_BIN_EXE_rvenv")))
+}
+
+/// [`rvenv`] with another copy of the binary.
+pub(crate) fn rvenv_at(binary: &Path) -> Command {
+    let mut cmd = Command::new(binary);
     scrub(&mut cmd);
     cmd.env("RVENV_CACHE_DIR", cache_dir());
     // `create` records each environment it makes as trusted for `rvenv hook`: never in the
     // developer's own ~/.local/state (tests of trust set one of their own).
-    cmd.env("XDG_STATE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("rvenv-state"));
+    cmd.env("XDG_STATE_HOME", run_dir().join("state"));
     cmd
 }
 
 /// This test process's own rvenv cache, shared by its tests (so pip's image is made once per
-/// test binary, not once per test): `CARGO_TARGET_TMPDIR/rvenv-cache/pid-PID`, made empty on
-/// first use. The directories of test processes that are gone are removed then too, so a run
-/// leaves at most the last one behind, inside `target/`.
+/// run, not once per test), in [`run_dir`].
 pub(crate) fn cache_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let parent = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rvenv-cache");
-        std::fs::create_dir_all(&parent).unwrap();
-        for entry in std::fs::read_dir(&parent).unwrap().flatten() {
-            let name = entry.file_name();
-            let pid = name.to_str().and_then(|n| n.strip_prefix("pid-")).and_then(|p| p.parse::<u32>().ok());
-            let gone = |pid: u32| {
-                let pid = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw);
-                pid.is_some_and(|pid| rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH))
-            };
-            if pid.is_some_and(gone) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-        let dir = parent.join(format!("pid-{}", std::process::id()));
-        // One left by an earlier process with the same id, were it still there.
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = run_dir().join("cache");
         std::fs::create_dir(&dir).unwrap();
         dir
     })
+}
+
+/// This test process's own directory, `$TMPDIR/rvenv-tests/run-XXXXXX` — on the file system of
+/// the tests' temporary directories, so the shared cache can be hard-linked into their
+/// environments (`.ci/run` puts `TMPDIR` on a tmpfs). It is held by a lock on `run-XXXXXX.lock`
+/// for as long as the process lives; the first use removes every other run's directory whose
+/// lock nobody holds (a run that was killed, in this or any PID namespace), so at most the last
+/// run's is left behind.
+pub(crate) fn run_dir() -> &'static Path {
+    static DIR: OnceLock<(PathBuf, std::fs::File)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        use rustix::fs::{FlockOperation, flock};
+        let parent = std::env::temp_dir().join("rvenv-tests");
+        std::fs::create_dir_all(&parent).unwrap();
+        // Locked before it has its `.lock` name, so no other run ever finds it unlocked.
+        let (lock, unnamed) = tempfile::Builder::new().prefix(".new-").tempfile_in(&parent).unwrap().keep().unwrap();
+        flock(&lock, FlockOperation::NonBlockingLockExclusive).unwrap();
+        let dir = tempfile::Builder::new().prefix("run-").tempdir_in(&parent).unwrap().keep();
+        std::fs::rename(unnamed, dir.with_extension("lock")).unwrap();
+        for entry in std::fs::read_dir(&parent).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "lock") || path == dir.with_extension("lock") {
+                continue;
+            }
+            let Ok(other) = std::fs::File::open(&path) else { continue };
+            if flock(&other, FlockOperation::NonBlockingLockExclusive).is_ok() {
+                let _ = std::fs::remove_dir_all(path.with_extension(""));
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        (dir, lock)
+    })
+    .0
 }
 
 /// Remove the variables that would make a child Python or shell behave differently from run to run.
@@ -217,11 +238,6 @@ pub(crate) fn text(out: &std::process::Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// Assert that a command succeeded, saying `what` it was and what it printed if not.
-pub(crate) fn ok(out: &std::process::Output, what: &str) {
-    assert!(out.status.success(), "{what}: {}", text(out));
 }
 
 /// `VIRTUAL_ENV_PROMPT` as venv of Python 3.`minor` sets it in sh, csh and fish while the prompt

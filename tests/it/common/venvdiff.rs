@@ -244,7 +244,7 @@ pub(crate) fn compare(
 
 /// [`compare`] on this machine, in `ctx`'s directory, rvenv run by the context (its cache).
 pub(crate) fn compare_in(ctx: &TestContext, interp: &Interp, variant: &str, flags: &[&str], pip: bool) -> Vec<String> {
-    compare_at(&Place::Host, ctx.root(), ctx.rvenv_process(), interp, variant, flags, pip)
+    compare_at(&Place::Host, ctx.root(), ctx.rvenv_command(), interp, variant, flags, pip)
 }
 
 /// [`compare`] in the directory `inside` (as `place` sees it), rvenv run as `rvenv`.
@@ -272,7 +272,7 @@ fn compare_at(
     let out = Ran::of_command(
         rvenv.args(["create", "--python"]).arg(&interp.path).args(without_pip).args(flags).arg(&ours_in),
     );
-    if !out.succeeded() {
+    if !out.success() {
         return vec![format!("{} {variant}: rvenv failed: {}", interp.label, out.stderr())];
     }
 
