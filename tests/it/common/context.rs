@@ -186,7 +186,7 @@ impl TestContext {
     pub(crate) fn with_own_cache_in_root(root: &Path) -> TestContext {
         let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
         let cache = dir.path().join("cache");
-        TestContext { dir, cache }
+        TestContext::in_dir(dir, cache)
     }
 
     /// `rel` in this context's directory (or a path below it) as named inside chroot root `root`.
