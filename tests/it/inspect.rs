@@ -44,7 +44,7 @@ fn copied_python(real: &Path, dir: &Path) -> PathBuf {
 #[test]
 fn info_json_describes_an_rvenv_environment() {
     let Some(py) = python(12) else { return };
-    let ctx = TestContext::with_own_cache();
+    let ctx = TestContext::new();
     let env = ctx.path("env");
     ctx.create(&py, &env, &["-q", "--prompt", "my env", "--system-site-packages"]).ok();
     let info = ctx.run(["info", "--json", env.to_str().unwrap()]).ok();
@@ -100,7 +100,7 @@ fn info_says_where_the_layout_came_from() {
 #[test]
 fn check_passes_healthy_envs_from_every_tool() {
     let Some(py) = python(12) else { return };
-    let ctx = TestContext::with_own_cache();
+    let ctx = TestContext::new();
 
     let ours = ctx.path("rvenv-env");
     ctx.create(&py, &ours, &["-q"]).ok();
@@ -257,7 +257,7 @@ fn completions_are_valid_scripts_for_each_shell() {
 #[test]
 fn relocatable_env_works_after_a_move() {
     let Some(py) = python(12) else { return };
-    let ctx = TestContext::with_own_cache();
+    let ctx = TestContext::new();
     let made = ctx.path("made here");
     ctx.create(&py, &made, &["-q", "--relocatable", "--prompt", "rel"]).ok();
     let cfg = std::fs::read_to_string(made.join("pyvenv.cfg")).unwrap();
@@ -361,7 +361,7 @@ fn pip_install(ctx: &TestContext, env: &Path, wheel: &Path) {
 #[test]
 fn check_passes_real_pips() {
     let (Some(py), Some(wheel)) = (python(12), bundled_pip_wheel(13)) else { return };
-    let ctx = TestContext::with_own_cache();
+    let ctx = TestContext::new();
     let env = ctx.path("upgraded");
     ctx.create(&py, &env, &["-q"]).ok();
     assert_eq!(check(&ctx, &env), (0, vec![]), "fresh");
