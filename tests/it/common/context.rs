@@ -62,6 +62,39 @@ impl TestContext {
         TestContext::in_dir(dir, cache)
     }
 
+    /// [`Self::with_own_cache`], under chroot root `root`'s `/tmp`, where programs run inside it
+    /// see it (by the names [`Self::inside`] gives).
+    pub(crate) fn with_own_cache_in_root(root: &Path) -> TestContext {
+        let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
+        let cache = dir.path().join("cache");
+        TestContext::in_dir(dir, cache)
+    }
+
+    /// This context with `key=value` set on every run of rvenv (a HOME, a PATH of the test's own).
+    /// Keep the context it returns: the directory lives as long as that one does.
+    pub(crate) fn with_var(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> TestContext {
+        self.vars.push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
+        self
+    }
+
+    /// This context with `key` removed from every run of rvenv.
+    pub(crate) fn without_var(mut self, key: impl AsRef<OsStr>) -> TestContext {
+        self.vars.push((key.as_ref().to_owned(), None));
+        self
+    }
+
+    /// This context with its cache at `dir` instead (one that is not rvenv's, one to look into).
+    pub(crate) fn with_cache_at(mut self, dir: impl AsRef<Path>) -> TestContext {
+        self.cache = dir.as_ref().to_path_buf();
+        self
+    }
+
+    /// This context with no `RVENV_CACHE_DIR` on its runs of rvenv: the cache is where rvenv's own
+    /// rules put it (under the HOME or `XDG_CACHE_HOME` a test gives), and [`Self::cache`] is not it.
+    pub(crate) fn with_default_cache(self) -> TestContext {
+        self.without_var("RVENV_CACHE_DIR")
+    }
+
     /// The test's directory, or a path in it.
     pub(crate) fn root(&self) -> &Path {
         &self.root
@@ -71,6 +104,14 @@ impl TestContext {
         self.root.join(rel)
     }
 
+    /// `rel` in this context's directory (or a path below it) as named inside chroot root `root`.
+    pub(crate) fn inside(&self, root: &Path, rel: impl AsRef<Path>) -> PathBuf {
+        let path = self.path(rel);
+        let below =
+            path.strip_prefix(root).unwrap_or_else(|_| panic!("{} is not in {}", path.display(), root.display()));
+        Path::new("/").join(below)
+    }
+
     /// The rvenv binary this context runs.
     pub(crate) fn binary(&self) -> &Path {
         &self.binary
@@ -78,6 +119,11 @@ impl TestContext {
 
     pub(crate) fn cache(&self) -> &Path {
         &self.cache
+    }
+
+    /// The variable that gives a run of rvenv inside chroot root `root` this context's cache.
+    pub(crate) fn cache_var_inside(&self, root: &Path) -> (&'static str, PathBuf) {
+        ("RVENV_CACHE_DIR", self.inside(root, &self.cache))
     }
 
     /// [`super::rvenv`] (a scrubbed environment, the run's state dir) with this context's cache,
@@ -110,6 +156,15 @@ impl TestContext {
         Ran::of(what, self.rvenv().args(&args).output().unwrap())
     }
 
+    /// `rvenv ARGS…` run in `cwd` (a path in the context's directory, or any directory).
+    pub(crate) fn run_in<I, S>(&self, cwd: impl AsRef<Path>, args: I) -> Ran
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Ran::of_command(self.rvenv_command().current_dir(self.path(cwd)).args(args))
+    }
+
     /// `rvenv ARGS…` with `vars` set for it (a fault point, HOME, pip's settings), run to its end.
     pub(crate) fn run_env<I, S>(&self, args: I, vars: &[(&str, &dyn AsRef<OsStr>)]) -> Ran
     where
@@ -135,6 +190,20 @@ impl TestContext {
         self.create_env(python, target, flags, &[])
     }
 
+    /// [`Self::create`] with `vars` set for the run.
+    pub(crate) fn create_env(
+        &self,
+        python: &Path,
+        target: impl AsRef<Path>,
+        flags: &[&str],
+        vars: &[(&str, &dyn AsRef<OsStr>)],
+    ) -> Ran {
+        let mut args: Vec<&OsStr> = vec!["create".as_ref(), "--python".as_ref(), python.as_os_str()];
+        args.extend(flags.iter().map(OsStr::new));
+        args.push(target.as_ref().as_os_str());
+        self.run_env(args, vars)
+    }
+
     /// [`Self::create`] as a command to spawn (runs at once, a run to stop).
     pub(crate) fn create_command(
         &self,
@@ -155,20 +224,6 @@ impl TestContext {
         (ran.output.status.code().unwrap(), codes.collect())
     }
 
-    /// [`Self::create`] with `vars` set for the run.
-    pub(crate) fn create_env(
-        &self,
-        python: &Path,
-        target: impl AsRef<Path>,
-        flags: &[&str],
-        vars: &[(&str, &dyn AsRef<OsStr>)],
-    ) -> Ran {
-        let mut args: Vec<&OsStr> = vec!["create".as_ref(), "--python".as_ref(), python.as_os_str()];
-        args.extend(flags.iter().map(OsStr::new));
-        args.push(target.as_ref().as_os_str());
-        self.run_env(args, vars)
-    }
-
     /// `ENV/bin/PROGRAM ARGS…`, with a scrubbed environment and `VIRTUAL_ENV` set, as an
     /// activated shell would run it.
     pub(crate) fn in_env(&self, env: impl AsRef<Path>, program: &str, args: &[&str]) -> Ran {
@@ -187,61 +242,6 @@ impl TestContext {
         scrub(&mut cmd);
         cmd.current_dir(&self.root);
         cmd
-    }
-
-    /// [`Self::with_own_cache`], under chroot root `root`'s `/tmp`, where programs run inside it
-    /// see it (by the names [`Self::inside`] gives).
-    pub(crate) fn with_own_cache_in_root(root: &Path) -> TestContext {
-        let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
-        let cache = dir.path().join("cache");
-        TestContext::in_dir(dir, cache)
-    }
-
-    /// `rel` in this context's directory (or a path below it) as named inside chroot root `root`.
-    pub(crate) fn inside(&self, root: &Path, rel: impl AsRef<Path>) -> PathBuf {
-        let path = self.path(rel);
-        let below =
-            path.strip_prefix(root).unwrap_or_else(|_| panic!("{} is not in {}", path.display(), root.display()));
-        Path::new("/").join(below)
-    }
-
-    /// The variable that gives a run of rvenv inside chroot root `root` this context's cache.
-    pub(crate) fn cache_var_inside(&self, root: &Path) -> (&'static str, PathBuf) {
-        ("RVENV_CACHE_DIR", self.inside(root, &self.cache))
-    }
-
-    /// This context with `key=value` set on every run of rvenv (a HOME, a PATH of the test's own).
-    /// Keep the context it returns: the directory lives as long as that one does.
-    pub(crate) fn with_var(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> TestContext {
-        self.vars.push((key.as_ref().to_owned(), Some(value.as_ref().to_owned())));
-        self
-    }
-
-    /// This context with `key` removed from every run of rvenv.
-    pub(crate) fn without_var(mut self, key: impl AsRef<OsStr>) -> TestContext {
-        self.vars.push((key.as_ref().to_owned(), None));
-        self
-    }
-
-    /// This context with its cache at `dir` instead (one that is not rvenv's, one to look into).
-    pub(crate) fn with_cache_at(mut self, dir: impl AsRef<Path>) -> TestContext {
-        self.cache = dir.as_ref().to_path_buf();
-        self
-    }
-
-    /// This context with no `RVENV_CACHE_DIR` on its runs of rvenv: the cache is where rvenv's own
-    /// rules put it (under the HOME or `XDG_CACHE_HOME` a test gives), and [`Self::cache`] is not it.
-    pub(crate) fn with_default_cache(self) -> TestContext {
-        self.without_var("RVENV_CACHE_DIR")
-    }
-
-    /// `rvenv ARGS…` run in `cwd` (a path in the context's directory, or any directory).
-    pub(crate) fn run_in<I, S>(&self, cwd: impl AsRef<Path>, args: I) -> Ran
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
-        Ran::of_command(self.rvenv_command().current_dir(self.path(cwd)).args(args))
     }
 }
 
