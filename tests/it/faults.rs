@@ -291,10 +291,11 @@ fn check_is_right_at_every_kill_point_of_a_replacing_rerun() {
     let mut seen_unhealthy = 0;
     loop {
         fresh();
-        let out = ctx.create_env(&python, "T", &["-q"], &[("RVENV_FAULT", &format!("entry:{point}"))]).output;
-        if out.status.success() {
+        let ran = ctx.create_env(&python, "T", &["-q"], &[("RVENV_FAULT", &format!("entry:{point}"))]);
+        if ran.success() {
             break;
         }
+        let out = ran.output;
         assert_eq!(out.status.signal(), Some(libc::SIGKILL), "entry:{point}: {}", common::text(&out));
         // Healthy only if it is whole: its pip runs, and its scripts are there.
         let (code, codes) = ctx.check("T");

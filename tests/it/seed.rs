@@ -207,8 +207,7 @@ fn concurrent_creates_share_one_good_image() {
         })
         .collect();
     for (i, child) in children.into_iter().enumerate() {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "concurrent create {i}: {}", common::text(&out));
+        Ran::of_output(&format!("concurrent create {i}"), child.wait_with_output().unwrap()).ok();
     }
     let images = images(ctx.cache());
     assert_eq!(images.len(), 1, "the cache should hold exactly one image: {images:?}");
