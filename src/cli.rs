@@ -23,28 +23,10 @@ pub enum Command {
     Create(CreateArgs),
     /// Describe an environment (made by rvenv, venv, virtualenv or uv): its interpreter, prompt,
     /// pip, the tool and command that made it, and its size.
-    Info {
-        /// The environment directory (default: as --env's).
-        #[arg(value_name = "ENV_DIR", conflicts_with = "env")]
-        dir: Option<PathBuf>,
-        #[command(flatten)]
-        env: EnvArg,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Info(EnvQuery),
     /// Verify an environment and name each problem with its fix. Exit 0 when healthy, 1 when
     /// problems were found, 2 when `ENV_DIR` is not an environment.
-    Check {
-        /// The environment directory (default: as --env's).
-        #[arg(value_name = "ENV_DIR", conflicts_with = "env")]
-        dir: Option<PathBuf>,
-        #[command(flatten)]
-        env: EnvArg,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Check(EnvQuery),
     /// Print a shell completion script (e.g. `rvenv completions bash > ~/.local/share/bash-completion/completions/rvenv`).
     Completions {
         #[arg(value_enum)]
@@ -130,6 +112,26 @@ pub enum Command {
 /// The environment a command uses, and the rule that finds it when none is named.
 const ENV_RULE: &str = "The environment: --env ENV if given, else $VIRTUAL_ENV if set, else the nearest `.venv` \
 directory in the current directory or above it (up to the filesystem root, or up to $HOME when inside it).";
+
+/// What `info` and `check` look at, and how they say it.
+#[derive(Debug, Args)]
+pub struct EnvQuery {
+    /// The environment directory (default: as --env's).
+    #[arg(value_name = "ENV_DIR", conflicts_with = "env")]
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub env: EnvArg,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl EnvQuery {
+    /// The environment named on the command line, as a directory or with --env.
+    pub fn named(&self) -> Option<&std::path::Path> {
+        self.dir.as_deref().or(self.env.env.as_deref())
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct EnvArg {

@@ -51,18 +51,18 @@ fn run(cli: Cli) -> rvenv::Result<Exit> {
             }
             Ok(Exit::Success)
         }
-        Command::Info { dir, env, json } => {
-            let (dir, _) = rvenv::locate_env(dir.or(env.env).as_deref(), &cwd, &ambient)?;
+        Command::Info(query) => {
+            let (dir, _) = rvenv::locate_env(query.named(), &cwd, &ambient)?;
             let mut info = rvenv::read_env(&dir, false)?;
             info.layout = rvenv::layout_source(&info, &Cache::new(cache_dir, &ambient, false));
-            report::info(&info, json)?;
+            report::info(&info, query.json)?;
             Ok(Exit::Success)
         }
-        Command::Check { dir, env, json } => {
-            let (dir, _) = rvenv::locate_env(dir.or(env.env).as_deref(), &cwd, &ambient)?;
+        Command::Check(query) => {
+            let (dir, _) = rvenv::locate_env(query.named(), &cwd, &ambient)?;
             let info = rvenv::read_env(&dir, true)?;
             let problems = rvenv::problems(&info);
-            report::check(&info, &problems, json)?;
+            report::check(&info, &problems, query.json)?;
             Ok(if problems.is_empty() { Exit::Success } else { Exit::Failure })
         }
         Command::Python { command: PythonCommand::List { json } } => {
